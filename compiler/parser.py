@@ -1,0 +1,460 @@
+"""Lark parser: spec text -> AST (compiler.ast), with located syntax errors."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast as A
+from .errors import SpecError
+
+GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+# What a promoter would call each terminal, for "expected ..." messages.
+_TERMINAL_NAMES = {
+    "NAME": "a name", "STRING": "a quoted string", "NUMBER": "a number", "SIGNED_NUMBER": "a number",
+    "SIGNED_INT": "an integer", "SOURCE": "a source reference '@ section \"label\" Lnnn'",
+    "CMP_OP": "a comparison", "ADD_OP": "'+' or '-'", "MUL_OP": "'*' or '/'", "UNIT_OP": "'*' or '/'",
+    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COLON": "':'", "EQUAL": "'='",
+    "COMMA": "','", "DOT": "'.'", "LBRACE": "'{'", "RBRACE": "'}'", "AGG": "sum/mean/count",
+    "DATE": "a date YYYY-MM-DD", "DIRECTION": "'increasing' or 'decreasing'", "VBAR": "'|'",
+    "CIRCUMFLEX": "'^'", "PERCENT": "'%'", "MINUS": "'-'", "__ANON_0": "'..'",
+}
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
+                maybe_placeholders=False)
+
+
+_LINE_RE = re.compile(r"\bL(\d+)(?:\s*[-–]\s*L?(\d+))?")
+_SECTION_RE = re.compile(r"^\s*((?:Annexe\s+\d+\w*)|(?:\d+(?:\.\d+)*))")
+_LABEL_RE = re.compile(r'"([^"]*)"')
+
+
+def parse_source(raw: str) -> A.Source:
+    """'@ 6.1.1 "Équation 5" L1254-L1260' -> Source(section, label, lines)."""
+    body = raw[1:].strip()
+    section = None
+    m = _SECTION_RE.match(body)
+    if m:
+        section = m.group(1)
+    label = None
+    lm = _LABEL_RE.search(body)
+    if lm:
+        label = lm.group(1)
+    lines: list[int] = []
+    for lm2 in _LINE_RE.finditer(_LABEL_RE.sub("", body)):
+        lines.append(int(lm2.group(1)))
+        if lm2.group(2):
+            lines.append(int(lm2.group(2)))
+    return A.Source(raw=body, section=section, label=label, lines=tuple(lines))
+
+
+def _unquote(tok: Token) -> str:
+    return str(tok)[1:-1]
+
+
+class _ToAst(Transformer):
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def _loc(self, meta_or_tok) -> A.Loc:
+        if isinstance(meta_or_tok, Token):
+            return A.Loc(self.path, meta_or_tok.line, meta_or_tok.column)
+        return A.Loc(self.path, getattr(meta_or_tok, "line", 0), getattr(meta_or_tok, "column", 0))
+
+    # split a children list into typed optional parts
+    @staticmethod
+    def _take(children, typ):
+        return [c for c in children if isinstance(c, typ)]
+
+    @staticmethod
+    def _tok(children, ttype):
+        return [c for c in children if isinstance(c, Token) and c.type == ttype]
+
+    def _source(self, children):
+        toks = self._tok(children, "SOURCE")
+        return parse_source(str(toks[0])) if toks else None
+
+    def _desc(self, children):
+        toks = self._tok(children, "STRING")
+        return _unquote(toks[-1]) if toks else None
+
+    # ---- top
+    def start(self, children):
+        return list(children)
+
+    @v_args(meta=True)
+    def method_decl(self, meta, ch):
+        name, version = ch[0], ch[1]
+        fields = dict(title=None, published=None, source=None, extends=None)
+        for f in ch[2:]:
+            fields[f[0]] = f[1]
+        return A.MethodDecl(str(name), _unquote(version), fields["title"], fields["published"],
+                            fields["source"], fields["extends"], self._loc(meta))
+
+    def meta_title(self, ch):
+        return ("title", _unquote(ch[0]))
+
+    def meta_published(self, ch):
+        return ("published", str(ch[0]))
+
+    def meta_source(self, ch):
+        return ("source", _unquote(ch[0]))
+
+    def meta_extends(self, ch):
+        return ("extends", (str(ch[0]), _unquote(ch[1])))
+
+    @v_args(meta=True)
+    def unit_decl(self, meta, ch):
+        name = ch[0]
+        factor = of = None
+        rest = ch[1:]
+        if rest and isinstance(rest[0], Token) and rest[0].type == "NUMBER":
+            factor = float(rest[0])
+            of = rest[1]
+        return A.UnitDecl(str(name), factor, of, self._desc(rest), self._loc(meta))
+
+    @v_args(meta=True)
+    def substance_decl(self, meta, ch):
+        return A.SubstanceDecl(str(ch[0]), self._desc(ch[1:]), self._loc(meta))
+
+    @v_args(meta=True)
+    def enum_decl(self, meta, ch):
+        values = tuple(c for c in ch[1:] if isinstance(c, tuple))
+        rest = [c for c in ch[1:] if isinstance(c, Token)]
+        return A.EnumDecl(str(ch[0]), values, self._source(rest), self._desc(rest), self._loc(meta))
+
+    def enum_value(self, ch):
+        return (str(ch[0]), _unquote(ch[1]) if len(ch) > 1 else None)
+
+    @v_args(meta=True)
+    def entity_decl(self, meta, ch):
+        name = ch[0]
+        names = self._tok(ch[1:], "NAME")
+        desc = self._desc(ch[1:])
+        # 'in PARENT' and 'as COLLECTION' are both NAME tokens: tell them apart by the keyword
+        # that preceded them in the text (Lark drops anonymous keywords).
+        parent = collection = None
+        parent_loc = None
+        text = self._text
+        for tok in names:
+            before = text[: tok.start_pos].rstrip()
+            if before.endswith(" in") or before.endswith("\tin") or before.endswith("\nin"):
+                parent, parent_loc = str(tok), self._loc(tok)
+            else:
+                collection = str(tok)
+        return A.EntityDecl(str(name), desc, parent, collection, self._source(ch), self._loc(meta), parent_loc)
+
+    @v_args(meta=True)
+    def timeline_decl(self, meta, ch):
+        target = ch[0]
+        scen = tuple(c for c in ch[1:] if isinstance(c, A.ScenarioRange))
+        return A.TimelineDecl(target, scen, self._source([c for c in ch if isinstance(c, Token)]), self._loc(meta))
+
+    @v_args(meta=True)
+    def scenario_range(self, meta, ch):
+        name, first, last = ch[0], int(ch[1]), int(ch[2])
+        rest = ch[3:]
+        required = bool(self._tok(rest, "REQUIRED"))
+        return A.ScenarioRange(str(name), first, last, required, self._source(rest), self._desc(rest), self._loc(meta))
+
+    # ---- types and domains
+    def t_bool(self, ch):
+        return A.TypeSpec("bool")
+
+    def t_int(self, ch):
+        return A.TypeSpec("int")
+
+    def t_text(self, ch):
+        return A.TypeSpec("text")
+
+    def t_enum(self, ch):
+        return A.TypeSpec("enum", ref=str(ch[0]), ref_loc=self._loc(ch[0]))
+
+    def t_key(self, ch):
+        return A.TypeSpec("key", ref=str(ch[0]), ref_loc=self._loc(ch[0]))
+
+    def t_real(self, ch):
+        return A.TypeSpec("real", unit=ch[0])
+
+    def closed(self, ch):
+        return True
+
+    def open(self, ch):
+        return False
+
+    def inf(self, ch):
+        return float("inf")
+
+    def neginf(self, ch):
+        return float("-inf")
+
+    def signed_number(self, ch):
+        return float(ch[0])
+
+    @v_args(meta=True)
+    def dom_interval(self, meta, ch):
+        lo_closed, lo, hi, hi_closed = ch
+        lo = None if lo == float("-inf") else lo
+        hi = None if hi == float("inf") else hi
+        return A.Domain(lo, hi, lo_closed, hi_closed, self._loc(meta))
+
+    @v_args(meta=True)
+    def dom_compare(self, meta, ch):
+        op, v = str(ch[0]), ch[1]
+        loc = self._loc(meta)
+        if op == ">=":
+            return A.Domain(v, None, True, False, loc)
+        if op == ">":
+            return A.Domain(v, None, False, False, loc)
+        if op == "<=":
+            return A.Domain(None, v, False, True, loc)
+        if op == "<":
+            return A.Domain(None, v, False, False, loc)
+        raise SpecError(loc, f"a domain uses >=, >, <= or <, not '{op}'", source_text=self._text)
+
+    def default(self, ch):
+        v = ch[0]
+        if isinstance(v, Token):
+            return ("name", str(v))
+        return ("value", v)
+
+    def true(self, ch):
+        return True
+
+    def false(self, ch):
+        return False
+
+    # ---- symbols
+    @v_args(meta=True)
+    def input_decl(self, meta, ch):
+        target, typ = ch[0], ch[1]
+        domain = next((c for c in ch[2:] if isinstance(c, A.Domain)), None)
+        default = next((c for c in ch[2:] if isinstance(c, tuple)), None)
+        if default is not None:
+            default = default[1] if default[0] == "value" else ("enum", default[1])
+        toks = [c for c in ch[2:] if isinstance(c, Token)]
+        return A.InputDecl(target, typ, domain, default, self._source(toks), self._desc(toks), self._loc(meta),
+                           optional=bool(self._tok(toks, "OPTIONAL")))
+
+    @v_args(meta=True)
+    def constant_decl(self, meta, ch):
+        toks = [c for c in ch[2:] if isinstance(c, Token)]
+        return A.ConstantDecl(str(ch[0]), ch[1], self._source(toks), self._desc(toks), self._loc(meta))
+
+    @v_args(meta=True)
+    def table_decl(self, meta, ch):
+        name = str(ch[0])
+        toks = [c for c in ch[1:] if isinstance(c, Token)]
+        keys = next((c for c in ch if isinstance(c, tuple) and c and c[0] == "__keys__"), ("__keys__",))[1:]
+        cols = tuple(c for c in ch if isinstance(c, A.TableColumn))
+        return A.TableDecl(name, self._desc(toks), self._source(toks), tuple(keys), cols, self._loc(meta))
+
+    def table_key(self, ch):
+        return ("__keys__",) + tuple(str(c) for c in ch)
+
+    @v_args(meta=True)
+    def table_column(self, meta, ch):
+        rest = ch[2:]
+        return A.TableColumn(str(ch[0]), ch[1], bool(self._tok(rest, "OPTIONAL")), self._desc(rest), self._loc(meta))
+
+    @v_args(meta=True)
+    def lookup_decl(self, meta, ch):
+        target, table, column = ch[0], ch[1], ch[2]
+        keys = next((c for c in ch[3:] if isinstance(c, list)), [])
+        toks = [c for c in ch[3:] if isinstance(c, Token)]
+        return A.LookupDecl(target, str(table), str(column), tuple(keys), self._source(toks), self._desc(toks),
+                            self._loc(meta), self._loc(table), self._loc(column))
+
+    def lookup_keys(self, ch):
+        return list(ch)
+
+    def key_alt(self, ch):
+        return tuple(ch)
+
+    def key_name(self, ch):
+        return A.KeyTerm(str(ch[0]), None, self._loc(ch[0]))
+
+    def key_string(self, ch):
+        return A.KeyTerm(None, _unquote(ch[0]), self._loc(ch[0]))
+
+    @v_args(meta=True)
+    def equation_decl(self, meta, ch):
+        target, unit = ch[0], ch[1]
+        domain = next((c for c in ch[2:] if isinstance(c, A.Domain)), None)
+        choices = tuple(c for c in ch[2:] if isinstance(c, A.Choice))
+        branches = tuple(c for c in ch[2:] if isinstance(c, A.Branch))
+        toks = [c for c in ch[2:] if isinstance(c, Token)]
+        return A.EquationDecl(target, unit, domain, self._source(toks), self._desc(toks), choices, branches,
+                              self._loc(meta))
+
+    @v_args(meta=True)
+    def choice(self, meta, ch):
+        return A.Choice(str(ch[0]), parse_source(str(ch[1])), _unquote(ch[2]), _unquote(ch[3]), _unquote(ch[4]),
+                        self._loc(meta))
+
+    @v_args(meta=True)
+    def branch(self, meta, ch):
+        return A.Branch(ch[0], ch[1] if len(ch) > 1 else None, self._loc(meta))
+
+    @v_args(meta=True)
+    def invariant_decl(self, meta, ch):
+        name, direction, target, wrt = ch[0], ch[1], ch[2], ch[3]
+        where = ch[4] if len(ch) > 4 and not isinstance(ch[4], Token) else None
+        toks = [c for c in ch[4:] if isinstance(c, Token)]
+        return A.InvariantDecl(str(name), str(direction), str(target), wrt, where, self._source(toks),
+                               self._desc(toks), self._loc(meta), self._loc(target))
+
+    @v_args(meta=True)
+    def qualname(self, meta, ch):
+        return A.QualName(str(ch[0]), str(ch[1]), self._loc(ch[0]), self._loc(ch[1]))
+
+    # ---- units
+    def unit_name(self, ch):
+        return A.UnitName(str(ch[0]), self._loc(ch[0]))
+
+    def unit_one(self, ch):
+        loc = self._loc(ch[0])
+        if float(ch[0]) != 1:
+            raise SpecError(loc, f"a unit cannot be the number {ch[0]}; only 1 (dimensionless) is allowed",
+                            hint="write the scale as a unit declaration, e.g. 'unit t = 1000 kg'",
+                            source_text=self._text)
+        return A.UnitOne(loc)
+
+    @v_args(meta=True)
+    def unit_percent(self, meta, ch):
+        return A.UnitPercent(self._loc(meta))
+
+    @v_args(meta=True)
+    def unit_product(self, meta, ch):
+        out = ch[0]
+        for i in range(1, len(ch), 2):
+            out = A.UnitMul(out, str(ch[i]), ch[i + 1], self._loc(meta))
+        return out
+
+    @v_args(meta=True)
+    def unit_power(self, meta, ch):
+        return A.UnitPow(ch[0], int(ch[1]), self._loc(meta))
+
+    # ---- expressions
+    @v_args(meta=True)
+    def or_(self, meta, ch):
+        return A.BoolOp("or", tuple(ch), self._loc(meta))
+
+    @v_args(meta=True)
+    def and_(self, meta, ch):
+        return A.BoolOp("and", tuple(ch), self._loc(meta))
+
+    @v_args(meta=True)
+    def not_(self, meta, ch):
+        return A.Not(ch[0], self._loc(meta))
+
+    @v_args(meta=True)
+    def compare(self, meta, ch):
+        return A.Compare(str(ch[1]), ch[0], ch[2], self._loc(ch[1]))
+
+    def _fold(self, ch):
+        out = ch[0]
+        for i in range(1, len(ch), 2):
+            op = ch[i]
+            out = A.BinOp(str(op), out, ch[i + 1], self._loc(op))
+        return out
+
+    def arith(self, ch):
+        return self._fold(ch)
+
+    def term(self, ch):
+        return self._fold(ch)
+
+    @v_args(meta=True)
+    def neg(self, meta, ch):
+        return A.Neg(ch[0], self._loc(meta))
+
+    @v_args(meta=True)
+    def power(self, meta, ch):
+        return A.BinOp("^", ch[0], ch[1], self._loc(meta))
+
+    def number(self, ch):
+        tok = ch[0]
+        return A.Num(float(tok), str(tok), ch[1] if len(ch) > 1 else None, self._loc(tok))
+
+    def string(self, ch):
+        return A.Str(_unquote(ch[0]), self._loc(ch[0]))
+
+    def name(self, ch):
+        return A.Name(str(ch[0]), self._loc(ch[0]))
+
+    def call(self, ch):
+        return A.Call(str(ch[0]), tuple(ch[1:]), self._loc(ch[0]))
+
+    def aggregate(self, ch):
+        func, ent = ch[0], ch[1]
+        where = ch[2] if len(ch) == 4 else None
+        return A.Aggregate(str(func), str(ent), where, ch[-1], self._loc(func), self._loc(ent))
+
+    @v_args(meta=True)
+    def ifexpr(self, meta, ch):
+        return A.IfExpr(ch[0], ch[1], ch[2], self._loc(meta))
+
+    @v_args(meta=True)
+    def true_lit(self, meta, ch):
+        return A.Bool(True, self._loc(meta))
+
+    @v_args(meta=True)
+    def false_lit(self, meta, ch):
+        return A.Bool(False, self._loc(meta))
+
+
+def _expected_text(expected) -> str:
+    names = sorted({_TERMINAL_NAMES.get(e, f"'{e.lower()}'" if e.isupper() else f"'{e}'") for e in expected})
+    if len(names) > 8:
+        names = names[:8] + ["…"]
+    return ", ".join(names)
+
+
+def parse_text(text: str, path: str) -> A.SpecFile:
+    """Parse one spec file.  Raises SpecError with file:line:col on any syntax error."""
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as exc:
+        line, col = getattr(exc, "line", 0) or 0, getattr(exc, "column", 0) or 0
+        if isinstance(exc, UnexpectedCharacters):
+            ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "end of file"
+            msg = f"unexpected character {ch!r}"
+            if ch == "=" :
+                msg += " (comparisons use '==')"
+        elif isinstance(exc, UnexpectedEOF):
+            lines = text.splitlines() or [""]
+            line, col = len(lines), len(lines[-1]) + 1
+            msg = "unexpected end of file; expected " + _expected_text(exc.expected)
+        elif isinstance(exc, UnexpectedToken):
+            tok = exc.token
+            shown = "end of file" if tok.type == "$END" else repr(str(tok))
+            msg = f"unexpected {shown}; expected " + _expected_text(exc.expected)
+            if tok.type == "$END":
+                lines = text.splitlines() or [""]
+                line, col = len(lines), len(lines[-1]) + 1
+        else:  # pragma: no cover
+            msg = str(exc).splitlines()[0]
+        raise SpecError(A.Loc(path, line, col), "syntax error: " + msg, source_text=text) from None
+    transformer = _ToAst(path)
+    transformer._text = text
+    try:
+        items = transformer.transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, SpecError):
+            raise exc.orig_exc from None
+        raise
+    return A.SpecFile(path=path, text=text, items=tuple(items))
+
+
+def parse_file(path: Path) -> A.SpecFile:
+    text = path.read_text(encoding="utf-8")
+    return parse_text(text, str(path))
