@@ -55,6 +55,7 @@ class Symbol:
     domain: Optional[A.Domain] = None
     default: object = None
     optional: bool = False  # an input that may be absent (NaN); test it with known()
+    unit_text: str = ""  # the unit as the spec writes it (kg_Nvol / t_PRO), for the docs
     deps: List[str] = field(default_factory=list)
 
     @property
@@ -341,6 +342,7 @@ class _Resolver:
             self.err(it.loc, f"only number and key/enum inputs can be optional ('{it.target.name}' is {t.kind})")
         if t.kind == "real":
             sym.unit = self.units.resolve(t.unit)
+            sym.unit_text = _unit_text(t.unit)
         elif t.kind == "bool":
             sym.dtype = "bool"
             if it.domain is not None:
@@ -391,7 +393,7 @@ class _Resolver:
             self.err(it.loc, f"constant '{it.name}' has no source reference with a line of the method text",
                      "add '@ <section> L<line>' after the value")
         self.symbols[it.name] = Symbol(it.name, "constant", None, "real", node.unit, it.loc, it.source,
-                                       it.description, decl=it, value=value)
+                                       it.description, decl=it, value=value, unit_text=fmt(node.unit))
 
     def declare_lookup(self, it: A.LookupDecl):
         ent = self.entity_or_err(it.target.entity, it.target.loc)
@@ -430,7 +432,8 @@ class _Resolver:
         if it.source is None or not it.source.lines:
             self.err(it.loc, f"lookup '{it.target.name}' has no source reference with a line of the method text")
         self.symbols[it.target.name] = Symbol(it.target.name, "lookup", ent, dtype, unit, it.loc, it.source,
-                                              it.description or col.description, decl=it)
+                                              it.description or col.description, decl=it,
+                                              unit_text=_unit_text(col.type.unit) if dtype == "real" else "")
 
     def declare_equation(self, it: A.EquationDecl):
         ent = self.entity_or_err(it.target.entity, it.target.loc)
@@ -444,7 +447,7 @@ class _Resolver:
         if len(set(ids)) != len(ids):
             self.err(it.loc, f"equation '{it.target.name}' records the same choice twice")
         self.symbols[it.target.name] = Symbol(it.target.name, "equation", ent, "real", unit, it.loc, it.source,
-                                              it.description, decl=it, domain=it.domain)
+                                              it.description, decl=it, domain=it.domain, unit_text=_unit_text(it.unit))
 
     def _ancestors(self, entity: str) -> List[str]:
         out, p = [], self.entities[entity].parent
@@ -455,6 +458,15 @@ class _Resolver:
 
     # -------------------------------------------------------- expressions --
     def resolve_equation(self, it: A.EquationDecl):
+        try:
+            self._resolve_equation(it)
+        except SpecError as e:
+            sym = self.symbols[it.target.name]
+            if not e.message.startswith("equation '"):
+                e.message = f"in equation '{sym.name}'{_label(sym)}: {e.message}"
+            raise
+
+    def _resolve_equation(self, it: A.EquationDecl):
         sym = self.symbols[it.target.name]
         branches = []
         for i, br in enumerate(it.branches):
@@ -818,4 +830,7 @@ def _unit_text(u: A.UnitExpr) -> str:
         return "%"
     if isinstance(u, A.UnitPow):
         return f"{_unit_text(u.base)}^{u.exp}"
-    return f"{_unit_text(u.left)}{u.op}{_unit_text(u.right)}"
+    right = _unit_text(u.right)
+    if isinstance(u.right, A.UnitMul):
+        right = f"({right})"
+    return f"{_unit_text(u.left)} {u.op} {right}"

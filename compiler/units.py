@@ -18,6 +18,9 @@ from .errors import SpecError, suggest
 
 ONE = sp.Integer(1)
 
+# (base unit name, scale) -> declared unit name, so 1000·kg prints as t
+_PRETTY: Dict[tuple, str] = {}
+
 
 def rational(x: float | str) -> sp.Rational:
     """Exact rational of a decimal literal, so 3.6 stays 18/5 and scales compare exactly."""
@@ -39,6 +42,8 @@ class UnitRegistry:
             self.units[decl.name] = sp.Symbol(decl.name, positive=True)
         else:
             self.units[decl.name] = rational(decl.factor) * self.resolve(decl.of)
+            if isinstance(decl.of, A.UnitName) and decl.of.name in self.units:
+                _PRETTY[(decl.of.name, self.units[decl.name] / self.units[decl.of.name])] = decl.name
         if decl.description:
             self.descriptions[decl.name] = decl.description
 
@@ -98,25 +103,29 @@ def fmt(u: sp.Expr) -> str:
 
     def part(e: sp.Expr) -> str:
         factors = sp.Mul.make_args(e)
-        scale = [f for f in factors if f.is_number]
-        syms = []
-        subs = []
+        scale = sp.Integer(1)
+        syms, subs = [], []
         for f in factors:
             if f.is_number:
+                scale *= f
                 continue
             base, exp = f.as_base_exp()
             name = str(base)
-            text = name[1:-1] if name.startswith("[") else name
-            text = text + (f"^{exp}" if exp != 1 else "")
-            (subs if name.startswith("[") else syms).append(text)
-        out = []
-        if scale and scale[0] != 1:
-            out.append(str(scale[0]))
-        # attach substances to the first mass-like unit: kg·[N] -> kg_N
-        if syms and subs:
-            syms[0] = syms[0] + "_" + "_".join(subs)
-            subs = []
-        out += syms + [f"[{s}]" for s in subs]
+            if name.startswith("["):
+                subs.append(name[1:-1] + (f"^{exp}" if exp != 1 else ""))
+            else:
+                syms.append([name, exp])
+        if scale != 1:
+            for item in syms:
+                pretty = _PRETTY.get((item[0], scale))
+                if pretty and item[1] == 1:
+                    item[0], scale = pretty, sp.Integer(1)
+                    break
+        texts = [n + (f"^{x}" if x != 1 else "") for n, x in syms]
+        # one mass-like unit and one substance read as kg_N, t_CO2e
+        if len(texts) == 1 and len(subs) == 1 and syms[0][1] == 1:
+            texts, subs = [texts[0] + "_" + subs[0]], []
+        out = ([str(scale)] if scale != 1 else []) + texts + [f"[{x}]" for x in subs]
         return "·".join(out) if out else "1"
 
     n = part(num)
