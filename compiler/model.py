@@ -393,7 +393,9 @@ class _Resolver:
             self.err(it.loc, f"constant '{it.name}' has no source reference with a line of the method text",
                      "add '@ <section> L<line>' after the value")
         self.symbols[it.name] = Symbol(it.name, "constant", None, "real", node.unit, it.loc, it.source,
-                                       it.description, decl=it, value=value, unit_text=fmt(node.unit))
+                                       it.description, decl=it, value=value,
+                                       unit_text=_unit_text(it.value.unit) if isinstance(it.value, A.Num) and it.value.unit
+                                       else fmt(node.unit))
 
     def declare_lookup(self, it: A.LookupDecl):
         ent = self.entity_or_err(it.target.entity, it.target.loc)

@@ -1,0 +1,1 @@
+"""carbonspec.compiler: spec text -> checked model -> IR -> Numba kernel, reference IR and docs."""

@@ -1,0 +1,101 @@
+"""`carbonspec compile`: a checked model -> generated/<method>/<version>/.
+
+Writes kernel.py (Numba backend), model.json (the IR and everything the runtime needs
+to read a dossier and run either backend) and docs/.  Output is deterministic so a
+test can tell when the committed generated/ is stale.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List
+
+from . import ir
+from .codegen_numba import generate_kernel
+from .model import Model
+from .stages import build_stages
+from .units import fmt
+
+
+def _domain(d):
+    if d is None:
+        return None
+    return {"lo": d.lo, "hi": d.hi, "lo_closed": d.lo_closed, "hi_closed": d.hi_closed, "text": d.text()}
+
+
+def _source(s):
+    if s is None:
+        return None
+    return {"section": s.section, "label": s.label, "lines": list(s.lines), "text": s.line_text()}
+
+
+def model_json(model: Model) -> Dict:
+    """Everything the runtime needs, without re-parsing the spec."""
+    m = model.method
+    entities = [{"name": e.name, "parent": e.parent, "collection": e.collection, "description": e.description}
+                for e in model.entities.values()]
+    inputs, constants, lookups, equations = [], [], [], []
+    for s in model.symbols.values():
+        base = {"name": s.name, "entity": s.entity, "dtype": s.dtype, "unit": s.unit_text or fmt(s.unit),
+                "description": s.description, "source": _source(s.source),
+                "spec": f"{Path(s.loc.file).name}:{s.loc.line}"}
+        if s.kind == "input":
+            default = s.default
+            if isinstance(default, tuple):
+                default = default[1]
+            inputs.append({**base, "enum": s.enum, "domain": _domain(s.domain), "default": default,
+                           "optional": s.optional, "required": s.default is None and not s.optional})
+        elif s.kind == "builtin":
+            inputs.append({**base, "enum": s.enum, "builtin": True, "domain": None, "default": None,
+                           "optional": False, "required": False})
+        elif s.kind == "constant":
+            constants.append({**base, "value": s.value})
+        elif s.kind == "lookup":
+            d = s.decl
+            lookups.append({**base, "table": d.table, "column": d.column,
+                            "keys": [[{"input": t.name} if t.name else {"literal": t.literal} for t in alts]
+                                     for alts in d.keys]})
+    for s in model.equations():
+        equations.append({"name": s.name, "entity": s.entity, "unit": s.unit_text, "domain": _domain(s.domain),
+                          "description": s.description, "source": _source(s.source),
+                          "spec": f"{Path(s.loc.file).name}:{s.loc.line}", "expr": ir.to_json(s.expr)})
+    tables = {}
+    for t in model.tables.values():
+        tables[t.name] = {"description": t.description, "keys": list(t.keys), "source": _source(t.source),
+                          "columns": [{"name": c.name, "kind": c.type.kind,
+                                       "unit": fmt(model.units.resolve(c.type.unit)) if c.type.kind == "real" else None,
+                                       "optional": c.optional} for c in t.columns]}
+    timeline = None
+    if model.timeline:
+        timeline = {"entity": model.timeline.entity, "index": model.timeline.index,
+                    "scenarios": [{"name": s.name, "first": s.first, "last": s.last, "required": s.required}
+                                  for s in model.timeline.scenarios]}
+    return {
+        "method": m.id, "version": m.version, "title": m.title, "published": m.published, "source": m.source,
+        "spec_hash": model.spec_hash, "entities": entities, "timeline": timeline, "enums": model.enums,
+        "key_literals": model.key_literals, "tables": tables, "inputs": inputs, "constants": constants,
+        "lookups": lookups, "equations": equations,
+        "stages": [{"entity": st.entity, "equations": st.equations} for st in build_stages(model)],
+    }
+
+
+def output_dir(root: Path, model: Model) -> Path:
+    return Path(root) / model.method.id / f"v{model.method.version}"
+
+
+def compile_model(model: Model, root: Path) -> List[Path]:
+    """Write kernel, model.json and docs; returns the files written."""
+    from .docs import write_docs
+
+    out = output_dir(root, model)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    kernel = out / "kernel.py"
+    kernel.write_text(generate_kernel(model), encoding="utf-8")
+    written.append(kernel)
+    mj = out / "model.json"
+    mj.write_text(json.dumps(model_json(model), ensure_ascii=False, indent=1, sort_keys=False) + "\n",
+                  encoding="utf-8")
+    written.append(mj)
+    written += write_docs(model, out / "docs")
+    return written

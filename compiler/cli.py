@@ -1,0 +1,170 @@
+"""The `carbonspec` command line (contract in DESIGN.md).
+
+Exit codes: 0 success, 1 a negative verdict, 2 bad input (spec, dossier, table,
+arguments) with a located message and no traceback.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .errors import CarbonspecError, InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Compile carbon-credit method specs into kernels and docs, and run them on dossiers.")
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def project_root() -> Path:
+    """Where spec/, generated/ and annexes/ live: $CARBONSPEC_HOME, else the nearest
+    parent of the working directory that has a generated/ folder, else the checkout."""
+    env = os.environ.get("CARBONSPEC_HOME")
+    if env:
+        return Path(env)
+    here = Path.cwd()
+    for p in [here, *here.parents]:
+        if (p / "generated").is_dir() and (p / "spec").is_dir():
+            return p
+    return Path(__file__).resolve().parents[1]
+
+
+@app.command()
+def check(spec_dir: Path = typer.Argument(..., help="folder of .cspec files, e.g. spec/lbc_gc/v2.0")):
+    """Parse and check a spec (units, names, indices, cycles, invariants); write nothing."""
+    from .model import check_spec_dir
+    from .symbolic import prove_invariant
+
+    model = check_spec_dir(spec_dir)
+    for w in model.warnings:
+        err.print("[yellow]" + _escape(w.render().replace(": error:", ": warning:", 1)) + "[/yellow]")
+    eqs = len(model.order)
+    proved = [prove_invariant(model, inv) for inv in model.invariants]
+    out.print(f"{model.method.id} v{model.method.version}: {eqs} equations, "
+              f"{len(model.of_kind('input'))} inputs, {len(model.of_kind('constant'))} constants, "
+              f"{len(model.of_kind('lookup'))} lookups, {sum(1 for _ in model.choices())} recorded choices — OK "
+              f"(spec hash {model.spec_hash})")
+    for r in proved:
+        state = "proved by SymPy" if r.proved else "not proved symbolically; checked by Hypothesis in the tests"
+        out.print(f"  invariant {r.name}: {state}")
+
+
+@app.command("compile")
+def compile_(spec_dir: Path = typer.Argument(..., help="folder of .cspec files"),
+             out_root: Path = typer.Option(None, "--out", help="root of the output (default: generated/)")):
+    """Compile a spec: kernel.py, model.json and docs into ROOT/<method>/v<version>/."""
+    from .build import compile_model, output_dir
+    from .model import check_spec_dir
+
+    model = check_spec_dir(spec_dir)
+    root = out_root if out_root is not None else project_root() / "generated"
+    files = compile_model(model, root)
+    out.print(f"compiled {model.method.id} v{model.method.version} into {output_dir(root, model)} "
+              f"({len(files)} files)")
+
+
+@app.command()
+def docs(spec_dir: Path = typer.Argument(..., help="folder of .cspec files"),
+         out_dir: Path = typer.Option(..., "--out", help="folder for the HTML and Markdown docs")):
+    """Write the equation docs (HTML with MathML, and Markdown) of a spec."""
+    from .docs import write_docs
+    from .model import check_spec_dir
+
+    model = check_spec_dir(spec_dir)
+    files = write_docs(model, out_dir)
+    out.print(f"wrote {len(files)} files into {out_dir}")
+
+
+class Format(str, Enum):
+    json = "json"
+
+
+class Backend(str, Enum):
+    numba = "numba"
+    reference = "reference"
+
+
+@app.command()
+def run(dossier: Path = typer.Argument(..., help="dossier JSON file"),
+        method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
+        version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
+        annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
+        fmt: Format = typer.Option(Format.json, "--format", help="output format"),
+        backend: Backend = typer.Option(Backend.numba, "--backend", help="numba (compiled) or reference (NumPy)"),
+        output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the results here, not stdout")):
+    """Compute a dossier with a compiled method; print the results (every equation's value
+    per entity row, so any figure traces back to its equation and inputs)."""
+    from carbonspec.runtime.engine import evaluate, load_compiled, results_document
+
+    root = project_root()
+    compiled_dir = root / "generated" / method / f"v{version}"
+    if not (compiled_dir / "model.json").exists():
+        raise InputError("--method/--version", f"no compiled method {method} v{version} in {compiled_dir.parent}; "
+                                               f"run 'carbonspec compile spec/{method}/v{version}'")
+    annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
+    if not annex_dir.is_dir():
+        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
+    compiled = load_compiled(compiled_dir)
+    try:
+        raw = json.loads(Path(dossier).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(dossier), f"cannot read dossier: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{dossier}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+    flat, values, tables = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
+    doc = results_document(compiled, flat, values, tables, annex_dir, backend.value)
+    text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        err.print(f"results written to {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def schema(method: str = typer.Option(..., "--method"), version: str = typer.Option(..., "--version")):
+    """Print the JSON Schema of the dossier format of a compiled method."""
+    from carbonspec.runtime.engine import load_compiled
+
+    compiled = load_compiled(project_root() / "generated" / method / f"v{version}")
+    sys.stdout.write(json.dumps(compiled.schema.json_schema(), ensure_ascii=False, indent=1) + "\n")
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+def main(argv=None) -> int:
+    """Entry point: every user-caused error becomes a located message and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+        return 0
+    except CarbonspecError as exc:
+        err.print(_escape(exc.render()))
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except Exception as exc:
+        # usage errors of the CLI framework (typer's click) know how to show themselves
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show(file=sys.stderr)
+            return 2
+        if type(exc).__name__ == "Abort":
+            return 1
+        if os.environ.get("CARBONSPEC_DEBUG"):
+            raise
+        err.print(f"internal error: {type(exc).__name__}: {_escape(str(exc))}\n"
+                  "  this is a bug in carbonspec; rerun with CARBONSPEC_DEBUG=1 for the traceback")
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""carbonspec.runtime: dossiers, annex tables, backends and results for compiled methods."""

@@ -1,0 +1,235 @@
+"""Running a compiled method on a dossier.
+
+Steps: read the dossier (dossier.py), resolve every table lookup for every row (with
+the spec's fallback chains), run a backend (the generated Numba kernel, or the NumPy
+reference), then refuse any non-finite value or any value outside an equation's
+declared domain with a message naming the equation, its method line and the row.
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from carbonspec.compiler.errors import InputError
+
+from .dossier import DossierSchema, Flat
+from .reference import ReferenceBackend
+from .tables import Table, load_tables
+
+
+@dataclass
+class Compiled:
+    """A method version as compiled into generated/<method>/v<version>/."""
+    directory: Path
+    model: dict
+    schema: DossierSchema
+    _kernel: object = None
+
+    @property
+    def kernel(self):
+        if self._kernel is None:
+            path = self.directory / "kernel.py"
+            name = f"carbonspec_kernel_{self.model['method']}_{self.model['version'].replace('.', '_')}"
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            self._kernel = module
+        return self._kernel
+
+
+def load_compiled(directory: Path) -> Compiled:
+    directory = Path(directory)
+    mj = directory / "model.json"
+    if not mj.exists():
+        raise InputError(str(directory), "no compiled method here (model.json missing); run 'carbonspec compile'")
+    model = json.loads(mj.read_text(encoding="utf-8"))
+    return Compiled(directory, model, DossierSchema(model))
+
+
+def resolve_lookups(compiled: Compiled, flat: Flat, tables: Dict[str, Table]) -> None:
+    """Fill flat.data with every lookup column, row by row of its entity, following the
+    spec's fallback chain (first key tuple present in the table wins)."""
+    model = compiled.model
+    parents = {e["name"]: e["parent"] for e in model["entities"]}
+    inputs = {i["name"]: i for i in model["inputs"]}
+    for lk in model["lookups"]:
+        ent, table = lk["entity"], tables[lk["table"]]
+        n = flat.data["n_" + ent]
+        # raw key strings per key column and alternative, for every row of `ent`
+        alts_per_col = []
+        for alts in lk["keys"]:
+            col_alts = []
+            for alt in alts:
+                if "literal" in alt:
+                    col_alts.append(("literal", alt["literal"], [alt["literal"]] * n))
+                else:
+                    src = inputs[alt["input"]]
+                    values = _gather_raw(flat, parents, src["entity"], ent, alt["input"])
+                    col_alts.append(("input", alt["input"], values))
+            alts_per_col.append(col_alts)
+        out = np.empty(n, dtype=np.float64 if lk["dtype"] == "real" else np.bool_)
+        cache: Dict[tuple, object] = {}
+        for r in range(n):
+            choices = [[a[2][r] for a in col] for col in alts_per_col]
+            sig = tuple(tuple(c) for c in choices)
+            if sig not in cache:
+                cache[sig] = _first_present(table, choices)
+            found = cache[sig]
+            if found is None:
+                raise _missing_key(lk, table, alts_per_col, r, flat, ent)
+            value = table.rows[found][lk["column"]]
+            out[r] = value
+        flat.data[lk["name"]] = out
+
+
+def _gather_raw(flat: Flat, parents, src_entity: str, ent: str, name: str) -> List:
+    values = flat.raw[src_entity][name]
+    if src_entity == ent:
+        return values
+    idx = np.arange(flat.data["n_" + ent])
+    e = ent
+    while e != src_entity:
+        idx = flat.data[f"idx_{e}_{parents[e]}"][idx]
+        e = parents[e]
+    return [values[i] for i in idx]
+
+
+def _first_present(table: Table, choices) -> Optional[tuple]:
+    for combo in itertools.product(*choices):
+        if None in combo:
+            continue
+        if combo in table.rows:
+            return combo
+    return None
+
+
+def _missing_key(lk, table: Table, alts_per_col, r, flat: Flat, ent: str) -> InputError:
+    col_alts = alts_per_col[0] if alts_per_col else []
+    first = next((a for a in col_alts if a[0] == "input"), None)
+    path = flat.paths[ent][r]
+    if first is None:
+        return InputError(str(table.path), f"table '{table.name}' has no row for the keys of lookup '{lk['name']}'")
+    tried = [f"{a[1]}={a[2][r]!r}" if a[0] == "input" else repr(a[1]) for a in col_alts if a[2][r] is not None]
+    value = first[2][r]
+    if len(alts_per_col) > 1:
+        value = tuple(col[0][2][r] for col in alts_per_col)
+        return InputError(f"{path}", f"no row of table '{table.name}' ({table.path.name}) for {value}")
+    closest = table.closest(str(value))
+    return InputError(f"{path}.{first[1]}", f"'{value}' is not in table '{table.name}' ({table.path.name})"
+                      + (f"; tried {', '.join(tried)}" if len(tried) > 1 else "")
+                      + f"; closest known: {', '.join(closest)}")
+
+
+def run_backend(compiled: Compiled, data: Dict[str, np.ndarray], backend: str = "numba") -> Dict[str, np.ndarray]:
+    if backend == "numba":
+        return compiled.kernel.compute(data)
+    if backend == "reference":
+        return ReferenceBackend(compiled.model).compute(data)
+    raise InputError("--backend", f"unknown backend '{backend}'; expected numba or reference")
+
+
+def check_outputs(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> None:
+    """Never a silent NaN: a non-finite or out-of-domain value stops the run, located."""
+    for eq in compiled.model["equations"]:
+        v = out[eq["name"]]
+        bad = np.flatnonzero(~np.isfinite(v))
+        reason = "is not a finite number"
+        if bad.size == 0 and eq["domain"] is not None:
+            d = eq["domain"]
+            lo_bad = (v < d["lo"]) if d["lo"] is not None and d["lo_closed"] else (v <= d["lo"]) if d["lo"] is not None else np.zeros(v.shape, bool)
+            hi_bad = (v > d["hi"]) if d["hi"] is not None and d["hi_closed"] else (v >= d["hi"]) if d["hi"] is not None else np.zeros(v.shape, bool)
+            bad = np.flatnonzero(lo_bad | hi_bad)
+            reason = f"is outside its declared domain {d['text']}"
+        if bad.size:
+            r = int(bad[0])
+            src = eq["source"] or {}
+            cite = ", ".join(x for x in (src.get("label"), src.get("section"), src.get("text")) if x)
+            missing = _missing_inputs(compiled, flat, eq, r)
+            hint = f"; missing or invalid: {', '.join(missing)}" if missing else ""
+            more = f" (and {bad.size - 1} other row(s))" if bad.size > 1 else ""
+            raise InputError(flat.paths[eq["entity"]][r],
+                             f"{eq['name']} ({cite}) {reason}: {v[r]!r}{more}{hint}")
+
+
+def _missing_inputs(compiled: Compiled, flat: Flat, eq: dict, r: int) -> List[str]:
+    names = []
+
+    def walk(n):
+        if n["node"] == "ref" and not n["path"] and n["symbol"] in flat.data:
+            arr = flat.data[n["symbol"]]
+            if arr.dtype == np.float64 and r < arr.size and math.isnan(arr[r]):
+                names.append(n["symbol"])
+        for key in ("args",):
+            for c in n.get(key, []) or []:
+                walk(c)
+        for key in ("left", "right", "where", "body"):
+            if n.get(key):
+                walk(n[key])
+        for c, v in n.get("branches", []) or []:
+            if c:
+                walk(c)
+            walk(v)
+
+    walk(eq["expr"])
+    return sorted(set(names))
+
+
+def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "numba", where: str = "<dossier>"):
+    """Dossier (already parsed JSON) -> (flat, outputs, tables)."""
+    flat = compiled.schema.flatten(raw, where)
+    tables = load_tables(annex_dir, compiled.model)
+    resolve_lookups(compiled, flat, tables)
+    out = run_backend(compiled, flat.data, backend)
+    check_outputs(compiled, flat, out)
+    return flat, out, tables
+
+
+def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray], tables: Dict[str, Table],
+                     annex_dir: Path, backend: str) -> dict:
+    """Result JSON: top-level values of the root entity, then the whole tree with every
+    equation's value per row (the trace an auditor follows), in the spec's units."""
+    model = compiled.model
+    ents = {e["name"]: e for e in model["entities"]}
+    children = {e: [c for c in ents if ents[c]["parent"] == e] for e in ents}
+    eq_by_entity: Dict[str, List[str]] = {e: [] for e in ents}
+    for eq in model["equations"]:
+        eq_by_entity[eq["entity"]].append(eq["name"])
+    inputs_by_entity = {e: [i["name"] for i in model["inputs"] if i["entity"] == e] for e in ents}
+    root = next(e for e in ents if ents[e]["parent"] is None)
+
+    def row(ent, r):
+        d = {}
+        for name in inputs_by_entity[ent]:
+            if name in flat.raw.get(ent, {}):
+                d[name] = flat.raw[ent][name][r]
+            elif name == "scenario":
+                d[name] = model["enums"]["scenario"][int(flat.data["scenario"][r])]
+        for name in eq_by_entity[ent]:
+            d[name] = float(out[name][r])
+        for child in children[ent]:
+            start = flat.data[f"start_{ent}_{child}"]
+            d[ents[child]["collection"]] = [row(child, c) for c in range(start[r], start[r + 1])]
+        return d
+
+    top = {name: float(out[name][0]) for name in eq_by_entity[root]}
+    return {
+        "method": model["method"], "version": model["version"], "spec_hash": model["spec_hash"],
+        "backend": backend,
+        "annexes": {"directory": str(annex_dir),
+                    "tables": {t.name: {"rows": len(t.rows),
+                                        "status": {s: list(t.status.values()).count(s)
+                                                   for s in sorted(set(t.status.values()))}}
+                               for t in tables.values()}},
+        "units": {eq["name"]: eq["unit"] for eq in model["equations"]},
+        "results": top,
+        ents[root]["collection"]: row(root, 0),
+    }
