@@ -70,11 +70,21 @@ def model_json(model: Model) -> Dict:
         timeline = {"entity": model.timeline.entity, "index": model.timeline.index,
                     "scenarios": [{"name": s.name, "first": s.first, "last": s.last, "required": s.required}
                                   for s in model.timeline.scenarios]}
+    from .symbolic import _resolve_condition, prove_invariant
+
+    invariants = []
+    for inv in model.invariants:
+        proof = prove_invariant(model, inv)
+        invariants.append({"name": inv.name, "direction": inv.direction, "target": inv.target,
+                           "entity": inv.wrt.entity, "input": inv.wrt.name,
+                           "where": ir.to_json(_resolve_condition(model, inv)) if inv.where is not None else None,
+                           "proved": proof.proved, "description": inv.description,
+                           "source": _source(inv.source)})
     return {
         "method": m.id, "version": m.version, "title": m.title, "published": m.published, "source": m.source,
         "spec_hash": model.spec_hash, "entities": entities, "timeline": timeline, "enums": model.enums,
         "key_literals": model.key_literals, "tables": tables, "inputs": inputs, "constants": constants,
-        "lookups": lookups, "equations": equations,
+        "lookups": lookups, "equations": equations, "invariants": invariants,
         "stages": [{"entity": st.entity, "equations": st.equations} for st in build_stages(model)],
     }
 

@@ -19,7 +19,7 @@ from typing import Dict, List, Optional
 
 import jinja2
 from latex2mathml.converter import convert as latex_to_mathml
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import ast as A
 from . import ir
@@ -72,6 +72,7 @@ def _environment(html: bool) -> jinja2.Environment:
     )
     env.filters["md"] = md_escape
     env.filters["md_code"] = md_code
+    env.filters["wbr"] = wbr
     return env
 
 
@@ -122,8 +123,22 @@ def default_text(default: object) -> str:
     return str(default)
 
 
+# A method-line citation inside a source reference, as the parser reads it: L1264-L1265 or L417.
+_CITED_LINE = re.compile(r"\bL(\d+)(?:\s*[-–]\s*L?(\d+))?")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
 def lines(source: Optional[A.Source]) -> str:
-    return source.line_text() if source is not None else ""
+    """The method lines a source cites, ranges kept apart from separate lines.
+
+    Source.line_text() spans first..last, which turns "L1318 L417" into "L1318–L417";
+    the raw reference still says which lines are a range, so the docs read it there.
+    """
+    if source is None:
+        return ""
+    cited = [f"L{m.group(1)}" + (f"–L{m.group(2)}" if m.group(2) else "")
+             for m in _CITED_LINE.finditer(_QUOTED.sub("", source.raw))]
+    return ", ".join(cited) or source.line_text()
 
 
 def section(source: Optional[A.Source]) -> str:
@@ -145,6 +160,11 @@ def md_code(text: object) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def wbr(name: object) -> Markup:
+    """Escape a symbol name and allow line breaks after its underscores (narrow table cells)."""
+    return Markup("_<wbr>").join(escape(str(name)).split("_"))
 
 
 def mathml(latex: str) -> Markup:

@@ -1,0 +1,61 @@
+"""Shared fixtures: the compiled LBC GC v2.0 method (from the committed generated/),
+the fixture annex tables, and a helper that runs a dossier through both backends."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from carbonspec.runtime.engine import check_outputs, load_compiled, resolve_lookups, run_backend
+from carbonspec.runtime.tables import load_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "spec" / "lbc_gc" / "v2.0"
+GENERATED = ROOT / "generated" / "lbc_gc" / "v2.0"
+ANNEXES = ROOT / "tests" / "fixtures" / "annexes" / "lbc_gc"
+METHOD_TEXT = ROOT.parent / "shared" / "methods" / "lbc-grandes-cultures-v2.0.fr.txt"
+
+
+@pytest.fixture(scope="session")
+def compiled():
+    return load_compiled(GENERATED)
+
+
+@pytest.fixture(scope="session")
+def tables(compiled):
+    return load_tables(ANNEXES, compiled.model)
+
+
+def run_both(compiled, tables, dossier: dict, check: bool = True):
+    """Run a dossier with the Numba kernel and the NumPy reference; require agreement to
+    1e-9 relative on every equation, and return (flat, numba outputs)."""
+    flat = compiled.schema.flatten(copy.deepcopy(dossier))
+    resolve_lookups(compiled, flat, tables)
+    numba_out = run_backend(compiled, flat.data, "numba")
+    ref_out = run_backend(compiled, flat.data, "reference")
+    for name, v in numba_out.items():
+        np.testing.assert_allclose(v, ref_out[name], rtol=1e-9, atol=1e-12, err_msg=name)
+    if check:
+        check_outputs(compiled, flat, numba_out)
+    return flat, numba_out
+
+
+@pytest.fixture
+def run(compiled, tables):
+    return lambda dossier, check=True: run_both(compiled, tables, dossier, check)
+
+
+def dossier(years, **farm):
+    """A one-farm, one-system dossier; `years` is a list of year dicts (with k)."""
+    f = {"type_reference": "specifique", "levier_chaulage": False}
+    f.update(farm)
+    f["systems"] = [{"years": years}]
+    return {"method": "lbc_gc", "version": "2.0", "project": {"farms": [f]}}
+
+
+def year(k, Surf=10.0, **fields):
+    y = {"k": k, "Surf": Surf}
+    y.update(fields)
+    return y
