@@ -12,19 +12,22 @@ What it measures, in one run (plain-text table at the end):
   with the cache that first child filled (warm cache).  Each child times
   `import numba`, loading the method (model.json, schema, tables, kernel module) and
   the first and second `compute` on a tiny dossier;
-* steady state: best of 3 runs of the Numba kernel and of the NumPy reference backend
-  on the N system-years (after one warm-up call each), as system-years per second;
+* steady state: best of 3 runs of the Numba kernel (all threads, then one thread) and
+  of the NumPy reference backend on the N system-years (after one warm-up call each),
+  as system-years per second;
 * agreement: the two backends must give the same value, to 1e-9 relative, for every
   row of every equation (NaN only where the other backend has NaN too).
 
 Nothing is asserted on timings.  No network.  The repository is not written to: the
-Numba cache lives in a temporary directory and bytecode writing is switched off.
+Numba cache lives in a temporary directory (removed at the end) and bytecode writing
+is switched off.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,8 +80,8 @@ class _Draws:
     def __init__(self, rng, n: int):
         self.rng, self.n = rng, n
 
-    def uniform(self, lo, hi):
-        return iter(self.rng.uniform(lo, hi, self.n).tolist())
+    def uniform(self, lo, hi, decimals=2):
+        return iter(np.round(self.rng.uniform(lo, hi, self.n), decimals).tolist())
 
     def chance(self, p):
         return iter((self.rng.random(self.n) < p).tolist())
@@ -114,38 +117,38 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
     systems_per_farm = d_farm.integers(1, 4)
     type_ref = d_farm.choice(TYPES_REFERENCE, p=[0.45, 0.35, 0.20])
     lever = d_farm.chance(0.4)
-    frac_less_given, frac_less = d_farm.chance(0.5), d_farm.uniform(0.05, 0.4)
+    frac_less_given, frac_less = d_farm.chance(0.5), d_farm.uniform(0.05, 0.4, 3)
     # system (nothing but its years)
     # year
-    surf_shared = d_year.uniform(0.6, 1.0)
+    surf_shared = d_year.uniform(0.6, 1.0, 3)
     qc_given, qc = d_year.chance(0.5), d_year.uniform(0.0, 60.0)
     ph_ini, ph_fin = d_year.uniform(5.6, 7.1), d_year.uniform(0.0, 0.8)
     n_crops, n_covers = d_year.integers(2, 4), d_year.integers(0, 2)
     n_minerals, n_organics = d_year.integers(1, 4), d_year.integers(0, 1)
     liming_lever, liming_other = d_year.chance(0.35), d_year.chance(0.05)
-    amend_kind, amend_q = d_year.choice(AMENDMENTS), d_year.uniform(500.0, 4000.0)
+    amend_kind, amend_q = d_year.choice(AMENDMENTS), d_year.uniform(500.0, 4000.0, 1)
     # culture
     crop_sp = d_crop.choice(list(CROPS), p=[w for _, w in CROPS.values()])
-    crop_surf, crop_yield = d_crop.uniform(5.0, 80.0), d_crop.uniform(0.7, 1.3)
+    crop_surf, crop_yield = d_crop.uniform(5.0, 80.0), d_crop.uniform(0.7, 1.3, 3)
     crop_derobee, crop_norm, crop_ms = d_crop.chance(0.12), d_crop.chance(0.1), d_crop.chance(0.2)
-    crop_ms_val, crop_export = d_crop.uniform(0.80, 0.92), d_crop.chance(0.4)
+    crop_ms_val, crop_export = d_crop.uniform(0.80, 0.92, 3), d_crop.chance(0.4)
     # interculture
     cover_listed, cover_sp = d_cover.chance(0.6), d_cover.choice(COVERS_LISTED)
     cover_other, cover_fam = d_cover.choice(COVERS_UNLISTED), d_cover.choice(COVER_FAMILIES)
     cover_surf, cover_biom = d_cover.uniform(5.0, 60.0), d_cover.uniform(0.3, 4.0)
     # mineral
     min_prod = d_min.choice(MINERALS, p=[0.3, 0.2, 0.15, 0.1, 0.15, 0.1])
-    min_q, min_inhib, min_buried = d_min.uniform(500.0, 12000.0), d_min.chance(0.25), d_min.chance(0.3)
+    min_q, min_inhib, min_buried = d_min.uniform(500.0, 12000.0, 1), d_min.chance(0.25), d_min.chance(0.3)
     # organique
-    org_prod, org_q = d_org.choice(ORGANICS), d_org.uniform(20.0, 400.0)
-    org_qn_given, org_qn = d_org.chance(0.2), d_org.uniform(100.0, 3000.0)
+    org_prod, org_q = d_org.choice(ORGANICS), d_org.uniform(20.0, 400.0, 1)
+    org_qn_given, org_qn = d_org.chance(0.2), d_org.uniform(100.0, 3000.0, 1)
     org_tan_given, org_tan = d_org.chance(0.2), d_org.uniform(0.5, 4.0)
     org_inhib = d_org.chance(0.1)
     org_mat, org_delai = d_org.choice(MATERIELS), d_org.choice(DELAIS)
 
     def culture():
         sp = next(crop_sp)
-        c = {"espece": sp, "Surf_culture": round(next(crop_surf), 2)}
+        c = {"espece": sp, "Surf_culture": next(crop_surf)}
         if next(crop_derobee):
             c["role"] = "derobee"
         rdt = round(CROPS[sp][0] * next(crop_yield), 1)
@@ -154,7 +157,7 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
         else:
             c["RDT_reel"] = rdt
             if next(crop_ms):
-                c["MS_recolte"] = round(next(crop_ms_val), 3)
+                c["MS_recolte"] = next(crop_ms_val)
         c["residus_exportes"] = next(crop_export)
         return c
 
@@ -166,12 +169,12 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
             fam = next(cover_fam)
             if fam is not None:
                 c["famille_CI"] = fam
-        c["Surf_CI"] = round(next(cover_surf), 2)
-        c["BIOM"] = round(next(cover_biom), 2)
+        c["Surf_CI"] = next(cover_surf)
+        c["BIOM"] = next(cover_biom)
         return c
 
     def mineral():
-        prod, q = next(min_prod), round(next(min_q), 1)
+        prod, q = next(min_prod), next(min_q)
         m = {"produit_min": prod}
         if prod == "superphosphate_45":
             m["QP"] = q
@@ -191,16 +194,16 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
         return m
 
     def organique():
-        o = {"produit_org": next(org_prod), "Q_org": round(next(org_q), 1),
+        o = {"produit_org": next(org_prod), "Q_org": next(org_q),
              "materiel": next(org_mat)}
         delai = next(org_delai)
         if delai is not None:
             o["delai"] = delai
         qn_given, qn, tan_given, tan = next(org_qn_given), next(org_qn), next(org_tan_given), next(org_tan)
         if qn_given:
-            o["QN_org_apport"] = round(qn, 1)
+            o["QN_org_apport"] = qn
         if tan_given:
-            o["TAN_analyse"] = round(tan, 2)
+            o["TAN_analyse"] = tan
         if next(org_inhib):
             o["inhibiteur_org"] = True
         return o
@@ -215,14 +218,14 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
              "organiques": [organique() for _ in range(next(n_organics))]}
         qc_on, qc_val = next(qc_given), next(qc)
         if qc_on:
-            y["QC_mineralise"] = round(qc_val, 2)
+            y["QC_mineralise"] = qc_val
         # pH before / after liming, drawn so that each side of the 6.4-6.8 window occurs.
         # The spec needs pH and k_chaulage in every project year of a liming farm.
         ph0, dph = next(ph_ini), next(ph_fin)
         if farm_lever and k >= 0:
-            y["pH_initial"], y["pH_final"], y["k_chaulage"] = round(ph0, 2), round(ph0 + dph, 2), float(k)
+            y["pH_initial"], y["pH_final"], y["k_chaulage"] = ph0, round(ph0 + dph, 2), float(k)
         lime_l, lime_o, kind, q = next(liming_lever), next(liming_other), next(amend_kind), next(amend_q)
-        y["amendements"] = ([{"produit_amd": kind, "Q_brut": round(q, 1)}]
+        y["amendements"] = ([{"produit_amd": kind, "Q_brut": q}]
                             if (lime_l if farm_lever else lime_o) else [])
         return y
 
@@ -234,7 +237,7 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
         farm = {"type_reference": next(type_ref), "levier_chaulage": farm_lever}
         fl_given, fl = next(frac_less_given), next(frac_less)
         if fl_given:
-            farm["FRAC_LESS"] = round(fl, 3)
+            farm["FRAC_LESS"] = fl
         farm["systems"] = [{"years": [year(k, farm_lever) for k in YEARS_REFERENCE + YEARS_PROJECT]}
                            for _ in range(n_sys)]
         farms.append(farm)
@@ -343,6 +346,7 @@ def main() -> None:
         return
 
     t_start = time.perf_counter()
+    load_before = os.getloadavg()[0]
     cache_dir = tempfile.mkdtemp(prefix="carbonspec-numba-cache-")
     os.environ["NUMBA_CACHE_DIR"] = cache_dir          # before numba is imported here
 
@@ -373,6 +377,10 @@ def main() -> None:
     run_backend(compiled, data, "reference")
     t_warmup_ref = time.perf_counter() - t0
     t_numba, out_numba = best_of(lambda: run_backend(compiled, data, "numba"))
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)                           # same compiled code, one thread
+    t_numba_1, _ = best_of(lambda: run_backend(compiled, data, "numba"))
+    numba.set_num_threads(threads)
     t_ref, out_ref = best_of(lambda: run_backend(compiled, data, "reference"))
 
     worst, worst_eq, nans, nan_mismatch = compare(compiled, out_numba, out_ref)
@@ -393,7 +401,8 @@ def main() -> None:
     line("numba / numpy", f"{numba.__version__} / {np.__version__}")
     line("numba threading layer", numba.threading_layer())
     line("numba threads (get_num_threads)", numba.get_num_threads())
-    line("NUMBA_CACHE_DIR (temporary)", cache_dir)
+    line("NUMBA_CACHE_DIR (removed at the end)", cache_dir)
+    line("load average (1 min) at start / at end", f"{load_before:.2f} / {os.getloadavg()[0]:.2f}")
     print()
     print("dossier")
     line("seed", args.seed)
@@ -411,15 +420,17 @@ def main() -> None:
                        ("first", "first compute (compile / load from cache)"),
                        ("second", "second compute"),
                        ("process", "whole child process (wall)")):
-        line(label, f"{cold[key]:9.3f}    {warm[key]:9.3f}")
+        line(label, f"{cold[key]:9.4f}    {warm[key]:9.4f}")
     line("files in cache dir after the child", f"{cold['cache_files']:9d}    {warm['cache_files']:9d}")
     print()
     print(f"steady state on {n} system-years     seconds   system-years/s")
     line("warm-up call, numba (stages from cache)", f"{t_warmup_numba:9.4f}")
     line("warm-up call, reference", f"{t_warmup_ref:9.4f}")
-    line("numba, best of 3", f"{t_numba:9.4f}   {n / t_numba:14,.0f}")
+    line(f"numba ({threads} threads), best of 3", f"{t_numba:9.4f}   {n / t_numba:14,.0f}")
+    line("numba (1 thread), best of 3", f"{t_numba_1:9.4f}   {n / t_numba_1:14,.0f}")
     line("reference (NumPy), best of 3", f"{t_ref:9.4f}   {n / t_ref:14,.0f}")
-    line("speed ratio numba / reference", f"{t_ref / t_numba:9.2f}x")
+    line(f"speed ratio numba ({threads} threads) / reference", f"{t_ref / t_numba:9.2f}x")
+    line("speed ratio numba (1 thread) / reference", f"{t_ref / t_numba_1:9.2f}x")
     print()
     print("agreement numba vs reference")
     line("equations compared", len(compiled.model["equations"]))
@@ -430,6 +441,7 @@ def main() -> None:
     line("check_outputs", check)
     print()
     line("whole script wall time (s)", f"{time.perf_counter() - t_start:9.1f}")
+    shutil.rmtree(cache_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

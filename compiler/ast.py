@@ -26,13 +26,12 @@ class Source:
     section: Optional[str] = None
     label: Optional[str] = None
     lines: Tuple[int, ...] = ()
+    ranges: Tuple[Tuple[int, int], ...] = ()  # each cited line or range, as written
 
     def line_text(self) -> str:
-        if not self.lines:
-            return ""
-        if len(self.lines) == 1 or self.lines[0] == self.lines[-1]:
-            return f"L{self.lines[0]}"
-        return f"L{self.lines[0]}–L{self.lines[-1]}"
+        """'L1286–L1290', or 'L1318, L417' for separate citations."""
+        ranges = self.ranges or tuple((n, n) for n in self.lines)
+        return ", ".join(f"L{a}" if a == b else f"L{a}–L{b}" for a, b in ranges)
 
 
 # ---------------------------------------------------------------- units ----
@@ -209,6 +208,7 @@ class UnitDecl:
     of: Optional[UnitExpr]
     description: Optional[str]
     loc: Loc
+    name_loc: Optional[Loc] = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,7 @@ class SubstanceDecl:
     name: str
     description: Optional[str]
     loc: Loc
+    name_loc: Optional[Loc] = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ class EntityDecl:
     source: Optional[Source]
     loc: Loc
     parent_loc: Optional[Loc]
+    name_loc: Optional[Loc] = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,8 @@ class InputDecl:
     description: Optional[str]
     loc: Loc
     optional: bool = False
+    default_loc: Optional[Loc] = None
+    optional_loc: Optional[Loc] = None
 
 
 @dataclass(frozen=True)
@@ -284,6 +288,7 @@ class ConstantDecl:
     source: Optional[Source]
     description: Optional[str]
     loc: Loc
+    name_loc: Optional[Loc] = None
 
 
 @dataclass(frozen=True)
@@ -324,6 +329,7 @@ class LookupDecl:
     loc: Loc
     table_loc: Loc
     column_loc: Loc
+    keys_loc: Optional[Loc] = None
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,12 @@ class _Printer:
             if n.name == "known":
                 return f"(not np.isnan({a[0]}))"
             if n.name in ("min", "max"):
-                return f"{n.name}({', '.join(a)})"
+                # np.minimum/np.maximum propagate NaN (a missing input); Python's min() would
+                # silently pick the other argument
+                out = a[0]
+                for b in a[1:]:
+                    out = f"np.{n.name}imum({out}, {b})"
+                return out
             if n.name == "abs":
                 return f"abs({a[0]})"
             return f"np.{n.name}({a[0]})"
@@ -159,6 +164,12 @@ def _ir_text(n: ir.Node) -> str:
     return "…"
 
 
+def _safe(text: str) -> str:
+    """Spec text placed in generated comments/docstrings: no escapes, no line breaks, no
+    quotes that could end a docstring (a spec must never inject Python)."""
+    return str(text).replace("\\", "/").replace('"', "'").replace("\n", " ").replace("\r", " ")
+
+
 def _cite(sym: Symbol) -> str:
     parts = []
     if sym.source:
@@ -168,7 +179,7 @@ def _cite(sym: Symbol) -> str:
             parts.append(sym.source.section)
         if sym.source.lines:
             parts.append(sym.source.line_text())
-    return ", ".join(parts)
+    return _safe(", ".join(parts))
 
 
 def _stage_code(model: Model, stage: Stage) -> dict:
@@ -177,7 +188,7 @@ def _stage_code(model: Model, stage: Stage) -> dict:
     outputs = []
     for name in stage.equations:
         sym = model.symbols[name]
-        body.append(f"        # {name} [{sym.unit_text}] — {_cite(sym)}")
+        body.append(f"        # {name} [{_safe(sym.unit_text)}] — {_cite(sym)}")
         stmts: List[str] = []
         chain = [(stage.entity, "r")]
         if len(sym.expr.branches) == 1:
@@ -193,17 +204,17 @@ def _stage_code(model: Model, stage: Stage) -> dict:
     labels = []
     for name in stage.equations:
         s = model.symbols[name]
-        labels.append(f"{name}" + (f" ({s.source.label})" if s.source and s.source.label else ""))
+        labels.append(f"{name}" + (f" ({_safe(s.source.label)})" if s.source and s.source.label else ""))
     return {"name": f"stage_{stage.index:02d}_{stage.entity}", "entity": stage.entity, "args": args,
             "n_arg": n_arg, "body": body, "outputs": outputs, "labels": labels,
-            "description": model.entities[stage.entity].description}
+            "description": _safe(model.entities[stage.entity].description)}
 
 
 def generate_kernel(model: Model) -> str:
     stages = build_stages(model)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
-    constants = [(s.name, repr(float(s.value)), s.unit_text, _cite(s)) for s in model.of_kind("constant")]
+    constants = [(s.name, repr(float(s.value)), _safe(s.unit_text), _cite(s)) for s in model.of_kind("constant")]
     codes = []
     for enum, values in model.enums.items():
         for i, v in enumerate(values):
@@ -214,5 +225,6 @@ def generate_kernel(model: Model) -> str:
     stage_code = [_stage_code(model, st) for st in stages]
     outputs = [(s.name, s.entity) for s in model.equations()]
     return env.get_template("kernel.py.j2").render(
-        model=model, method=model.method, constants=constants, codes=codes, stages=stage_code, outputs=outputs,
+        model=model, method=model.method, title=_safe(model.method.title or model.method.id),
+        constants=constants, codes=codes, stages=stage_code, outputs=outputs,
         all_outputs={name for name, _ in outputs})

@@ -123,22 +123,9 @@ def default_text(default: object) -> str:
     return str(default)
 
 
-# A method-line citation inside a source reference, as the parser reads it: L1264-L1265 or L417.
-_CITED_LINE = re.compile(r"\bL(\d+)(?:\s*[-–]\s*L?(\d+))?")
-_QUOTED = re.compile(r'"[^"]*"')
-
-
 def lines(source: Optional[A.Source]) -> str:
-    """The method lines a source cites, ranges kept apart from separate lines.
-
-    Source.line_text() spans first..last, which turns "L1318 L417" into "L1318–L417";
-    the raw reference still says which lines are a range, so the docs read it there.
-    """
-    if source is None:
-        return ""
-    cited = [f"L{m.group(1)}" + (f"–L{m.group(2)}" if m.group(2) else "")
-             for m in _CITED_LINE.finditer(_QUOTED.sub("", source.raw))]
-    return ", ".join(cited) or source.line_text()
+    """The method lines a source cites ('L1286–L1290', or 'L1318, L417')."""
+    return source.line_text() if source is not None else ""
 
 
 def section(source: Optional[A.Source]) -> str:
@@ -379,18 +366,24 @@ def _enum_decls(model: Model) -> Dict[str, A.EnumDecl]:
 
 
 def _enum_views(model: Model) -> List[Dict[str, object]]:
+    """Declared enums, plus the scenario enum the timeline defines (it has no declaration)."""
     decls = _enum_decls(model)
     views = []
     for name, values in model.enums.items():
         decl = decls.get(name)
+        if decl is not None:
+            description, source, loc = decl.description or "", decl.source, decl.loc
+        else:
+            description = "scénario de l'année, d'après le calendrier"
+            source, loc = (model.timeline.source if model.timeline else None), None
+        labels = model.enum_labels.get(name, {})
         views.append({
             "name": name,
-            "description": (decl.description if decl else "") or
-                           ("scénario de l'année, d'après le calendrier" if decl is None else ""),
-            "section": section(decl.source) if decl else section(model.timeline.source if model.timeline else None),
-            "lines": lines(decl.source) if decl else lines(model.timeline.source if model.timeline else None),
-            "where": where(decl.loc) if decl else "",
-            "members": [{"value": v, "label": model.enum_labels.get(name, {}).get(v, v)} for v in values],
+            "description": description,
+            "section": section(source),
+            "lines": lines(source),
+            "where": where(loc),
+            "members": [{"value": v, "label": labels.get(v, v)} for v in values],
         })
     return views
 

@@ -248,7 +248,7 @@ class _Resolver:
     def declare_entities(self):
         decls = list(self.items(A.EntityDecl))
         for d in decls:
-            if not self.claim(d.name, d.loc, "entity", "entity"):
+            if not self.claim(d.name, d.name_loc or d.loc, "entity", "entity"):
                 continue
             self.entities[d.name] = Entity(d.name, d.description or "", d.parent, d.collection or d.name + "s",
                                            d.source, d.loc)
@@ -339,7 +339,7 @@ class _Resolver:
         sym = Symbol(it.target.name, "input", ent, "real", ONE, it.loc, it.source, it.description,
                      decl=it, domain=it.domain, default=it.default, optional=it.optional)
         if it.optional and t.kind in ("bool", "int"):
-            self.err(it.loc, f"only number and key/enum inputs can be optional ('{it.target.name}' is {t.kind})")
+            self.err(it.optional_loc or it.loc, f"only number and key/enum inputs can be optional ('{it.target.name}' is {t.kind})")
         if t.kind == "real":
             sym.unit = self.units.resolve(t.unit)
             sym.unit_text = _unit_text(t.unit)
@@ -366,22 +366,23 @@ class _Resolver:
 
     def check_default(self, sym: Symbol, it: A.InputDecl):
         d = it.default
+        loc = it.default_loc or it.loc
         if sym.dtype == "bool" and not isinstance(d, bool):
-            self.err(it.loc, f"default of bool input '{sym.name}' must be true or false")
+            self.err(loc, f"default of bool input '{sym.name}' must be true or false")
         elif sym.dtype == "enum":
             if not (isinstance(d, tuple) and d[0] == "enum"):
-                self.err(it.loc, f"default of '{sym.name}' must be one of its values")
+                self.err(loc, f"default of '{sym.name}' must be one of its values")
             elif not sym.enum.startswith("key:") and d[1] not in self.enums[sym.enum]:
-                self.err(it.loc, f"default '{d[1]}' is not a value of enum '{sym.enum}'",
+                self.err(loc, f"default '{d[1]}' is not a value of enum '{sym.enum}'",
                          suggest(d[1], self.enums[sym.enum]))
         elif sym.dtype in ("real", "int"):
             if isinstance(d, tuple) or isinstance(d, bool):
-                self.err(it.loc, f"default of '{sym.name}' must be a number")
+                self.err(loc, f"default of '{sym.name}' must be a number")
             elif it.domain is not None and not it.domain.contains(d):
-                self.err(it.loc, f"default {d:g} of '{sym.name}' is outside its domain {it.domain.text()}")
+                self.err(loc, f"default {d:g} of '{sym.name}' is outside its domain {it.domain.text()}")
 
     def declare_constant(self, it: A.ConstantDecl):
-        if not self.claim(it.name, it.loc, "constant"):
+        if not self.claim(it.name, it.name_loc or it.loc, "constant"):
             return
         node = self.expr(it.value, None)
         if node.dtype != "real":
@@ -409,7 +410,7 @@ class _Resolver:
             raise SpecError(it.column_loc, f"table '{it.table}' has no column '{it.column}'",
                             suggest(it.column, [c.name for c in table.columns]))
         if len(it.keys) != len(table.keys):
-            raise SpecError(it.loc, f"table '{it.table}' is keyed by {len(table.keys)} column(s) "
+            raise SpecError(it.keys_loc or it.loc, f"table '{it.table}' is keyed by {len(table.keys)} column(s) "
                             f"({', '.join(table.keys) or 'none'}), the lookup gives {len(it.keys)}")
         for alternatives in it.keys:
             for term in alternatives:
@@ -477,14 +478,15 @@ class _Resolver:
             value = self.expr(br.value, sym.entity)
             if value.dtype != "real":
                 raise SpecError(br.value.loc, f"equation '{sym.name}' must give a number, this branch gives {value.dtype}")
-            self.unit_match(value, sym.unit, br.value.loc,
+            self.unit_match(value, sym.unit, self._branch_start(br),
                             f"equation '{sym.name}'{_label(sym)} declares unit {fmt(sym.unit)} but this branch has unit "
                             f"{fmt(value.unit)}")
             cond = None
             if br.when is not None:
                 cond = self.expr(br.when, sym.entity)
                 if cond.dtype != "bool":
-                    raise SpecError(br.when.loc, "a 'when' condition must be true or false")
+                    raise SpecError(br.when.loc, "a 'when' condition must be true or false",
+                                    "comparisons use '==' (a single '=' starts a new branch)")
             branches.append((cond, value))
         if branches[-1][0] is not None:
             raise SpecError(it.branches[-1].loc,
@@ -492,6 +494,19 @@ class _Resolver:
                             "add a final '= <expr>' branch for the remaining cases")
         sym.expr = ir.Select(branches, unit=sym.unit, dtype="real")
         sym.deps = sorted({r.symbol for r in ir.refs(sym.expr) if self.symbols[r.symbol].kind in ("equation", "lookup", "input", "builtin")})
+
+    def _branch_start(self, br: A.Branch) -> A.Loc:
+        """Where a branch's expression starts: the first character after its '='."""
+        lines = self.texts.get(br.loc.file, "").splitlines()
+        line, col = br.loc.line, br.loc.column  # the '='
+        if 1 <= line <= len(lines):
+            text = lines[line - 1]
+            i = col  # index just after '=' (col is 1-based)
+            while i < len(text) and text[i] in " \t":
+                i += 1
+            if i < len(text):
+                return A.Loc(br.loc.file, line, i + 1)
+        return br.value.loc
 
     def unit_match(self, node: ir.Node, unit: sp.Expr, loc: A.Loc, message: str):
         if _is_zero(node):

@@ -21,7 +21,7 @@ _TERMINAL_NAMES = {
     "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COLON": "':'", "EQUAL": "'='",
     "COMMA": "','", "DOT": "'.'", "LBRACE": "'{'", "RBRACE": "'}'", "AGG": "sum/mean/count",
     "DATE": "a date YYYY-MM-DD", "DIRECTION": "'increasing' or 'decreasing'", "VBAR": "'|'",
-    "CIRCUMFLEX": "'^'", "PERCENT": "'%'", "MINUS": "'-'", "__ANON_0": "'..'",
+    "CIRCUMFLEX": "'^'", "PERCENT": "'%'", "MINUS": "'-'", "__ANON_0": "'..'", "$END": "end of file",
 }
 
 
@@ -48,11 +48,15 @@ def parse_source(raw: str) -> A.Source:
     if lm:
         label = lm.group(1)
     lines: list[int] = []
+    ranges: list[tuple] = []
     for lm2 in _LINE_RE.finditer(_LABEL_RE.sub("", body)):
-        lines.append(int(lm2.group(1)))
-        if lm2.group(2):
-            lines.append(int(lm2.group(2)))
-    return A.Source(raw=body, section=section, label=label, lines=tuple(lines))
+        start = int(lm2.group(1))
+        end = int(lm2.group(2)) if lm2.group(2) else start
+        lines.append(start)
+        if end != start:
+            lines.append(end)
+        ranges.append((start, end))
+    return A.Source(raw=body, section=section, label=label, lines=tuple(lines), ranges=tuple(ranges))
 
 
 def _unquote(tok: Token) -> str:
@@ -119,11 +123,11 @@ class _ToAst(Transformer):
         if rest and isinstance(rest[0], Token) and rest[0].type == "NUMBER":
             factor = float(rest[0])
             of = rest[1]
-        return A.UnitDecl(str(name), factor, of, self._desc(rest), self._loc(meta))
+        return A.UnitDecl(str(name), factor, of, self._desc(rest), self._loc(meta), self._loc(name))
 
     @v_args(meta=True)
     def substance_decl(self, meta, ch):
-        return A.SubstanceDecl(str(ch[0]), self._desc(ch[1:]), self._loc(meta))
+        return A.SubstanceDecl(str(ch[0]), self._desc(ch[1:]), self._loc(meta), self._loc(ch[0]))
 
     @v_args(meta=True)
     def enum_decl(self, meta, ch):
@@ -150,7 +154,8 @@ class _ToAst(Transformer):
                 parent, parent_loc = str(tok), self._loc(tok)
             else:
                 collection = str(tok)
-        return A.EntityDecl(str(name), desc, parent, collection, self._source(ch), self._loc(meta), parent_loc)
+        return A.EntityDecl(str(name), desc, parent, collection, self._source(ch), self._loc(meta), parent_loc,
+                            self._loc(name))
 
     @v_args(meta=True)
     def timeline_decl(self, meta, ch):
@@ -220,11 +225,22 @@ class _ToAst(Transformer):
             return A.Domain(None, v, False, False, loc)
         raise SpecError(loc, f"a domain uses >=, >, <= or <, not '{op}'", source_text=self._text)
 
-    def default(self, ch):
+    @v_args(meta=True)
+    def default(self, meta, ch):
         v = ch[0]
         if isinstance(v, Token):
-            return ("name", str(v))
-        return ("value", v)
+            return ("name", str(v), self._loc(v))
+        # the value's own position: the token after the 'default' keyword
+        return ("value", v, self._value_loc(meta))
+
+    def _value_loc(self, meta) -> A.Loc:
+        text = self._text
+        pos = meta.start_pos + len("default")
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        return A.Loc(self.path, line, col)
 
     def true(self, ch):
         return True
@@ -238,16 +254,20 @@ class _ToAst(Transformer):
         target, typ = ch[0], ch[1]
         domain = next((c for c in ch[2:] if isinstance(c, A.Domain)), None)
         default = next((c for c in ch[2:] if isinstance(c, tuple)), None)
+        default_loc = default[2] if default is not None else None
         if default is not None:
             default = default[1] if default[0] == "value" else ("enum", default[1])
         toks = [c for c in ch[2:] if isinstance(c, Token)]
+        opt = self._tok(toks, "OPTIONAL")
         return A.InputDecl(target, typ, domain, default, self._source(toks), self._desc(toks), self._loc(meta),
-                           optional=bool(self._tok(toks, "OPTIONAL")))
+                           optional=bool(opt), default_loc=default_loc,
+                           optional_loc=self._loc(opt[0]) if opt else None)
 
     @v_args(meta=True)
     def constant_decl(self, meta, ch):
         toks = [c for c in ch[2:] if isinstance(c, Token)]
-        return A.ConstantDecl(str(ch[0]), ch[1], self._source(toks), self._desc(toks), self._loc(meta))
+        return A.ConstantDecl(str(ch[0]), ch[1], self._source(toks), self._desc(toks), self._loc(meta),
+                              self._loc(ch[0]))
 
     @v_args(meta=True)
     def table_decl(self, meta, ch):
@@ -270,11 +290,15 @@ class _ToAst(Transformer):
         target, table, column = ch[0], ch[1], ch[2]
         keys = next((c for c in ch[3:] if isinstance(c, list)), [])
         toks = [c for c in ch[3:] if isinstance(c, Token)]
+        keys_loc = getattr(keys, "loc", None) or self._loc(column)
         return A.LookupDecl(target, str(table), str(column), tuple(keys), self._source(toks), self._desc(toks),
-                            self._loc(meta), self._loc(table), self._loc(column))
+                            self._loc(meta), self._loc(table), self._loc(column), keys_loc)
 
-    def lookup_keys(self, ch):
-        return list(ch)
+    @v_args(meta=True)
+    def lookup_keys(self, meta, ch):
+        keys = _KeyList(ch)
+        keys.loc = self._loc(meta)
+        return keys
 
     def key_alt(self, ch):
         return tuple(ch)
@@ -412,6 +436,15 @@ class _ToAst(Transformer):
         return A.Bool(False, self._loc(meta))
 
 
+class _KeyList(list):
+    """The key alternatives of a lookup, remembering where the '[' is."""
+    loc = None
+
+
+_KEYWORDS = ("method", "unit", "substance", "enum", "entity", "timeline", "input", "constant", "table",
+             "lookup", "equation", "invariant", "scenario", "column", "key", "choice")
+
+
 def _expected_text(expected) -> str:
     names = sorted({_TERMINAL_NAMES.get(e, f"'{e.lower()}'" if e.isupper() else f"'{e}'") for e in expected})
     if len(names) > 8:
@@ -438,6 +471,13 @@ def parse_text(text: str, path: str) -> A.SpecFile:
             tok = exc.token
             shown = "end of file" if tok.type == "$END" else repr(str(tok))
             msg = f"unexpected {shown}; expected " + _expected_text(exc.expected)
+            if tok.type == "EQUAL" or str(tok) == "=":
+                msg += " (comparisons use '==')"
+            if tok.type == "NAME":
+                import difflib
+                close = difflib.get_close_matches(str(tok), _KEYWORDS, n=1, cutoff=0.75)
+                if close:
+                    msg += f"; did you mean '{close[0]}'?"
             if tok.type == "$END":
                 lines = text.splitlines() or [""]
                 line, col = len(lines), len(lines[-1]) + 1

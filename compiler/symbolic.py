@@ -171,6 +171,14 @@ def _facts_from(cond: Optional[ir.Node], entity: str) -> Dict[str, object]:
 
 
 def prove_invariant(model: Model, inv) -> InvariantResult:
+    """Memoised per model: check, compile and docs all ask, and a proof takes seconds."""
+    cache = model.__dict__.setdefault("_proofs", {})
+    if inv.name not in cache:
+        cache[inv.name] = _prove(model, inv)
+    return cache[inv.name]
+
+
+def _prove(model: Model, inv) -> InvariantResult:
     target = model.symbols[inv.target]
     wrt = model.symbols[inv.wrt.name]
     x = sp.Symbol(wrt.name, real=True, nonnegative=bool(wrt.domain and wrt.domain.lo is not None and wrt.domain.lo >= 0))

@@ -37,7 +37,7 @@ class UnitRegistry:
 
     def declare_unit(self, decl: A.UnitDecl) -> None:
         if decl.name in self.units or decl.name in self.substances:
-            raise SpecError(decl.loc, f"duplicate definition of unit '{decl.name}'")
+            raise SpecError(decl.name_loc or decl.loc, f"duplicate definition of unit '{decl.name}'")
         if decl.factor is None:
             self.units[decl.name] = sp.Symbol(decl.name, positive=True)
         else:
@@ -49,7 +49,7 @@ class UnitRegistry:
 
     def declare_substance(self, decl: A.SubstanceDecl) -> None:
         if decl.name in self.substances or decl.name in self.units:
-            raise SpecError(decl.loc, f"duplicate definition of substance '{decl.name}'")
+            raise SpecError(decl.name_loc or decl.loc, f"duplicate definition of substance '{decl.name}'")
         self.substances[decl.name] = sp.Symbol("[" + decl.name + "]", positive=True)
         if decl.description:
             self.descriptions[decl.name] = decl.description

@@ -23,7 +23,7 @@ EF4 = 0.01  # kg_N2O_N / kg_Nvol — 6.1.1, L1409
 EF5 = 0.011  # kg_N2O_N / kg_N — 6.1.1, L1426
 t_C = 0.75  # 1 — 6.1.1, L1439
 FC_C_CaCO3 = 0.12  # [C]/[CaCO3] — 6.1.1, L1440
-FC_CO2_C = 3.6666666666666665  # [CO2e]/[C] — 6.1.1, L1441–L1458
+FC_CO2_C = 3.6666666666666665  # [CO2e]/[C] — 6.1.1, L1441, L1458
 EF_uree = 0.2  # kg_C / kg_uree — 6.1.1, L1457
 F_EngrMoy_moyen = 0.2112  # 1 — 6.1.1, L1459
 part_CaCO3_ecumes = 0.36  # kg_CaCO3 / kg_MB — 6.1.1, L1438
@@ -61,7 +61,7 @@ def stage_01_amendement(n_amendement, FE_VN, Q_brut, VN, idx_amendement_year, id
         D_p_l[r] = ((Q_brut[r] * part_CaCO3_ecumes) if (produit_amd[r] == KEY_AMENDEMENTS_ECUMES_SUCRERIE) else (Q_brut[r] * part_CaCO3[r]))
         # Q_VN [kg_VN] — 6.1.1, L1480
         Q_VN[r] = (Q_brut[r] * VN[r])
-        # GES_amont_VN_l [kg_CO2e] — Équation 12, 6.1.1, L1465–L1481
+        # GES_amont_VN_l [kg_CO2e] — Équation 12, 6.1.1, L1465, L1481
         GES_amont_VN_l[r] = (0.0 if (not levier_chaulage[idx_system_farm[idx_year_system[idx_amendement_year[r]]]]) else (Q_VN[r] * FE_VN[r]))
 
 
@@ -84,7 +84,7 @@ def stage_02_year(n_year, BIOM, D_p_l, FE_PRO, N_AG_CI, N_racine, QC_mineralise,
             acc_2 += (Q_org[c1] * FE_PRO[c1])
         GES_amont_org[r] = acc_2
         # C_chaulage [1] — Équation 7, 6.1.1, L1365
-        C_chaulage[r] = (1.0 if (scenario[r] == SCENARIO_REFERENCE) else (1.0 if (not levier_chaulage[idx_system_farm[idx_year_system[r]]]) else (1.0 if (type_reference[idx_system_farm[idx_year_system[r]]] == TYPE_REFERENCE_GENERIQUE) else (1.0 if (pH_initial[r] > 6.8) else (1.0 if (pH_final[r] < 6.4) else min(1.0, (1.0 - ((min((min(pH_final[r], 6.8) - max(pH_initial[r], 6.4)), 0.4) / 0.4) * (0.5 * np.exp((-0.33 * k_chaulage[r])))))))))))
+        C_chaulage[r] = (1.0 if (scenario[r] == SCENARIO_REFERENCE) else (1.0 if (not levier_chaulage[idx_system_farm[idx_year_system[r]]]) else (1.0 if (type_reference[idx_system_farm[idx_year_system[r]]] == TYPE_REFERENCE_GENERIQUE) else (1.0 if (pH_initial[r] > 6.8) else (1.0 if (pH_final[r] < 6.4) else np.minimum(1.0, (1.0 - ((np.minimum((np.minimum(pH_final[r], 6.8) - np.maximum(pH_initial[r], 6.4)), 0.4) / 0.4) * (0.5 * np.exp((-0.33 * k_chaulage[r])))))))))))
         # QN_inhib [kg_N] — Équation 5, 6.1.1, L1263
         # sum over mineral where inhibiteur
         acc_3 = 0.0
