@@ -56,39 +56,54 @@ def load_compiled(directory: Path) -> Compiled:
 
 
 def resolve_lookups(compiled: Compiled, flat: Flat, tables: Dict[str, Table]) -> None:
-    """Fill flat.data with every lookup column, row by row of its entity, following the
-    spec's fallback chain (first key tuple present in the table wins)."""
+    """Fill flat.data with every lookup column, for every row of its entity, following the
+    spec's fallback chain (the first key tuple present in the table wins).
+
+    Rows are grouped by their distinct key values first, so each distinct key is matched
+    once, and lookups sharing the same keys (8 columns of cultures_CA) share the match."""
     model = compiled.model
     parents = {e["name"]: e["parent"] for e in model["entities"]}
     inputs = {i["name"]: i for i in model["inputs"]}
+    matches: Dict[tuple, tuple] = {}
     for lk in model["lookups"]:
         ent, table = lk["entity"], tables[lk["table"]]
-        n = flat.data["n_" + ent]
-        # raw key strings per key column and alternative, for every row of `ent`
-        alts_per_col = []
-        for alts in lk["keys"]:
-            col_alts = []
-            for alt in alts:
-                if "literal" in alt:
-                    col_alts.append(("literal", alt["literal"], [alt["literal"]] * n))
-                else:
-                    src = inputs[alt["input"]]
-                    values = _gather_raw(flat, parents, src["entity"], ent, alt["input"])
-                    col_alts.append(("input", alt["input"], values))
-            alts_per_col.append(col_alts)
-        out = np.empty(n, dtype=np.float64 if lk["dtype"] == "real" else np.bool_)
-        cache: Dict[tuple, object] = {}
-        for r in range(n):
-            choices = [[a[2][r] for a in col] for col in alts_per_col]
-            sig = tuple(tuple(c) for c in choices)
-            if sig not in cache:
-                cache[sig] = _first_present(table, choices)
-            found = cache[sig]
-            if found is None:
-                raise _missing_key(lk, table, alts_per_col, r, flat, ent)
-            value = table.rows[found][lk["column"]]
-            out[r] = value
-        flat.data[lk["name"]] = out
+        sig = (ent, lk["table"], json.dumps(lk["keys"]))
+        if sig not in matches:
+            matches[sig] = _match_rows(lk, table, flat, parents, inputs, ent)
+        keys, inverse = matches[sig]
+        dtype = np.float64 if lk["dtype"] == "real" else np.bool_
+        per_key = np.array([table.rows[k][lk["column"]] for k in keys], dtype=dtype)
+        flat.data[lk["name"]] = per_key[inverse] if len(keys) else np.empty(0, dtype=dtype)
+
+
+def _match_rows(lk, table: Table, flat: Flat, parents, inputs, ent: str):
+    """(matched table key per distinct row signature, signature index of every row)."""
+    n = flat.data["n_" + ent]
+    alts_per_col = []
+    for alts in lk["keys"]:
+        col_alts = []
+        for alt in alts:
+            if "literal" in alt:
+                col_alts.append(("literal", alt["literal"], [alt["literal"]] * n))
+            else:
+                src = inputs[alt["input"]]
+                col_alts.append(("input", alt["input"], _gather_raw(flat, parents, src["entity"], ent, alt["input"])))
+        alts_per_col.append(col_alts)
+    columns = [a[2] for col in alts_per_col for a in col]
+    signature = np.array(["\x1f".join("\x00" if v is None else str(v) for v in row) for row in zip(*columns)]
+                         if columns else [""] * n, dtype=object)
+    if n == 0:
+        return [], np.zeros(0, dtype=np.int64)
+    uniq, first, inverse = np.unique(signature, return_index=True, return_inverse=True)
+    keys = []
+    for r in first:
+        choices = [[a[2][r] for a in col] for col in alts_per_col]
+        found = _first_present(table, choices)
+        if found is None:
+            bad = int(np.flatnonzero(inverse == len(keys))[0])
+            raise _missing_key(lk, table, alts_per_col, bad, flat, ent)
+        keys.append(found)
+    return keys, inverse.reshape(-1)
 
 
 def _gather_raw(flat: Flat, parents, src_entity: str, ent: str, name: str) -> List:
