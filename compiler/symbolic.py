@@ -77,7 +77,7 @@ def to_sympy(model: Model, n: ir.Node, inline=None) -> sp.Expr:
         if isinstance(n, ir.Lit):
             return _lit(n)
         if isinstance(n, ir.Code):
-            return sp.Symbol(r"\text{" + n.value.replace("_", r"\_") + "}")
+            return sp.Symbol(r"\text{«" + n.value + "»}")  # a value, not a symbol
         if isinstance(n, ir.Ref):
             if inline is not None:
                 got = inline(n)
@@ -137,7 +137,9 @@ def equation_latex(model: Model, sym: Symbol) -> str:
         rhs = to_sympy(model, sym.expr)
     names = {s: latex_name(s.name) for s in rhs.free_symbols if not s.name.startswith("\\")}
     with sp.evaluate(False):
-        return latex_name(sym.name) + " = " + sp.latex(rhs, mul_symbol="dot", symbol_names=names, order="none")
+        text = latex_name(sym.name) + " = " + sp.latex(rhs, mul_symbol="dot", symbol_names=names, order="none")
+    # SymPy prints piecewise cases in English; the method and its docs are French
+    return text.replace(r"\text{for}\:", r"\text{si}\:").replace(r"\text{otherwise}", r"\text{sinon}")
 
 
 # ------------------------------------------------------------ invariants --
