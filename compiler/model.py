@@ -20,6 +20,15 @@ from .errors import SpecError, SpecErrors, suggest
 from .parser import parse_file
 from .units import ONE, UnitRegistry, fmt, rational, same, scale_of
 
+import keyword
+import re
+
+# Names the generated code uses itself: a spec symbol with one of these names would
+# shadow it (a spec must never be able to change what the kernel does).
+_RESERVED = set(keyword.kwlist) | {"np", "njit", "prange", "range", "min", "max", "abs", "compute", "data",
+                                   "out", "r", "True", "False", "None", "METHOD", "VERSION", "SPEC_HASH"}
+_RESERVED_RE = re.compile(r"^(c\d+|acc_\d+|cnt_\d+|idx_.*|start_.*|n_.*|stage_.*|KEY_.*|__.*)$")
+
 FUNCTIONS = {"min": (2, None), "max": (2, None), "exp": (1, 1), "log": (1, 1), "abs": (1, 1), "known": (1, 1)}
 SCENARIO_ENUM = "scenario"
 
@@ -176,6 +185,9 @@ class _Resolver:
     def claim(self, name: str, loc: A.Loc, what: str, namespace: str = "symbol") -> bool:
         """Symbol names are global across the spec (one meaning per name, for the docs' and
         the trace's sake); enums, entities and tables each have their own namespace."""
+        if name in _RESERVED or _RESERVED_RE.match(name):
+            self.err(loc, f"'{name}' is reserved by the code generator; choose another name for this {what}")
+            return False
         key = (namespace, name)
         if key in self.defined_at:
             first = self.defined_at[key]
@@ -193,6 +205,9 @@ class _Resolver:
                                          "add: method <id> version \"<x.y>\"", f.text))
         else:
             self.method = methods[0]
+            if self.method.extends is not None:
+                self.err(self.method.loc, "'extends' (a version built on an earlier one) is not supported yet; "
+                         "write the version's spec in full")
             for extra in methods[1:]:
                 self.err(extra.loc, f"duplicate 'method' declaration; first at {methods[0].loc}")
         for it in self.items(A.UnitDecl):
@@ -212,6 +227,7 @@ class _Resolver:
             self.guard(self.declare_constant, it)
         for it in self.items(A.LookupDecl):
             self.guard(self.declare_lookup, it)
+        self.check_code_names()
         eq_decls = list(self.items(A.EquationDecl))
         for it in eq_decls:
             self.guard(self.declare_equation, it)
@@ -236,6 +252,15 @@ class _Resolver:
                      self.warnings, digest.hexdigest()[:16])
 
     # ------------------------------------------------------ declarations --
+    def check_code_names(self):
+        """Enum values become module constants of the kernel (SCENARIO_REFERENCE); no symbol
+        may take one of those names."""
+        codes = {re.sub(r"[^A-Za-z0-9_]", "_", f"{e}_{v}").upper() for e, vals in self.enums.items() for v in vals}
+        for s in self.symbols.values():
+            if s.name in codes:
+                self.err(s.loc, f"'{s.name}' is the name of an enum value's code in the generated kernel; "
+                         "choose another name")
+
     def declare_enum(self, it: A.EnumDecl):
         if not self.claim(it.name, it.loc, "enum", "enum"):
             return

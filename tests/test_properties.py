@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbonspec.runtime.engine import resolve_lookups, run_backend
+from carbonspec.runtime.engine import check_outputs, resolve_lookups, run_backend
 from carbonspec.runtime.reference import ReferenceBackend
 
 import strategies as S
@@ -28,6 +28,7 @@ def test_numba_and_reference_agree(compiled, tables, doc):
     for name in a:
         np.testing.assert_allclose(a[name], b[name], rtol=1e-9, atol=1e-9, err_msg=name)
     assert np.isfinite(a["RE_fertilisation"]).all()
+    check_outputs(compiled, flat, a)  # every value finite and inside its declared domain
 
 
 def _invariant_ids(compiled_model):
