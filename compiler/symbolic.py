@@ -70,10 +70,13 @@ def _lit(n: ir.Lit) -> sp.Expr:
     return sp.Float(n.text or repr(n.value), dps=15)
 
 
-def to_sympy(model: Model, n: ir.Node, inline=None) -> sp.Expr:
-    """IR -> SymPy.  `inline(ref)` may return an expression to substitute for a Ref."""
+def to_sympy(model: Model, n: ir.Node, inline=None, agg=None) -> sp.Expr:
+    """IR -> SymPy.  `inline(ref)` may return an expression to substitute for a Ref, and
+    `agg(node)` one for an aggregate (the invariant prover uses both)."""
 
     def go(n: ir.Node) -> sp.Expr:
+        if agg is not None and isinstance(n, ir.Agg):
+            return agg(n)
         if isinstance(n, ir.Lit):
             return _lit(n)
         if isinstance(n, ir.Code):
@@ -222,7 +225,7 @@ def _prove(model: Model, inv) -> InvariantResult:
             saved = facts
             facts = fx
             try:
-                return _to_sympy_with(model, node, inline, lambda m: conv(m, fx))
+                return to_sympy(model, node, inline, agg=lambda m: conv(m, fx))
             finally:
                 facts = saved
 
@@ -240,40 +243,6 @@ def _prove(model: Model, inv) -> InvariantResult:
     detail = "all branches of d/d{} have the right sign".format(wrt.name) if ok else \
         "SymPy could not decide the sign of the derivative; checked with Hypothesis instead"
     return InvariantResult(inv.name, bool(ok), sp.latex(folded), detail)
-
-
-def _to_sympy_with(model, n, inline, agg):
-    def go(n):
-        if isinstance(n, ir.Agg):
-            return agg(n)
-        if isinstance(n, ir.Ref):
-            got = inline(n)
-            return got if got is not None else _sym(n.symbol, model.symbols.get(n.symbol))
-        if isinstance(n, (ir.Lit, ir.Code)):
-            return to_sympy(model, n)
-        if isinstance(n, ir.Op):
-            a = [go(x) for x in n.args]
-            if n.op == "neg":
-                return -a[0]
-            return {"+": lambda: a[0] + a[1], "-": lambda: a[0] - a[1], "*": lambda: a[0] * a[1],
-                    "/": lambda: a[0] / a[1], "^": lambda: a[0] ** a[1]}[n.op]()
-        if isinstance(n, ir.Cmp):
-            l, r = go(n.left), go(n.right)
-            return {"==": sp.Eq, "!=": sp.Ne, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}[n.op](l, r)
-        if isinstance(n, ir.Logic):
-            a = [go(x) for x in n.args]
-            return sp.Not(a[0]) if n.op == "not" else (sp.And if n.op == "and" else sp.Or)(*a)
-        if isinstance(n, ir.Func):
-            a = [go(x) for x in n.args]
-            if n.name == "known":
-                return sp.Symbol("known_" + str(a[0]))
-            return {"min": sp.Min, "max": sp.Max, "exp": sp.exp, "log": sp.log, "abs": sp.Abs}[n.name](*a)
-        if isinstance(n, ir.Select):
-            pieces = [(go(v), go(c) if c is not None else sp.true) for c, v in n.branches]
-            return pieces[0][0] if len(pieces) == 1 else sp.Piecewise(*pieces)
-        raise TypeError(n)
-
-    return go(n)
 
 
 def _resolve_condition(model: Model, inv):
