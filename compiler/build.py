@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from . import ir
 from .codegen_numba import generate_kernel
-from .model import Model
+from .model import Model, _unit_text
 from .stages import build_stages
 from .units import fmt
 
@@ -63,8 +63,9 @@ def model_json(model: Model) -> Dict:
     for t in model.tables.values():
         tables[t.name] = {"description": t.description, "keys": list(t.keys), "source": _source(t.source),
                           "columns": [{"name": c.name, "kind": c.type.kind,
-                                       "unit": fmt(model.units.resolve(c.type.unit)) if c.type.kind == "real" else None,
-                                       "optional": c.optional} for c in t.columns]}
+                                       "unit": _unit_text(c.type.unit) if c.type.kind == "real" else None,
+                                       "optional": c.optional, "description": c.description}
+                                      for c in t.columns]}
     timeline = None
     if model.timeline:
         timeline = {"entity": model.timeline.entity, "index": model.timeline.index,
@@ -93,8 +94,9 @@ def output_dir(root: Path, model: Model) -> Path:
     return Path(root) / model.method.id / f"v{model.method.version}"
 
 
-def compile_model(model: Model, root: Path) -> List[Path]:
-    """Write kernel, model.json and docs; returns the files written."""
+def compile_model(model: Model, root: Path, annex_dir: Optional[Path] = None) -> List[Path]:
+    """Write kernel, model.json and docs; returns the files written.  With `annex_dir`,
+    the docs also show every annex table's values with their status."""
     from .docs import write_docs
 
     out = output_dir(root, model)
@@ -107,5 +109,10 @@ def compile_model(model: Model, root: Path) -> List[Path]:
     mj.write_text(json.dumps(model_json(model), ensure_ascii=False, indent=1, sort_keys=False) + "\n",
                   encoding="utf-8")
     written.append(mj)
-    written += write_docs(model, out / "docs")
+    annexes = None
+    if annex_dir is not None:
+        from carbonspec.runtime.tables import load_annexes
+
+        annexes = load_annexes(annex_dir, model_json(model))
+    written += write_docs(model, out / "docs", annexes)
     return written

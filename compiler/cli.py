@@ -65,7 +65,8 @@ def compile_(spec_dir: Path = typer.Argument(..., help="folder of .cspec files")
 
     model = check_spec_dir(spec_dir)
     root = out_root if out_root is not None else project_root() / "generated"
-    files = compile_model(model, root)
+    annex_dir = project_root() / "annexes" / model.method.id / f"v{model.method.version}"
+    files = compile_model(model, root, annex_dir if annex_dir.is_dir() else None)
     out.print(f"compiled {model.method.id} v{model.method.version} into {output_dir(root, model)} "
               f"({len(files)} files)")
 
@@ -104,10 +105,7 @@ def run(dossier: Path = typer.Argument(..., help="dossier JSON file"),
     from carbonspec.runtime.engine import evaluate, load_compiled, results_document
 
     root = project_root()
-    compiled_dir = root / "generated" / method / f"v{version}"
-    if not (compiled_dir / "model.json").exists():
-        raise InputError("--method/--version", f"no compiled method {method} v{version} in {compiled_dir.parent}; "
-                                               f"run 'carbonspec compile spec/{method}/v{version}'")
+    compiled_dir = _compiled_dir(root, method, version)
     annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
     if not annex_dir.is_dir():
         raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
@@ -118,8 +116,10 @@ def run(dossier: Path = typer.Argument(..., help="dossier JSON file"),
         raise InputError(str(dossier), f"cannot read dossier: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{dossier}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
-    flat, values, tables = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
-    doc = results_document(compiled, flat, values, tables, annex_dir, backend.value)
+    flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
+    doc = results_document(compiled, flat, values, annex_set, backend.value)
+    err.print(f"{method} v{version} · spec {compiled.model['spec_hash']} · annexes {annex_set.version} "
+              f"({annex_set.content_hash}) · backend {backend.value}")
     text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -130,11 +130,52 @@ def run(dossier: Path = typer.Argument(..., help="dossier JSON file"),
 
 
 @app.command()
+def annexes(method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
+            version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
+            annex_dir: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex workbooks")):
+    """List the annex tables: where each is, its rows, and how many rows are method-text,
+    public-source or placeholder."""
+    from carbonspec.runtime.engine import load_compiled
+    from carbonspec.runtime.tables import STATUSES, load_annexes
+
+    root = project_root()
+    compiled = load_compiled(_compiled_dir(root, method, version))
+    annex_dir = annex_dir if annex_dir is not None else root / "annexes" / method / f"v{version}"
+    annex_set = load_annexes(annex_dir, compiled.model)
+    rows = [("table", "file[sheet]", "rows", *STATUSES)]
+    totals = {s: 0 for s in STATUSES}
+    for name in compiled.model["tables"]:
+        t = annex_set.tables.get(name)
+        if t is None:
+            rows.append((name, "(absent)", "0", *["-"] * len(STATUSES)))
+            continue
+        counts = t.status_counts()
+        for s in STATUSES:
+            totals[s] += counts[s]
+        rows.append((name, t.where, str(len(t.rows)), *[str(counts[s]) for s in STATUSES]))
+    rows.append(("total", "", str(sum(totals.values())), *[str(totals[s]) for s in STATUSES]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    sys.stdout.write(f"{method} v{version} — annexes {annex_set.version} (hash {annex_set.content_hash}) — "
+                     f"{annex_dir}\n")
+    for r in rows:
+        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]
+        sys.stdout.write("  ".join(cells).rstrip() + "\n")
+
+
+def _compiled_dir(root: Path, method: str, version: str) -> Path:
+    d = root / "generated" / method / f"v{version}"
+    if not (d / "model.json").exists():
+        raise InputError("--method/--version", f"no compiled method {method} v{version} in {d.parent}; "
+                                               f"run 'carbonspec compile spec/{method}/v{version}'")
+    return d
+
+
+@app.command()
 def schema(method: str = typer.Option(..., "--method"), version: str = typer.Option(..., "--version")):
     """Print the JSON Schema of the dossier format of a compiled method."""
     from carbonspec.runtime.engine import load_compiled
 
-    compiled = load_compiled(project_root() / "generated" / method / f"v{version}")
+    compiled = load_compiled(_compiled_dir(project_root(), method, version))
     sys.stdout.write(json.dumps(compiled.schema.json_schema(), ensure_ascii=False, indent=1) + "\n")
 
 

@@ -44,11 +44,14 @@ KIND_NAMES = {"input": "entrée", "constant": "constante", "lookup": "annexe", "
 NO_SECTION = "—"
 
 
-def write_docs(model: Model, out_dir: Path) -> List[Path]:
-    """Render index.html and equations.md into out_dir; return the paths written."""
+def write_docs(model: Model, out_dir: Path, annexes=None) -> List[Path]:
+    """Render index.html and equations.md into out_dir; return the paths written.
+    With `annexes` (a runtime AnnexSet), every annex table's rows are shown with their
+    source and status, so a placeholder is never mistaken for a sourced value."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     context = build_context(model)
+    context["annex"] = _annex_view(model, annexes)
     written = []
     for template, name, html in OUTPUTS:
         text = _environment(html).get_template(template).render(**context)
@@ -339,6 +342,39 @@ def _invariant_view(model: Model, inv: A.InvariantDecl) -> Dict[str, object]:
         # folded derivative is a proof trace for the curious, not something to read aloud
         "derivative": result.derivative,
     }
+
+
+def _annex_view(model: Model, annexes) -> Optional[Dict[str, object]]:
+    """The annex values, per table: header, rows (with status and source), status counts."""
+    if annexes is None:
+        return None
+    tables = {}
+    totals: Dict[str, int] = {}
+    for t in model.tables.values():
+        loaded = annexes.tables.get(t.name)
+        if loaded is None:
+            tables[t.name] = None
+            continue
+        cols = list(t.keys) + [c.name for c in t.columns]
+        rows = []
+        for key in sorted(loaded.rows):
+            values = loaded.rows[key]
+            cells = list(key) + [_annex_cell(values[c.name]) for c in t.columns]
+            rows.append({"cells": cells, "status": loaded.status[key], "source": loaded.sources[key]})
+        counts = loaded.status_counts()
+        for k, v in counts.items():
+            totals[k] = totals.get(k, 0) + v
+        tables[t.name] = {"file": loaded.where, "header": cols, "rows": rows, "counts": counts}
+    return {"version": annexes.version, "hash": annexes.content_hash, "directory": annexes.directory.name,
+            "tables": tables, "totals": totals}
+
+
+def _annex_cell(v: object) -> str:
+    if isinstance(v, bool):
+        return "oui" if v else "non"
+    if isinstance(v, float):
+        return "" if v != v else number(v)
+    return "" if v is None else str(v)
 
 
 def _table_view(model: Model, t: A.TableDecl) -> Dict[str, object]:

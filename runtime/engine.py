@@ -22,7 +22,7 @@ from carbonspec.compiler.errors import InputError
 
 from .dossier import DossierSchema, Flat
 from .reference import ReferenceBackend
-from .tables import Table, load_tables
+from .tables import AnnexSet, Table, load_annexes
 
 
 @dataclass
@@ -199,17 +199,17 @@ def _missing_inputs(compiled: Compiled, flat: Flat, eq: dict, r: int) -> List[st
 
 
 def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "numba", where: str = "<dossier>"):
-    """Dossier (already parsed JSON) -> (flat, outputs, tables)."""
+    """Dossier (already parsed JSON) -> (flat, outputs, annexes)."""
     flat = compiled.schema.flatten(raw, where)
-    tables = load_tables(annex_dir, compiled.model)
-    resolve_lookups(compiled, flat, tables)
+    annexes = load_annexes(annex_dir, compiled.model)
+    resolve_lookups(compiled, flat, annexes.tables)
     out = run_backend(compiled, flat.data, backend)
     check_outputs(compiled, flat, out)
-    return flat, out, tables
+    return flat, out, annexes
 
 
-def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray], tables: Dict[str, Table],
-                     annex_dir: Path, backend: str) -> dict:
+def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray], annexes: AnnexSet,
+                     backend: str) -> dict:
     """Result JSON: top-level values of the root entity, then the whole tree with every
     equation's value per row (the trace an auditor follows), in the spec's units."""
     model = compiled.model
@@ -239,11 +239,7 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
     return {
         "method": model["method"], "version": model["version"], "spec_hash": model["spec_hash"],
         "backend": backend,
-        "annexes": {"directory": str(annex_dir),
-                    "tables": {t.name: {"rows": len(t.rows),
-                                        "status": {s: list(t.status.values()).count(s)
-                                                   for s in sorted(set(t.status.values()))}}
-                               for t in tables.values()}},
+        "annexes": annexes.describe(),
         "units": {eq["name"]: eq["unit"] for eq in model["equations"]},
         "results": top,
         ents[root]["collection"]: row(root, 0),
