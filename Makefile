@@ -4,7 +4,6 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-ANNEXES ?= tests/fixtures/annexes/lbc_gc
 
 .PHONY: demo test bench clean
 
@@ -17,8 +16,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/carbonspec check spec/lbc_gc/v2.0
 	$(BIN)/carbonspec compile spec/lbc_gc/v2.0
+	$(BIN)/carbonspec annexes --method lbc_gc --version 2.0
 	$(BIN)/carbonspec run examples/lbc_gc/fertilisation-yonne.json --method lbc_gc --version 2.0 \
-	    --annexes $(ANNEXES) --output out/lbc_gc/fertilisation-yonne.results.json
+	    --output out/lbc_gc/fertilisation-yonne.results.json
 	@$(BIN)/python -c "import json; d = json.load(open('out/lbc_gc/fertilisation-yonne.results.json')); \
 	    print('RE_fertilisation =', round(d['results']['RE_fertilisation'], 3), 't CO2e')"
 	@echo "docs: generated/lbc_gc/v2.0/docs/index.html"

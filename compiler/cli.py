@@ -118,8 +118,7 @@ def run(dossier: Path = typer.Argument(..., help="dossier JSON file"),
         raise InputError(f"{dossier}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
     flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
     doc = results_document(compiled, flat, values, annex_set, backend.value)
-    err.print(f"{method} v{version} · spec {compiled.model['spec_hash']} · annexes {annex_set.version} "
-              f"({annex_set.content_hash}) · backend {backend.value}")
+    err.print(f"{doc['computed_with']} · backend {backend.value}")
     text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)

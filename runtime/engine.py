@@ -239,6 +239,9 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
     return {
         "method": model["method"], "version": model["version"], "spec_hash": model["spec_hash"],
         "backend": backend,
+        # one line that pins the computation: equations (spec hash) and reference values (annexes)
+        "computed_with": f"{model['method']} v{model['version']} · spec {model['spec_hash']} · "
+                         f"annexes {annexes.version} ({annexes.content_hash})",
         "annexes": annexes.describe(),
         "units": {eq["name"]: eq["unit"] for eq in model["equations"]},
         "results": top,

@@ -17,7 +17,8 @@ EXAMPLE = ROOT / "examples" / "lbc_gc" / "fertilisation-yonne.json"
 
 def test_generated_is_not_stale(tmp_path):
     """generated/ is committed (reviewers read its diffs); it must be what compile writes now."""
-    files = compile_model(check_spec_dir(SPEC), tmp_path)
+    annex_dir = ROOT / "annexes" / "lbc_gc" / "v2.0"  # compile shows the annex values in the docs
+    files = compile_model(check_spec_dir(SPEC), tmp_path, annex_dir if annex_dir.is_dir() else None)
     assert files
     for f in files:
         rel = f.relative_to(tmp_path / "lbc_gc" / "v2.0")
@@ -105,3 +106,14 @@ def test_generated_kernel_is_readable_python():
     assert "# N2O_directes [kg_N2O_N] — Équation 5, 6.1.1, L1254" in src
     assert "KEY_CULTURES_CA_BETTERAVE = 0" in src
     assert "@njit(cache=True, parallel=True" in src and "prange(" in src
+
+
+def test_docs_show_every_annex_table_with_its_status():
+    html = (GENERATED / "docs" / "index.html").read_text(encoding="utf-8")
+    assert "annexes <code>2.0-cs.1</code>" in html
+    for name in ("cultures_CA", "engrais_mineraux", "sechage_OS", "facteur_C_culture", "perimetre"):
+        section = html[html.index(f'id="table-{name}"'):]
+        section = section[: section.index("</section>")]
+        assert "annex-values" in section, name
+    assert html.count('class="status status-placeholder">placeholder</span>') >= 100
+    assert 'class="status status-method-text">method-text</span>' in html
