@@ -72,7 +72,8 @@ def resolve_lookups(compiled: Compiled, flat: Flat, tables: Dict[str, Table]) ->
             matches[sig] = _match_rows(lk, table, flat, parents, inputs, ent)
         keys, inverse = matches[sig]
         dtype = np.float64 if lk["dtype"] == "real" else np.bool_
-        per_key = np.array([table.rows[k][lk["column"]] for k in keys], dtype=dtype)
+        # key None: the row gives no key at all (optional key inputs absent) -> no value
+        per_key = np.array([table.rows[k][lk["column"]] if k is not None else np.nan for k in keys], dtype=dtype)
         flat.data[lk["name"]] = per_key[inverse] if len(keys) else np.empty(0, dtype=dtype)
 
 
@@ -99,6 +100,9 @@ def _match_rows(lk, table: Table, flat: Flat, parents, inputs, ent: str):
     for r in first:
         choices = [[a[2][r] for a in col] for col in alts_per_col]
         found = _first_present(table, choices)
+        if found is None and any(all(v is None for v in col) for col in choices):
+            keys.append(None)  # an optional key left empty: the lookup has no value here
+            continue
         if found is None:
             bad = int(np.flatnonzero(inverse == len(keys))[0])
             raise _missing_key(lk, table, alts_per_col, bad, flat, ent)

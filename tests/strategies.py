@@ -35,7 +35,11 @@ def culture(draw):
 
 @st.composite
 def interculture(draw):
-    c = {"espece_CI": draw(st.sampled_from(CI)), "Surf_CI": draw(pos(0.5, 50)), "BIOM": draw(pos(0, 8))}
+    c = {"espece_CI": draw(st.sampled_from(CI)), "Surf_CI": draw(pos(0.5, 50))}
+    if draw(st.integers(0, 4)) == 0:
+        c["type_jachere"] = "jachere_non_semee"  # biomass from the Annexe 5 abacus
+    else:
+        c["BIOM"] = draw(pos(0, 8))
     fam = draw(st.sampled_from(FAMILLES))
     if fam:
         c["famille_CI"] = fam

@@ -98,8 +98,8 @@ def test_constant_row_shows_its_value_and_unit(html):
 
 
 def test_lookup_row_shows_table_column_and_fallback_chain(html):
-    row = _row(html, "sym-N_AG_CI")
-    assert 'href="#table-cultures_CI"' in row
+    row = _row(html, "sym-N_AG_moyenne")
+    assert 'href="#table-cultures_CI_azote"' in row
     assert "espece_CI | famille_CI | &#34;polygonacees&#34;" in row
     # separate citations stay separate (not a range L1318–L417)
     assert "L1318, L417" in row

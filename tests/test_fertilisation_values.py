@@ -8,7 +8,9 @@ Fixture values used (tests/fixtures/annexes/lbc_gc):
   engrais_azote_moyen: FE_N 5.00, Frac_GAZF 0.11; calcaire_broye: VN 0.50, CaCO3 0.90, FE_VN 0.05;
   fumier_bovin: TAN 1.1, F_Volat_NH3 0.68, F_Volat_NOx 0.01, FE_PRO 0; compost_vert: N_total 7.0,
   TAN 0.3, NH3 0.10, NOx 0.01, FE_PRO 12.0; FA(epandeur_fumier, moins_24h) 0.7, (buse_palette, sans) 1.0;
-  cultures_CI legumineuses: N_AG 0.035, R 0.30, N_racine 0.020; polygonacees: 0.024, 0.30, 0.015.
+  cultures_CI legumineuses/vesce: R 0.30, N_racine 0.020; polygonacees: 0.30, 0.015;
+  cultures_CI_azote (classes 1.5 / 3 t MS/ha): legumineuses, vesce 0.042 / 0.036 / 0.030,
+  polygonacees 0.030 / 0.024 / 0.018; jachere_non_semee biomass 1.5 t MS/ha.
 """
 import math
 
@@ -121,17 +123,25 @@ def test_case_3_special_residues_and_harvest_index(run):
 
 
 def test_case_4_cover_crops_family_fallback_and_catch_crop(run):
-    """Équation 6 CI: BIOM × (N_AG + R × %N_racine) × 1000 × Surf; an unlisted cover takes its
-    family, else Polygonacées (1.4.1 L417).  A catch crop (CD) uses the CA formula."""
+    """Équation 6 CI: BIOM × (N_AG + R × %N_racine) × 1000 × Surf, N_AG by biomass class
+    (L1318); an unlisted cover takes its family, else Polygonacées (1.4.1 L417); a fallow
+    without measured biomass takes the Annexe 5 abacus (L1316).  A catch crop (CD) uses
+    the CA formula."""
     covers = [{"espece_CI": "feverole_hiver", "famille_CI": "legumineuses", "Surf_CI": 5.0, "BIOM": 2.0},
               {"espece_CI": "sarrasin_inconnu", "Surf_CI": 5.0, "BIOM": 1.0},
-              {"espece_CI": "vesce", "Surf_CI": 1.0, "BIOM": 3.0}]
+              {"espece_CI": "vesce", "Surf_CI": 1.0, "BIOM": 3.0},
+              {"espece_CI": "jachere", "type_jachere": "jachere_non_semee", "Surf_CI": 2.0}]
     catch = {"espece": "sorgho_fourrager", "role": "derobee", "Surf_culture": 3.0, "RDT_normes": 4000.0}
     years = [year(k, cultures=[wheat(), catch], intercultures=covers) for k in (-3, -2, -1, 0)]
     flat, out = run(dossier(years))
-    ci = (2.0 * (0.035 + 0.30 * 0.020) * 1000 * 5.0
-          + 1.0 * (0.024 + 0.30 * 0.015) * 1000 * 5.0
-          + 3.0 * (0.035 + 0.30 * 0.020) * 1000 * 1.0)
+    ci = (2.0 * (0.036 + 0.30 * 0.020) * 1000 * 5.0      # 1.5 <= 2.0 < 3: middle class, legume family
+          + 1.0 * (0.030 + 0.30 * 0.015) * 1000 * 5.0    # unknown, no family: Polygonacées, low class
+          + 3.0 * (0.030 + 0.30 * 0.020) * 1000 * 1.0    # 3.0 >= 3: high class
+          + 1.5 * (0.030 + 0.30 * 0.015) * 1000 * 2.0)   # fallow: abacus 1.5 t (not < 1.5: middle)... see below
+    # the fallow's biomass 1.5 is not below seuil_bas 1.5, so it is in the middle class
+    ci += 1.5 * (0.024 - 0.030) * 1000 * 2.0
+    assert list(out["N_AG_CI"][:4]) == pytest.approx([0.036, 0.030, 0.030, 0.024], rel=1e-12)
+    assert out["BIOM_CI"][3] == 1.5
     assert out["QN_residus_CI"][0] == pytest.approx(ci, rel=1e-12)
     ag = 4000 * 0.88 + 1.33 * 1000
     cd = (ag * 0.007 + (4000 + ag) * 0.22 * 0.006) * 3.0
