@@ -238,6 +238,7 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
         fl_given, fl = next(frac_less_given), next(frac_less)
         if fl_given:
             farm["FRAC_LESS"] = fl
+        farm["annees"] = [{"k_exploitation": k, "SAU": 100.0} for k in YEARS_REFERENCE + YEARS_PROJECT]
         farm["systems"] = [{"years": [year(k, farm_lever) for k in YEARS_REFERENCE + YEARS_PROJECT]}
                            for _ in range(n_sys)]
         farms.append(farm)

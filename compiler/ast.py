@@ -257,6 +257,7 @@ class TimelineDecl:
     scenarios: Tuple[ScenarioRange, ...]
     source: Optional[Source]
     loc: Loc
+    scenario_name: str = "scenario"  # the builtin symbol holding each row's scenario
 
 
 @dataclass(frozen=True)

@@ -66,11 +66,9 @@ def model_json(model: Model) -> Dict:
                                        "unit": _unit_text(c.type.unit) if c.type.kind == "real" else None,
                                        "optional": c.optional, "description": c.description}
                                       for c in t.columns]}
-    timeline = None
-    if model.timeline:
-        timeline = {"entity": model.timeline.entity, "index": model.timeline.index,
-                    "scenarios": [{"name": s.name, "first": s.first, "last": s.last, "required": s.required}
-                                  for s in model.timeline.scenarios]}
+    timelines = [{"entity": t.entity, "index": t.index, "scenario_symbol": t.scenario_symbol,
+                  "scenarios": [{"name": s.name, "first": s.first, "last": s.last, "required": s.required}
+                                for s in t.scenarios]} for t in model.timelines]
     from .symbolic import _resolve_condition, prove_invariant
 
     invariants = []
@@ -83,7 +81,7 @@ def model_json(model: Model) -> Dict:
                            "source": _source(inv.source)})
     return {
         "method": m.id, "version": m.version, "title": m.title, "published": m.published, "source": m.source,
-        "spec_hash": model.spec_hash, "entities": entities, "timeline": timeline, "enums": model.enums,
+        "spec_hash": model.spec_hash, "entities": entities, "timelines": timelines, "enums": model.enums,
         "key_literals": model.key_literals, "tables": tables, "inputs": inputs, "constants": constants,
         "lookups": lookups, "equations": equations, "invariants": invariants,
         "stages": [{"entity": st.entity, "equations": st.equations} for st in build_stages(model)],

@@ -80,6 +80,7 @@ class Timeline:
     index: str
     scenarios: Tuple[A.ScenarioRange, ...]
     source: Optional[A.Source]
+    scenario_symbol: str = "scenario"
 
 
 @dataclass
@@ -90,7 +91,7 @@ class Model:
     enums: Dict[str, List[str]]
     enum_labels: Dict[str, Dict[str, str]]
     entities: Dict[str, Entity]
-    timeline: Optional[Timeline]
+    timelines: List[Timeline]
     tables: Dict[str, A.TableDecl]
     symbols: Dict[str, Symbol]
     order: List[str]
@@ -98,6 +99,11 @@ class Model:
     invariants: List[A.InvariantDecl]
     warnings: List[SpecError]
     spec_hash: str
+
+    @property
+    def timeline(self) -> Optional[Timeline]:
+        """The first timeline (the cropping-system years), as the docs present it."""
+        return self.timelines[0] if self.timelines else None
 
     @property
     def root(self) -> str:
@@ -155,7 +161,7 @@ class _Resolver:
         self.tables: Dict[str, A.TableDecl] = {}
         self.symbols: Dict[str, Symbol] = {}
         self.key_literals: Dict[str, List[str]] = {}
-        self.timeline: Optional[Timeline] = None
+        self.timelines: List[Timeline] = []
         self.method: Optional[A.MethodDecl] = None
         self.invariants: List[A.InvariantDecl] = []
         self.defined_at: Dict[str, A.Loc] = {}
@@ -248,7 +254,7 @@ class _Resolver:
             digest.update(Path(f.path).name.encode())
             digest.update(f.text.encode("utf-8"))
         return Model(self.method, self.files, self.units, self.enums, self.enum_labels, self.entities,
-                     self.timeline, self.tables, self.symbols, order, self.key_literals, self.invariants,
+                     self.timelines, self.tables, self.symbols, order, self.key_literals, self.invariants,
                      self.warnings, digest.hexdigest()[:16])
 
     # ------------------------------------------------------ declarations --
@@ -314,8 +320,10 @@ class _Resolver:
         return name
 
     def declare_timeline(self, it: A.TimelineDecl):
-        if self.timeline is not None:
-            self.err(it.loc, "only one timeline can be declared")
+        """Years of an entity, indexed relative to the start year; several entities may have
+        one (the cropping-system years, the farm years), all with the same scenarios."""
+        if any(t.entity == it.target.entity for t in self.timelines):
+            self.err(it.loc, f"entity '{it.target.entity}' already has a timeline")
             return
         ent = self.entity_or_err(it.target.entity, it.target.loc)
         if ent is None:
@@ -330,7 +338,10 @@ class _Resolver:
         for (a0, a1, sa), (b0, b1, sb) in zip(ranges, ranges[1:]):
             if b0 <= a1:
                 self.err(sb.loc, f"scenario '{sb.name}' overlaps scenario '{sa.name}'")
-        self.timeline = Timeline(ent, it.target.name, it.scenarios, it.source)
+        if SCENARIO_ENUM in self.enums and self.enums[SCENARIO_ENUM] != names:
+            self.err(it.loc, f"every timeline must list the same scenarios ({', '.join(self.enums[SCENARIO_ENUM])})")
+            return
+        self.timelines.append(Timeline(ent, it.target.name, it.scenarios, it.source, it.scenario_name))
         self.enums[SCENARIO_ENUM] = names
         self.enum_labels[SCENARIO_ENUM] = {s.name: (s.description or s.name) for s in it.scenarios}
         lo = min(s.first for s in it.scenarios)
@@ -339,10 +350,11 @@ class _Resolver:
             self.symbols[it.target.name] = Symbol(it.target.name, "input", ent, "int", ONE, it.loc, it.source,
                                                   "année relative au début du Projet (t = 0)",
                                                   domain=A.Domain(lo, hi, True, True, it.loc))
-        if self.claim("scenario", it.loc, "timeline scenario"):
-            self.symbols["scenario"] = Symbol("scenario", "builtin", ent, "enum", ONE, it.loc, it.source,
-                                              "scénario de l'année (déduit de " + it.target.name + ")",
-                                              enum=SCENARIO_ENUM)
+        sname = it.scenario_name
+        if self.claim(sname, it.loc, "timeline scenario"):
+            self.symbols[sname] = Symbol(sname, "builtin", ent, "enum", ONE, it.loc, it.source,
+                                         "scénario de l'année (déduit de " + it.target.name + ")",
+                                         enum=SCENARIO_ENUM)
 
     def declare_table(self, it: A.TableDecl):
         if not self.claim(it.name, it.loc, "table", "table"):
@@ -785,7 +797,7 @@ class _Resolver:
         for inv in self.invariants:
             used.add(inv.wrt.name)
         for s in self.symbols.values():
-            if s.kind == "input" and s.name not in used and s.name != (self.timeline.index if self.timeline else None):
+            if s.kind == "input" and s.name not in used and s.name not in {t.index for t in self.timelines}:
                 self.warn(s.loc, f"input '{s.name}' is never used by any equation")
             if s.kind == "lookup" and s.name not in used:
                 self.warn(s.loc, f"lookup '{s.name}' is never used by any equation")

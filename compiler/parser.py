@@ -161,7 +161,9 @@ class _ToAst(Transformer):
     def timeline_decl(self, meta, ch):
         target = ch[0]
         scen = tuple(c for c in ch[1:] if isinstance(c, A.ScenarioRange))
-        return A.TimelineDecl(target, scen, self._source([c for c in ch if isinstance(c, Token)]), self._loc(meta))
+        names = self._tok(ch[1:], "NAME")
+        return A.TimelineDecl(target, scen, self._source([c for c in ch if isinstance(c, Token)]), self._loc(meta),
+                              str(names[0]) if names else "scenario")
 
     @v_args(meta=True)
     def scenario_range(self, meta, ch):

@@ -175,7 +175,8 @@ class DossierSchema:
                 values = [getattr(o, inp["name"]) for o in objs]
                 raw_values[ent][inp["name"]] = values
                 data[inp["name"]] = self._encode(inp, values)
-        self._timeline(data, rows, paths)
+        for tl in self.model["timelines"]:
+            self._timeline(tl, data, paths)
         return Flat(data, paths, raw_values)
 
     def _encode(self, inp: dict, values: List[Any]) -> np.ndarray:
@@ -193,11 +194,8 @@ class DossierSchema:
             codes = {v: i for i, v in enumerate(self.model["enums"][enum])}
         return np.array([codes.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64)
 
-    def _timeline(self, data, rows, paths):
+    def _timeline(self, tl, data, paths):
         """Years: the scenario of each year follows from k; check the years of each parent."""
-        tl = self.model["timeline"]
-        if tl is None:
-            return
         ent, index = tl["entity"], tl["index"]
         parent = self.entities[ent]["parent"]
         ks = data[index]
@@ -205,7 +203,7 @@ class DossierSchema:
         names = self.model["enums"]["scenario"]
         for i, sc in enumerate(tl["scenarios"]):
             scen[(ks >= sc["first"]) & (ks <= sc["last"])] = names.index(sc["name"])
-        data["scenario"] = scen
+        data[tl["scenario_symbol"]] = scen
         start = data[f"start_{parent}_{ent}"]
         coll = self.entities[ent]["collection"]
         for p in range(data["n_" + parent]):

@@ -224,14 +224,15 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
         eq_by_entity[eq["entity"]].append(eq["name"])
     inputs_by_entity = {e: [i["name"] for i in model["inputs"] if i["entity"] == e] for e in ents}
     root = next(e for e in ents if ents[e]["parent"] is None)
+    scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
 
     def row(ent, r):
         d = {}
         for name in inputs_by_entity[ent]:
             if name in flat.raw.get(ent, {}):
                 d[name] = flat.raw[ent][name][r]
-            elif name == "scenario":
-                d[name] = model["enums"]["scenario"][int(flat.data["scenario"][r])]
+            elif name in scenario_symbols:
+                d[name] = model["enums"]["scenario"][int(flat.data[name][r])]
         for name in eq_by_entity[ent]:
             d[name] = float(out[name][r])
         for child in children[ent]:

@@ -47,11 +47,17 @@ def run(compiled, tables):
     return lambda dossier, check=True: run_both(compiled, tables, dossier, check)
 
 
+def farm_years(ks, SAU=100.0):
+    """The farm-level years (timeline k_exploitation) matching the system years `ks`."""
+    return [{"k_exploitation": k, "SAU": SAU} for k in ks]
+
+
 def dossier(years, **farm):
     """A one-farm, one-system dossier; `years` is a list of year dicts (with k)."""
     f = {"type_reference": "specifique", "levier_chaulage": False}
     f.update(farm)
     f["systems"] = [{"years": years}]
+    f.setdefault("annees", farm_years([y["k"] for y in years]))
     return {"method": "lbc_gc", "version": "2.0", "project": {"farms": [f]}}
 
 

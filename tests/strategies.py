@@ -97,7 +97,10 @@ def dossier(draw, max_farms=2, max_systems=2):
     farms = []
     for _ in range(draw(st.integers(1, max_farms))):
         liming = draw(st.booleans())
+        systems = draw(st.lists(system(liming), min_size=1, max_size=max_systems))
+        p = max(len(s["years"]) for s in systems) - 3
         farms.append({"type_reference": draw(st.sampled_from(["specifique", "semi_generique", "generique"])),
                       "levier_chaulage": liming, "FRAC_LESS": draw(st.sampled_from([0.24, 0.1, 0.3])),
-                      "systems": draw(st.lists(system(liming), min_size=1, max_size=max_systems))})
+                      "annees": [{"k_exploitation": k, "SAU": draw(pos(10, 500))} for k in range(-3, p)],
+                      "systems": systems})
     return {"method": "lbc_gc", "version": "2.0", "project": {"farms": farms}}
