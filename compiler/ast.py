@@ -364,6 +364,17 @@ class EquationDecl:
 
 
 @dataclass(frozen=True)
+class CriterionDecl:
+    """An eligibility criterion (Tableau 5): a condition and the evidence it requires."""
+    target: QualName
+    title: Optional[str]
+    source: Optional[Source]
+    evidence: Tuple[str, ...]
+    condition: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class InvariantDecl:
     name: str
     direction: str
@@ -377,7 +388,7 @@ class InvariantDecl:
 
 
 Item = Union[MethodDecl, UnitDecl, SubstanceDecl, EnumDecl, EntityDecl, TimelineDecl, InputDecl,
-             ConstantDecl, TableDecl, LookupDecl, EquationDecl, InvariantDecl]
+             ConstantDecl, TableDecl, LookupDecl, EquationDecl, CriterionDecl, InvariantDecl]
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,9 @@ def model_json(model: Model) -> Dict:
     for s in model.equations():
         equations.append({"name": s.name, "entity": s.entity, "unit": s.unit_text, "domain": _domain(s.domain),
                           "description": s.description, "source": _source(s.source),
-                          "spec": f"{Path(s.loc.file).name}:{s.loc.line}", "expr": ir.to_json(s.expr)})
+                          "spec": f"{Path(s.loc.file).name}:{s.loc.line}", "expr": ir.to_json(s.expr),
+                          "criterion": ({"title": s.criterion.title, "evidence": list(s.criterion.evidence)}
+                                        if s.criterion is not None else None)})
     tables = {}
     for t in model.tables.values():
         tables[t.name] = {"description": t.description, "keys": list(t.keys), "source": _source(t.source),

@@ -126,6 +126,15 @@ def run(dossier: Path = typer.Argument(..., help="dossier JSON file"),
         err.print(f"results written to {output}")
     else:
         sys.stdout.write(text)
+    verdict = doc["eligibility"]
+    if not verdict["eligible"]:
+        # a negative verdict, not an error: the results are complete, the project is not eligible
+        err.print("NOT ELIGIBLE:")
+        for f in verdict["failed"]:
+            err.print(f"  {f['where']}: {_escape(f['title'] or f['criterion'])} ({f['source']})")
+            for d in f["evidence"]:
+                err.print(f"      evidence: {_escape(d)}")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -185,8 +194,9 @@ def _escape(text: str) -> str:
 def main(argv=None) -> int:
     """Entry point: every user-caused error becomes a located message and exit code 2."""
     try:
-        app(args=argv, standalone_mode=False)
-        return 0
+        # with standalone_mode=False, click returns the code of a typer.Exit instead of raising
+        code = app(args=argv, standalone_mode=False)
+        return code if isinstance(code, int) else 0
     except CarbonspecError as exc:
         err.print(_escape(exc.render()))
         return exc.exit_code

@@ -301,7 +301,9 @@ def _equation_view(model: Model, sym: Symbol) -> Dict[str, object]:
         "latex": latex,
         "mathml": mathml(latex),
         "uses": sorted({r.symbol for r in ir.refs(sym.expr)}, key=str.lower),
-        "choices": [_choice_view(sym, c) for c in sym.decl.choices],
+        "choices": [_choice_view(sym, c) for c in getattr(sym.decl, "choices", ())],
+        # eligibility criteria: 1 met, 0 failed; the evidence documents each one requires
+        "evidence": list(sym.criterion.evidence) if sym.criterion is not None else [],
     }
 
 

@@ -65,6 +65,7 @@ class Symbol:
     default: object = None
     optional: bool = False  # an input that may be absent (NaN); test it with known()
     unit_text: str = ""  # the unit as the spec writes it (kg_Nvol / t_PRO), for the docs
+    criterion: Optional[A.CriterionDecl] = None  # set for eligibility criteria (value 1 met, 0 failed)
     deps: List[str] = field(default_factory=list)
 
     @property
@@ -126,7 +127,7 @@ class Model:
     def choices(self):
         for s in self.symbols.values():
             if s.kind == "equation":
-                for c in s.decl.choices:
+                for c in getattr(s.decl, "choices", ()):
                     yield s, c
 
 
@@ -237,10 +238,15 @@ class _Resolver:
         eq_decls = list(self.items(A.EquationDecl))
         for it in eq_decls:
             self.guard(self.declare_equation, it)
+        crit_decls = list(self.items(A.CriterionDecl))
+        for it in crit_decls:
+            self.guard(self.declare_criterion, it)
         if self.errors:
             raise SpecErrors(self.errors)
         for it in eq_decls:
             self.guard(self.resolve_equation, it)
+        for it in crit_decls:
+            self.guard(self.resolve_criterion, it)
         for it in self.items(A.InvariantDecl):
             self.guard(self.check_invariant, it)
         if self.errors:
@@ -488,6 +494,27 @@ class _Resolver:
             self.err(it.loc, f"equation '{it.target.name}' records the same choice twice")
         self.symbols[it.target.name] = Symbol(it.target.name, "equation", ent, "real", unit, it.loc, it.source,
                                               it.description, decl=it, domain=it.domain, unit_text=_unit_text(it.unit))
+
+    def declare_criterion(self, it: A.CriterionDecl):
+        """A criterion is computed like an equation (1 met, 0 failed); the verdict lists the
+        failed ones with the evidence each requires."""
+        ent = self.entity_or_err(it.target.entity, it.target.loc)
+        if ent is None or not self.claim(it.target.name, it.target.name_loc, "criterion"):
+            return
+        if it.source is None or not it.source.lines:
+            self.err(it.loc, f"criterion '{it.target.name}' has no source reference with a line of the method text")
+        self.symbols[it.target.name] = Symbol(it.target.name, "equation", ent, "real", ONE, it.loc, it.source,
+                                              it.title, decl=it, domain=A.Domain(0, 1, True, True, it.loc),
+                                              unit_text="1", criterion=it)
+
+    def resolve_criterion(self, it: A.CriterionDecl):
+        sym = self.symbols[it.target.name]
+        cond = self.expr(it.condition, sym.entity)
+        if cond.dtype != "bool":
+            raise SpecError(it.condition.loc, f"criterion '{sym.name}' must be a true/false condition")
+        sym.expr = ir.Select([(cond, ir.Lit(1.0, "1", dtype="real")), (None, ir.Lit(0.0, "0", dtype="real"))],
+                             unit=ONE, dtype="real")
+        sym.deps = sorted({r.symbol for r in ir.refs(sym.expr)})
 
     def _ancestors(self, entity: str) -> List[str]:
         out, p = [], self.entities[entity].parent

@@ -331,6 +331,18 @@ class _ToAst(Transformer):
         return A.Branch(ch[0], ch[1] if len(ch) > 1 else None, self._loc(meta))
 
     @v_args(meta=True)
+    def criterion_decl(self, meta, ch):
+        target, cond = ch[0], ch[-1]
+        toks = [c for c in ch[1:-1] if isinstance(c, Token)]
+        evidence = tuple(c[1] for c in ch[1:-1] if isinstance(c, tuple) and c and c[0] == "__evidence__")
+        strings = self._tok(toks, "STRING")
+        return A.CriterionDecl(target, _unquote(strings[0]) if strings else None, self._source(toks), evidence,
+                               cond, self._loc(meta))
+
+    def evidence(self, ch):
+        return ("__evidence__", _unquote(ch[0]))
+
+    @v_args(meta=True)
     def invariant_decl(self, meta, ch):
         name, direction, target, wrt = ch[0], ch[1], ch[2], ch[3]
         where = ch[4] if len(ch) > 4 and not isinstance(ch[4], Token) else None

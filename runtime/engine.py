@@ -212,6 +212,21 @@ def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "num
     return flat, out, annexes
 
 
+def eligibility(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> dict:
+    """The verdict: every failed criterion, on every row it fails, with the evidence it requires."""
+    failed = []
+    for eq in compiled.model["equations"]:
+        crit = eq.get("criterion")
+        if not crit:
+            continue
+        for r in np.flatnonzero(out[eq["name"]] < 0.5):
+            src = eq["source"] or {}
+            failed.append({"where": flat.paths[eq["entity"]][int(r)], "criterion": eq["name"], "title": crit["title"],
+                           "evidence": crit["evidence"],
+                           "source": ", ".join(x for x in (src.get("label"), src.get("section"), src.get("text")) if x)})
+    return {"eligible": not failed, "failed": failed}
+
+
 def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray], annexes: AnnexSet,
                      backend: str) -> dict:
     """Result JSON: top-level values of the root entity, then the whole tree with every
@@ -242,6 +257,7 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
 
     top = {name: float(out[name][0]) for name in eq_by_entity[root]}
     return {
+        "eligibility": eligibility(compiled, flat, out),
         "method": model["method"], "version": model["version"], "spec_hash": model["spec_hash"],
         "backend": backend,
         # one line that pins the computation: equations (spec hash) and reference values (annexes)

@@ -54,7 +54,8 @@ def farm_years(ks, SAU=100.0):
 
 def dossier(years, **farm):
     """A one-farm, one-system dossier; `years` is a list of year dicts (with k)."""
-    f = {"type_reference": "specifique", "levier_chaulage": False}
+    f = {"type_reference": "specifique", "levier_chaulage": False,
+         "outil_certifie": True, "conditionnalite_PAC": True, "leviers_declares": 1}
     f.update(farm)
     f["systems"] = [{"years": years}]
     f.setdefault("annees", farm_years([y["k"] for y in years]))

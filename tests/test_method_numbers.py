@@ -69,6 +69,8 @@ def spec_items():
             items.append((f"constant {s.name}", s.source, literals(s.decl.value, model)))
         elif s.kind == "input" and isinstance(s.default, float) and s.default not in (0, 1):
             items.append((f"input {s.name} default", s.source, [s.default]))
+        elif s.kind == "equation" and s.criterion is not None:
+            items.append((f"criterion {s.name}", s.source, literals(s.criterion.condition, model)))
         elif s.kind == "equation":
             extra = [c.source for c in s.decl.choices]
             lits = []
