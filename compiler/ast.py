@@ -375,6 +375,16 @@ class CriterionDecl:
 
 
 @dataclass(frozen=True)
+class RetroDecl:
+    """A row of the retroactivity table (Annexe 2): which part changed, is it retroactive."""
+    section: str
+    change: str
+    retroactive: str  # oui, non, sans_objet, voir_annexe
+    source: Optional[Source]
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class InvariantDecl:
     name: str
     direction: str
@@ -388,7 +398,7 @@ class InvariantDecl:
 
 
 Item = Union[MethodDecl, UnitDecl, SubstanceDecl, EnumDecl, EntityDecl, TimelineDecl, InputDecl,
-             ConstantDecl, TableDecl, LookupDecl, EquationDecl, CriterionDecl, InvariantDecl]
+             ConstantDecl, TableDecl, LookupDecl, EquationDecl, CriterionDecl, RetroDecl, InvariantDecl]
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,19 @@ class Model:
     invariants: List[A.InvariantDecl]
     warnings: List[SpecError]
     spec_hash: str
+    retroactivity: List[A.RetroDecl] = field(default_factory=list)
+
+    def items_of_section(self, section: str) -> List[str]:
+        """Spec items whose source cites `section` or one of its subsections (Annexe 2 links)."""
+        sec = section.strip().rstrip(".")
+        out = []
+        for s in self.symbols.values():
+            if s.kind not in ("equation", "constant", "lookup"):
+                continue
+            own = (s.source.section or "") if s.source else ""
+            if own == sec or own.startswith(sec + "."):
+                out.append(s.name)
+        return out
 
     @property
     def timeline(self) -> Optional[Timeline]:
@@ -259,9 +272,13 @@ class _Resolver:
         for f in sorted(self.files, key=lambda f: Path(f.path).name):
             digest.update(Path(f.path).name.encode())
             digest.update(f.text.encode("utf-8"))
+        retro = list(self.items(A.RetroDecl))
+        for r in retro:
+            if r.source is None or not r.source.lines:
+                self.warn(r.loc, "retroactivity row without a line of Annexe 2")
         return Model(self.method, self.files, self.units, self.enums, self.enum_labels, self.entities,
                      self.timelines, self.tables, self.symbols, order, self.key_literals, self.invariants,
-                     self.warnings, digest.hexdigest()[:16])
+                     self.warnings, digest.hexdigest()[:16], retro)
 
     # ------------------------------------------------------ declarations --
     def check_code_names(self):

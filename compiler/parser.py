@@ -339,6 +339,11 @@ class _ToAst(Transformer):
         return A.CriterionDecl(target, _unquote(strings[0]) if strings else None, self._source(toks), evidence,
                                cond, self._loc(meta))
 
+    @v_args(meta=True)
+    def retro_decl(self, meta, ch):
+        toks = [c for c in ch[3:] if isinstance(c, Token)]
+        return A.RetroDecl(_unquote(ch[0]), _unquote(ch[1]), str(ch[2]), self._source(toks), self._loc(meta))
+
     def evidence(self, ch):
         return ("__evidence__", _unquote(ch[0]))
 
