@@ -87,7 +87,7 @@ def model_json(model: Model) -> Dict:
         "key_literals": model.key_literals, "tables": tables, "inputs": inputs, "constants": constants,
         "lookups": lookups, "equations": equations, "invariants": invariants,
         "retroactivity": [{"section": r.section, "change": r.change, "retroactive": r.retroactive,
-                           "source": _source(r.source), "items": model.items_of_section(r.section.split()[0])}
+                           "source": _source(r.source), "items": model.items_of_section(r.section)}
                           for r in model.retroactivity],
         "stages": [{"entity": st.entity, "equations": st.equations} for st in build_stages(model)],
     }

@@ -53,7 +53,7 @@ def write_docs(model: Model, out_dir: Path, annexes=None) -> List[Path]:
     context = build_context(model)
     context["annex"] = _annex_view(model, annexes)
     context["retroactivity"] = [{"section": r.section, "change": r.change, "retroactive": r.retroactive,
-                                 "lines": lines(r.source), "items": model.items_of_section(r.section.split()[0])}
+                                 "lines": lines(r.source), "items": model.items_of_section(r.section)}
                                 for r in model.retroactivity]
     written = []
     for template, name, html in OUTPUTS:

@@ -103,8 +103,13 @@ class Model:
     retroactivity: List[A.RetroDecl] = field(default_factory=list)
 
     def items_of_section(self, section: str) -> List[str]:
-        """Spec items whose source cites `section` or one of its subsections (Annexe 2 links)."""
-        sec = section.strip().rstrip(".")
+        """Spec items whose source cites `section` or one of its subsections (Annexe 2 links).
+        `section` may be a whole Annexe 2 cell: its leading number ('6.4.RE …' -> 6.4) or
+        'Annexe N' is what counts."""
+        m = re.match(r"\s*(Annexe\s+\d+\w*|\d+(?:\.\d+)*)", section)
+        if not m:
+            return []
+        sec = m.group(1)
         out = []
         for s in self.symbols.values():
             if s.kind not in ("equation", "constant", "lookup"):
