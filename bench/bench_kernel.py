@@ -118,7 +118,10 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
     type_ref = d_farm.choice(TYPES_REFERENCE, p=[0.45, 0.35, 0.20])
     lever = d_farm.chance(0.4)
     frac_less_given, frac_less = d_farm.chance(0.5), d_farm.uniform(0.05, 0.4, 3)
-    # system (nothing but its years)
+    # system: its simulated end-of-project soil C stocks (Équation 25), drawn from a
+    # separate generator so the other columns stay what they were for a given seed
+    d_stock = _Draws(np.random.default_rng([seed, 25]), n_systems)
+    sfin_ref, dsfin = d_stock.uniform(30.0, 70.0), d_stock.uniform(-1.5, 3.0)
     # year
     surf_shared = d_year.uniform(0.6, 1.0, 3)
     qc_given, qc = d_year.chance(0.5), d_year.uniform(0.0, 60.0)
@@ -239,8 +242,11 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
         if fl_given:
             farm["FRAC_LESS"] = fl
         farm["annees"] = [{"k_exploitation": k, "SAU": 100.0} for k in YEARS_REFERENCE + YEARS_PROJECT]
-        farm["systems"] = [{"years": [year(k, farm_lever) for k in YEARS_REFERENCE + YEARS_PROJECT]}
-                           for _ in range(n_sys)]
+        farm["systems"] = []
+        for _ in range(n_sys):
+            s_ref = next(sfin_ref)
+            farm["systems"].append({"Sfin": round(s_ref + next(dsfin), 2), "Sfin_ref": s_ref,
+                                    "years": [year(k, farm_lever) for k in YEARS_REFERENCE + YEARS_PROJECT]})
         farms.append(farm)
     return {"method": "lbc_gc", "version": "2.0",
             "name": f"synthetic benchmark dossier ({n_years} system-years, seed {seed})",

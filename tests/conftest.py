@@ -52,12 +52,16 @@ def farm_years(ks, SAU=100.0):
     return [{"k_exploitation": k, "SAU": SAU} for k in ks]
 
 
-def dossier(years, **farm):
-    """A one-farm, one-system dossier; `years` is a list of year dicts (with k)."""
+def dossier(years, Sfin=50.0, Sfin_ref=50.0, **farm):
+    """A one-farm, one-system dossier; `years` is a list of year dicts (with k).
+
+    Every cropping system must give its simulated end-of-project soil C stocks (Équation 25,
+    L1937, L1198: RE stockage carbone sol is always computed); by default both are 50 t C/ha,
+    i.e. no storage difference."""
     f = {"type_reference": "specifique", "levier_chaulage": False,
          "outil_certifie": True, "conditionnalite_PAC": True, "leviers_declares": 1}
     f.update(farm)
-    f["systems"] = [{"years": years}]
+    f["systems"] = [{"Sfin": Sfin, "Sfin_ref": Sfin_ref, "years": years}]
     f.setdefault("annees", farm_years([y["k"] for y in years]))
     return {"method": "lbc_gc", "version": "2.0", "project": {"farms": [f]}}
 

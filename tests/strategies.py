@@ -89,7 +89,8 @@ def year(draw, k, liming):
 @st.composite
 def system(draw, liming):
     p = draw(st.integers(1, 5))
-    return {"years": [draw(year(k, liming)) for k in list(range(-3, 0)) + list(range(p))]}
+    return {"Sfin": draw(pos(20, 90)), "Sfin_ref": draw(pos(20, 90)),  # Équation 25 stocks, t C/ha
+            "years": [draw(year(k, liming)) for k in list(range(-3, 0)) + list(range(p))]}
 
 
 @st.composite
