@@ -12,8 +12,10 @@ from conftest import ROOT, dossier, year
 EXAMPLE = ROOT / "examples" / "lbc_gc" / "fertilisation-yonne.json"
 
 
-def _years():
-    return [year(k, mineraux=[{"produit_min": "ammonitrate_33_5", "QN": 1000.0}]) for k in (-3, -2, -1, 0)]
+def _years(qn_projet=800.0):
+    """Less mineral N in the project year: a positive net balance (criterion 4)."""
+    return [year(k, mineraux=[{"produit_min": "ammonitrate_33_5", "QN": 1000.0 if k < 0 else qn_projet}])
+            for k in (-3, -2, -1, 0)]
 
 
 def _verdict(run, compiled, **farm):
@@ -42,12 +44,19 @@ def test_failed_criteria_are_all_listed(run, compiled, farm, failed):
         assert f["where"] == "project.farms[0]" and f["evidence"] and "Tableau 5" in f["source"]
 
 
+def test_no_net_improvement_fails_criterion_4(run, compiled):
+    """Tableau 5 L628: RE émissions + RE stockage > 0 (A91: checked on the computed RE)."""
+    flat, out = run(dossier(_years(qn_projet=1000.0)))
+    v = eligibility(compiled, flat, out)
+    assert [f["criterion"] for f in v["failed"]] == ["E4_bilan_net"]
+
+
 def test_no_cropping_system_fails_criterion_1(run, compiled):
     doc = dossier(_years())
     doc["project"]["farms"][0]["systems"] = []
     flat, out = run(doc)
     v = eligibility(compiled, flat, out)
-    assert [f["criterion"] for f in v["failed"]] == ["E1_atelier_GC"]
+    assert [f["criterion"] for f in v["failed"]] == ["E1_atelier_GC", "E4_bilan_net"]
     assert "Document PAC descriptif des parcelles" in v["failed"][0]["evidence"][0]
 
 
