@@ -331,6 +331,7 @@ class LookupDecl:
     table_loc: Loc
     column_loc: Loc
     keys_loc: Optional[Loc] = None
+    optional: bool = False  # a key absent from the table gives NaN, not an error
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,20 @@ class Branch:
 
 
 @dataclass(frozen=True)
+class Cobenefit:
+    """Section 7: an equation that is a co-benefit indicator.  `improved_op`/`improved_value`
+    state Tableau 20's sign ("amélioré si le résultat est < 0"); `mandatory` is True, False
+    (optional, Tableau 19) or the name of a 0/1 symbol; `computed_when` names the 0/1 symbol
+    that says whether the dossier gave the data the indicator needs."""
+    title: str
+    improved_op: str
+    improved_value: float
+    mandatory: object
+    computed_when: Optional[str]
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class EquationDecl:
     target: QualName
     unit: UnitExpr
@@ -361,6 +376,7 @@ class EquationDecl:
     choices: Tuple[Choice, ...]
     branches: Tuple[Branch, ...]
     loc: Loc
+    cobenefit: Optional[Cobenefit] = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,16 @@ from .stages import build_stages
 from .units import fmt
 
 
+def _cobenefit(s) -> Optional[dict]:
+    """Section 7 metadata of a co-benefit indicator (None for other equations)."""
+    cb = getattr(s.decl, "cobenefit", None)
+    if cb is None:
+        return None
+    return {"title": cb.title, "improved": {"op": cb.improved_op, "value": cb.improved_value},
+            "better": "lower" if cb.improved_op in ("<", "<=") else "higher",
+            "mandatory": cb.mandatory, "computed_when": cb.computed_when}
+
+
 def _domain(d):
     if d is None:
         return None
@@ -53,6 +63,7 @@ def model_json(model: Model) -> Dict:
         elif s.kind == "lookup":
             d = s.decl
             lookups.append({**base, "table": d.table, "column": d.column,
+                            "optional": d.optional,
                             "keys": [[{"input": t.name} if t.name else {"literal": t.literal} for t in alts]
                                      for alts in d.keys]})
     for s in model.equations():
@@ -60,7 +71,8 @@ def model_json(model: Model) -> Dict:
                           "description": s.description, "source": _source(s.source),
                           "spec": f"{Path(s.loc.file).name}:{s.loc.line}", "expr": ir.to_json(s.expr),
                           "criterion": ({"title": s.criterion.title, "evidence": list(s.criterion.evidence)}
-                                        if s.criterion is not None else None)})
+                                        if s.criterion is not None else None),
+                          "cobenefit": _cobenefit(s)})
     tables = {}
     for t in model.tables.values():
         tables[t.name] = {"description": t.description, "keys": list(t.keys), "source": _source(t.source),

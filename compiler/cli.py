@@ -126,6 +126,11 @@ def run(dossier: Path = typer.Argument(..., help="dossier JSON file"),
         err.print(f"results written to {output}")
     else:
         sys.stdout.write(text)
+    for c in doc.get("cobenefits", []):
+        if c["mandatory"] and not c["computed"]:
+            # section 7: a mandatory indicator the dossier does not allow to compute is reported, not invented
+            err.print(f"co-benefit not computed (mandatory, Tableau 19): {c['where']}: {_escape(c['title'])} "
+                      f"— the dossier lacks its data ({c['indicator']})")
     verdict = doc["eligibility"]
     if not verdict["eligible"]:
         # a negative verdict, not an error: the results are complete, the project is not eligible

@@ -580,6 +580,22 @@ class _Resolver:
                             "add a final '= <expr>' branch for the remaining cases")
         sym.expr = ir.Select(branches, unit=sym.unit, dtype="real")
         sym.deps = sorted({r.symbol for r in ir.refs(sym.expr) if self.symbols[r.symbol].kind in ("equation", "lookup", "input", "builtin")})
+        if it.cobenefit is not None:
+            self._check_cobenefit(sym, it.cobenefit)
+
+    def _check_cobenefit(self, sym: Symbol, cb: A.Cobenefit):
+        """The flags a co-benefit names ('mandatory when X', 'computed when Y') are 0/1
+        symbols of the same entity, so the runtime reads them on the same row."""
+        for flag in (cb.mandatory if isinstance(cb.mandatory, str) else None, cb.computed_when):
+            if flag is None:
+                continue
+            other = self.symbols.get(flag)
+            if other is None:
+                raise SpecError(cb.loc, f"co-benefit '{sym.name}' names unknown flag '{flag}'",
+                                suggest(flag, self.symbols))
+            if other.entity != sym.entity or other.kind not in ("equation", "input") or other.dtype not in ("real", "bool"):
+                raise SpecError(cb.loc, f"co-benefit '{sym.name}' flag '{flag}' must be a 0/1 equation or a bool input "
+                                        f"of entity '{sym.entity}'")
 
     def _branch_start(self, br: A.Branch) -> A.Loc:
         """Where a branch's expression starts: the first character after its '='."""

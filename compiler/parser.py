@@ -293,8 +293,9 @@ class _ToAst(Transformer):
         keys = next((c for c in ch[3:] if isinstance(c, list)), [])
         toks = [c for c in ch[3:] if isinstance(c, Token)]
         keys_loc = getattr(keys, "loc", None) or self._loc(column)
+        optional = any(t.type == "OPTIONAL" for t in toks)
         return A.LookupDecl(target, str(table), str(column), tuple(keys), self._source(toks), self._desc(toks),
-                            self._loc(meta), self._loc(table), self._loc(column), keys_loc)
+                            self._loc(meta), self._loc(table), self._loc(column), keys_loc, optional)
 
     @v_args(meta=True)
     def lookup_keys(self, meta, ch):
@@ -318,8 +319,24 @@ class _ToAst(Transformer):
         choices = tuple(c for c in ch[2:] if isinstance(c, A.Choice))
         branches = tuple(c for c in ch[2:] if isinstance(c, A.Branch))
         toks = [c for c in ch[2:] if isinstance(c, Token)]
+        cobenefit = next((c for c in ch[2:] if isinstance(c, A.Cobenefit)), None)
         return A.EquationDecl(target, unit, domain, self._source(toks), self._desc(toks), choices, branches,
-                              self._loc(meta))
+                              self._loc(meta), cobenefit)
+
+    @v_args(meta=True)
+    def cobenefit(self, meta, ch):
+        title, op, value, mandatory = _unquote(ch[0]), str(ch[1]), ch[2], ch[3]
+        computed = ch[4] if len(ch) > 4 else None
+        return A.Cobenefit(title, op, value, mandatory, computed, self._loc(meta))
+
+    def cb_mandatory(self, ch):
+        return str(ch[0]) if ch else True
+
+    def cb_optional(self, ch):
+        return False
+
+    def cb_computed(self, ch):
+        return str(ch[0])
 
     @v_args(meta=True)
     def choice(self, meta, ch):

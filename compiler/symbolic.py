@@ -27,7 +27,12 @@ class AggSum(sp.Function):
     def eval(cls, *args):
         return None
 
-    def _latex(self, printer):
+    def _latex(self, printer, exp=None):
+        # SymPy passes exp= when the aggregate is raised to a power (a division by a sum
+        # prints as a fraction, but sum**2 or a sum in a denominator of a product reach here)
+        return _power(self._latex_base(printer), exp)
+
+    def _latex_base(self, printer):
         body, ent, cond = self.args
         sub = r"\text{" + str(ent).replace("_", r"\_") + "}"
         if cond != sp.true:
@@ -35,13 +40,17 @@ class AggSum(sp.Function):
         return r"\sum_{" + sub + r"} \left(" + printer._print(body) + r"\right)"
 
 
+def _power(latex: str, exp) -> str:
+    return latex if exp is None else r"\left(" + latex + r"\right)^{" + str(exp) + "}"
+
+
 class AggMean(AggSum):
-    def _latex(self, printer):
-        return r"\overline{" + super()._latex(printer).replace(r"\sum", r"\operatorname{moy}", 1) + "}"
+    def _latex_base(self, printer):
+        return r"\overline{" + super()._latex_base(printer).replace(r"\sum", r"\operatorname{moy}", 1) + "}"
 
 
 class AggCount(AggSum):
-    def _latex(self, printer):
+    def _latex_base(self, printer):
         body, ent, cond = self.args
         sub = r"\text{" + str(ent).replace("_", r"\_") + "}"
         if cond != sp.true:

@@ -100,8 +100,8 @@ def _match_rows(lk, table: Table, flat: Flat, parents, inputs, ent: str):
     for r in first:
         choices = [[a[2][r] for a in col] for col in alts_per_col]
         found = _first_present(table, choices)
-        if found is None and any(all(v is None for v in col) for col in choices):
-            keys.append(None)  # an optional key left empty: the lookup has no value here
+        if found is None and (lk.get("optional") or any(all(v is None for v in col) for col in choices)):
+            keys.append(None)  # an optional key left empty, or an optional lookup's key absent: no value
             continue
         if found is None:
             bad = int(np.flatnonzero(inverse == len(keys))[0])
@@ -227,6 +227,36 @@ def eligibility(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> d
     return {"eligible": not failed, "failed": failed}
 
 
+def cobenefits(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[dict]:
+    """Section 7 indicators, per row of their entity (each farm, and the project): value,
+    unit, whether the sign means improved (Tableau 20), mandatory (Tableau 19) and whether
+    the dossier gave what the indicator needs.  An indicator not computed is never reported
+    as improved."""
+    rows = []
+    for eq in compiled.model["equations"]:
+        cb = eq.get("cobenefit")
+        if not cb:
+            continue
+        imp = cb["improved"]
+        for r in range(int(flat.data["n_" + eq["entity"]])):
+            value = float(out[eq["name"]][r])
+            mandatory = cb["mandatory"]
+            if isinstance(mandatory, str):
+                mandatory = bool(out[mandatory][r] > 0.5) if mandatory in out else bool(flat.data[mandatory][r])
+            computed = True
+            if cb.get("computed_when"):
+                flag = cb["computed_when"]
+                computed = bool((out[flag] if flag in out else flat.data[flag])[r] > 0.5)
+            improved = computed and {"<": value < imp["value"], "<=": value <= imp["value"],
+                                     ">": value > imp["value"], ">=": value >= imp["value"]}.get(imp["op"], False)
+            src = eq["source"] or {}
+            rows.append({"where": flat.paths[eq["entity"]][r], "indicator": eq["name"], "title": cb["title"],
+                         "value": value, "unit": eq["unit"], "improved_if": f"{imp['op']} {imp['value']:g}",
+                         "improved": bool(improved), "mandatory": bool(mandatory), "computed": computed,
+                         "source": ", ".join(x for x in (src.get("label"), src.get("section"), src.get("text")) if x)})
+    return rows
+
+
 def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray], annexes: AnnexSet,
                      backend: str) -> dict:
     """Result JSON: top-level values of the root entity, then the whole tree with every
@@ -258,6 +288,7 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
     top = {name: float(out[name][0]) for name in eq_by_entity[root]}
     return {
         "eligibility": eligibility(compiled, flat, out),
+        "cobenefits": cobenefits(compiled, flat, out),
         "method": model["method"], "version": model["version"], "spec_hash": model["spec_hash"],
         "backend": backend,
         # one line that pins the computation: equations (spec hash) and reference values (annexes)

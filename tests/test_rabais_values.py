@@ -41,9 +41,8 @@ def test_storage_rabais_non_permanence_and_data(run):
     fert = out["RE_fertilisation"][0]
     assert out["RE_stockage_carbone_sol"][0] == pytest.approx(stock, rel=1e-12)
     assert out["RE_certifiable"][0] == pytest.approx(fert + stock * (1 - 0.041) * (1 - 0.20), rel=1e-12)
-    _, ren = run(_doc(Sfin=52.0, Sfin_ref=50.0, renouvellement=True, renouvellement_levier_nouveau=True,
-                      rabais_incertitude_donnees_stockage_saisi=0.0275))  # TV4: 2.75 %
-    assert ren["RE_certifiable"][0] == pytest.approx(fert + stock * (1 - 0.0275) * (1 - 0.10), rel=1e-12)
+    _, ren = run(_doc(Sfin=52.0, Sfin_ref=50.0, renouvellement=True, renouvellement_levier_nouveau=True))
+    assert ren["RE_certifiable"][0] == pytest.approx(fert + stock * (1 - 0.041) * (1 - 0.10), rel=1e-12)
     cert = ren["RE_certifiable"][0]
     assert ren["rabais_global"][0] == pytest.approx((fert + stock - cert) / (fert + stock), rel=1e-12)
 
@@ -71,3 +70,64 @@ def test_negative_total_is_not_discounted(run):
     total = out["RE_avant_rabais_generaux"][0]
     assert total < 0 and out["RE_certifiable"][0] == pytest.approx(total, rel=1e-12)
     assert out["rabais_global"][0] == 0.0  # A53: RE <= 0
+
+
+# ------------------------------------------------ Équation 29, three steps (6.5.3) --
+MEASURED = {"mode_donnees_meteo": "mesure", "mode_donnees_C_initial": "mesure",
+            "mode_donnees_autres_sol": "mesure", "mode_donnees_MAFOR": "mesure"}
+
+
+def _two_systems(biomass_A, biomass_B, n_project=5):
+    """System A 50 ha and B 20 ha (the areas of the text's example, L2495); every parameter
+    measured (0 %) except the biomass, whose mode per system-year is given."""
+    def sysd(surf, modes):
+        years = [year(k, Surf=surf, mode_donnees_biomasses=modes[k], **MEASURED) for k in range(-3, n_project)]
+        return {"Sfin": 52.0, "Sfin_ref": 50.0, "years": years}
+    doc = dossier([year(k) for k in range(-3, n_project)])
+    doc["project"]["farms"][0]["systems"] = [sysd(50.0, biomass_A), sysd(20.0, biomass_B)]
+    return doc
+
+
+def test_eq29_three_steps_by_hand(run):
+    """Step 1: the rate of each system-year from its mode (Tableau 17: biomass 7 % average
+    data, 2.5 % sampling or remote sensing, 0 % both coupled); step 2: per year, the mean over
+    systems weighted by area; step 3: the mean over the 3 + 5 years; Équation 29: the mean of
+    the five parameters (the other four are measured: 0 %).
+    Reference years: 7 % in both systems -> 7 %.  Project years: A 2.5 % (50 ha), B 0 %
+    (20 ha) -> 2.5 × 50 / 70 = 1.785714 %.  Mean over 8 years: (3 × 7 + 5 × 1.785714) / 8 =
+    3.741071 %; Équation 29: / 5 = 0.748214 %.  (The text's own example, L2496, is the same
+    step 3 arithmetic: (3 × 5 + 5 × 1.4) / 8 = 2.75 %.)"""
+    A_modes = {k: ("moyenne" if k < 0 else "prelevement_ou_teledetection") for k in range(-3, 5)}
+    B_modes = {k: ("moyenne" if k < 0 else "couplage") for k in range(-3, 5)}
+    flat, out = run(_two_systems(A_modes, B_modes))
+    assert out["rabais_donnees_stockage_annee_m3"][0] == pytest.approx(0.07 / 5, rel=1e-12)
+    assert out["rabais_donnees_stockage_annee_2"][0] == pytest.approx(0.025 * 50 / 70 / 5, rel=1e-12)
+    expected = (3 * 0.07 + 5 * 0.025 * 50 / 70) / 8 / 5
+    assert out["rabais_incertitude_donnees_stockage"][0] == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(0.00748214, rel=1e-6)
+    assert (3 * 5 + 5 * 1.4) / 8 == pytest.approx(2.75)  # the text's step-3 example
+    stock = 2.0 * 70.0 * A
+    assert out["RE_stockage_carbone_sol_apres_rabais"][0] == pytest.approx(stock * (1 - expected) * (1 - 0.2), rel=1e-12)
+
+
+def test_eq29_shorter_project_averages_the_years_it_has(run):
+    """A 2-year project: step 3 averages 3 reference + 2 project years; years k = 2..4 that
+    the project does not have count for nothing."""
+    A_modes = {k: ("moyenne" if k < 0 else "prelevement_ou_teledetection") for k in range(-3, 2)}
+    B_modes = {k: ("moyenne" if k < 0 else "couplage") for k in range(-3, 2)}
+    flat, out = run(_two_systems(A_modes, B_modes, n_project=2))
+    assert out["rabais_donnees_stockage_annee_4"][0] == 0.0
+    expected = (3 * 0.07 + 2 * 0.025 * 50 / 70) / 5 / 5
+    assert out["rabais_incertitude_donnees_stockage"][0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_eq29_default_is_average_data_everywhere(run):
+    """Nothing declared: every parameter « données moyennes »: (2.5 + 3 + 3 + 7 + 5) / 5 = 4.1 %;
+    BDAT averages raise C initial and other soil data to 5 %: (2.5 + 5 + 5 + 7 + 5) / 5 = 4.9 %."""
+    flat, out = run(_doc())
+    assert out["rabais_incertitude_donnees_stockage"][0] == pytest.approx(0.041, rel=1e-12)
+    doc = _doc()
+    for y in doc["project"]["farms"][0]["systems"][0]["years"]:
+        y.update(mode_donnees_C_initial="moyenne_BDAT", mode_donnees_autres_sol="moyenne_BDAT")
+    flat, out = run(doc)
+    assert out["rabais_incertitude_donnees_stockage"][0] == pytest.approx(0.049, rel=1e-12)

@@ -49,12 +49,19 @@ def plain_system(Sfin, Sfin_ref, surfs=(10.0, 10.0, 10.0, 10.0)):
     return sysd
 
 
-def farm(systems, **inputs):
+def farm(systems, intensite_comb_ref=None, **inputs):
+    """A farm; `intensite_comb_ref` (t CO2e/ha) gives every farm year the GNR consumption
+    (method A, FE 3.25 kg CO2e/L of the fixture) that makes Équation 14's reference intensity
+    that value, the same in the project years so RE_combustibles stays 0."""
     f = {"type_reference": "specifique", "levier_chaulage": False}
     f.update(inputs)
     f["systems"] = systems
     p = max(len(s["years"]) for s in systems) - 3
     f["annees"] = farm_years(list(range(-3, p)))
+    if intensite_comb_ref is not None:
+        litres = intensite_comb_ref * 100.0 * 1000.0 / 3.25  # t/ha × SAU 100 ha × 1000 kg/t ÷ kg/L
+        for a in f["annees"]:
+            a["combustibles"] = [{"energie_combustible": "gnr", "Consommation": litres}]
     return f
 
 
@@ -187,7 +194,7 @@ def test_tv7_residue_nitrogen_and_planting_years(run):
     plots = [plot(4.0, 1), plot(3.0, 2), plot(1.0, 3)]
     proj = [year(k, Surf=8.0, EGES_combustibles_miscanthus=0.0) for k in range(5)]
     sysd = miscanthus_system(plots, proj, surf=8.0)
-    flat, out = run(project(farm([sysd], Intensite_comb_ref_saisie=0.0)))
+    flat, out = run(project(farm([sysd], intensite_comb_ref=0.0)))
     assert list(out["SAU_miscanthus_en_place"]) == [0, 0, 0, 4, 7, 8, 8, 8]
     assert out["SAU_plantation_SdC"][0] == 8.0
     assert out["QN_residus_miscanthus"] == pytest.approx([0, 0, 0, 4 * 23.27, 7 * 23.27] + [8 * 23.27] * 3,
@@ -206,7 +213,7 @@ def test_eq27_emissions_miscanthus_by_hand(run):
             year(1, EGES_combustibles_miscanthus=0.25),
             year(2, EGES_combustibles_miscanthus=0.30, mineraux=[ammonitrate(300.0)])]
     sysd = miscanthus_system([plot(10.0, 1)], proj)
-    flat, out = run(project(farm([sysd], Intensite_comb_ref_saisie=0.08)))
+    flat, out = run(project(farm([sysd], intensite_comb_ref=0.08)))
 
     ref_ha = eges_wheat(1500) / 10                        # Emissions_ha_ferti_ref_i (Équation 3)
     assert out["Emissions_ha_ferti_ref"][0] == pytest.approx(ref_ha, rel=1e-12)
@@ -244,7 +251,7 @@ def test_eq27_crops_before_planting_and_liming(run):
                  k_chaulage=0.0, **lime),
             year(1, EGES_combustibles_miscanthus=0.1, k_chaulage=1.0, **lime)]
     sysd = miscanthus_system([plot(10.0, 2)], proj)
-    flat, out = run(project(farm([sysd], Intensite_comb_ref_saisie=0.05, levier_chaulage=True)))
+    flat, out = run(project(farm([sysd], intensite_comb_ref=0.05, levier_chaulage=True)))
     assert out["QN_residus_miscanthus"][3] == 0.0
     assert out["EGES_fertilisation_miscanthus"][3] == pytest.approx(out["EGES_fertilisation"][3], rel=1e-12)
     c1 = 1 - 0.5 * np.exp(-0.33)                          # Équation 7, k_chaulage = 1 (TV5: 0.6405)
@@ -264,14 +271,12 @@ def test_eq27_missing_fuel_data_give_located_errors(run):
     miscanthus farm without Intensité_comb_ref, or a project year of the miscanthus system
     without its fuel emissions, stops the run where the value is missing."""
     proj = [year(0, EGES_combustibles_miscanthus=0.4), year(1, EGES_combustibles_miscanthus=0.4)]
-    doc = project(farm([miscanthus_system([plot(10.0, 1)], proj)]))
-    with pytest.raises(InputError) as exc:
-        run(doc)
-    assert "project.farms[0]: Intensite_comb_ref_miscanthus (Équation 27" in str(exc.value)
-    assert "missing or invalid: Intensite_comb_ref_saisie" in str(exc.value)
+    # Intensité_comb_ref is Équation 14's: a farm without fuel data has 0 (6.1.2), nothing to give
+    flat, out = run(project(farm([miscanthus_system([plot(10.0, 1)], proj)])))
+    assert out["Intensite_comb_ref_miscanthus"][0] == 0.0
 
     proj = [year(0, EGES_combustibles_miscanthus=0.4), year(1)]
-    doc = project(farm([miscanthus_system([plot(10.0, 1)], proj)], Intensite_comb_ref_saisie=0.1))
+    doc = project(farm([miscanthus_system([plot(10.0, 1)], proj)], intensite_comb_ref=0.1))
     with pytest.raises(InputError) as exc:
         run(doc)
     assert "project.farms[0].systems[0].years[4]: EGES_combustibles_miscanthus_k" in str(exc.value)
@@ -290,7 +295,7 @@ def test_eq28_storage_miscanthus_and_counting_period(run):
              plot(2.5, 2, sfin=49.0, sfin_ref=47.2, duree_bail_restante=12.0),     # +1.8 t C/ha
              plot(1.0, 3, sfin=40.0, sfin_ref=39.5, duree_bail_restante=30.0)]     # +0.5 t C/ha
     proj = [year(k, Surf=13.5, EGES_combustibles_miscanthus=0.2) for k in range(5)]
-    flat, out = run(project(farm([miscanthus_system(plots, proj, surf=13.5)], Intensite_comb_ref_saisie=0.05)))
+    flat, out = run(project(farm([miscanthus_system(plots, proj, surf=13.5)], intensite_comb_ref=0.05)))
     assert list(out["horizon_miscanthus"]) == [20, 12, 20]               # min(20, X)
     assert list(out["duree_comptabilisation_miscanthus"]) == [20, 11, 18]  # 21 - 1; 12 + 1 - 2; 21 - 3
     per_plot = [7.4 * 10 * A, 1.8 * 2.5 * A, 0.5 * 1.0 * A]
@@ -309,7 +314,7 @@ def test_tv15_miscanthus_potential_through_equation_28(run):
     Two plots planted in year 1 (2 ha north, 1 ha south), stock differences at t+20."""
     plots = [plot(2.0, 1, sfin=50.0 + 0.37 * 20, sfin_ref=50.0), plot(1.0, 1, sfin=45.0 + 0.91 * 20, sfin_ref=45.0)]
     proj = [year(0, Surf=3.0, EGES_combustibles_miscanthus=0.0)]
-    flat, out = run(project(farm([miscanthus_system(plots, proj, surf=3.0)], Intensite_comb_ref_saisie=0.0)))
+    flat, out = run(project(farm([miscanthus_system(plots, proj, surf=3.0)], intensite_comb_ref=0.0)))
     per_ha_year = out["RE_stockage_carbone_sol_miscanthus"][0] / 3.0 / 20
     assert per_ha_year == pytest.approx((2 / 3 * 0.37 + 1 / 3 * 0.91) * 44 / 12, rel=1e-9)   # 2.0167
     assert per_ha_year == pytest.approx(2.03, rel=0.01)   # printed from the rounded 1.37 and 3.34
@@ -322,7 +327,7 @@ def test_miscanthus_system_next_to_an_ordinary_system(run):
     misc = miscanthus_system([plot(10.0, 1, sfin=55.0, sfin_ref=50.0)], proj)
     misc["Sfin"], misc["Sfin_ref"] = 51.0, 50.0          # given, but not counted in Équation 25
     other = plain_system(47.0, 46.0, surfs=(40, 40, 40, 40))
-    flat, out = run(project(farm([misc, other], Intensite_comb_ref_saisie=0.06)))
+    flat, out = run(project(farm([misc, other], intensite_comb_ref=0.06)))
     assert list(out["nb_parcelles_miscanthus"]) == [1, 0]
     assert list(out["Delta_StockC_SdC"]) == [0.0, 40.0]
     assert out["RE_stockage_carbone_sol"][0] == pytest.approx(40 * A, rel=1e-12)
@@ -333,7 +338,7 @@ def test_miscanthus_system_next_to_an_ordinary_system(run):
 def test_plot_inputs_are_validated(compiled):
     """n is a project year 1..3 (L451); the dossier reader refuses anything else, located."""
     proj = [year(0, EGES_combustibles_miscanthus=0.3)]
-    doc = project(farm([miscanthus_system([plot(10.0, 4)], proj)], Intensite_comb_ref_saisie=0.06))
+    doc = project(farm([miscanthus_system([plot(10.0, 4)], proj)], intensite_comb_ref=0.06))
     with pytest.raises(InputError, match=r"systems\[0\]\.parcelles_miscanthus\[0\]\.annee_plantation"):
         compiled.schema.flatten(doc)
 
@@ -352,7 +357,6 @@ def dossier_with_miscanthus(draw):
          "Sfin_miscanthus": draw(S.pos(20, 90)), "Sfin_ref_miscanthus": draw(S.pos(20, 90))}
         for _ in range(draw(st.integers(1, 3)))]
     f["systems"].append(sysd)
-    f["Intensite_comb_ref_saisie"] = draw(S.pos(0, 0.5))
     have = {a["k_exploitation"] for a in f["annees"]}
     f["annees"] += [{"k_exploitation": k, "SAU": 100.0} for k in range(p) if k not in have]
     return doc
