@@ -1,0 +1,1 @@
+"""AMG v2 soil organic carbon model (placeholder docstring, completed below)."""
