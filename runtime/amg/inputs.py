@@ -43,7 +43,8 @@ class Practices:
     """Yearly practices of `n_runs` runs, column-wise (one entry per crop row and per
     organic-product application; DESIGN.md "Data model").
 
-    n_years[run]      number of years given for the run (years 0..n_years-1)
+    n_years[run]      number of years given for the run (years 0..n_years-1; 0 only where
+                      a run has no practices, e.g. no history before the Projet)
     crop_*            crop rows: run, year (0-based), crop (row of crops.csv, see
                       AmgParams.crop_index), yield (t FW/ha: harvested organ for mc/cch,
                       above-ground biomass for cc), water (% of FW), returned (residues
@@ -85,8 +86,8 @@ class Practices:
         JSON and dossier readers report located errors before building this)."""
         if self.n_years.shape != (self.n_runs,):
             raise ValueError("Practices.n_years must have one entry per run")
-        if self.n_runs and self.n_years.min() < 1:
-            raise ValueError("every run needs at least one year of practices")
+        if self.n_runs and self.n_years.min() < 0:
+            raise ValueError("Practices.n_years must be >= 0")
         for name in ("crop_year", "crop", "crop_yield", "crop_water", "crop_returned", "crop_weight",
                      "crop_irrigation"):
             if getattr(self, name).shape != self.crop_run.shape:

@@ -93,7 +93,7 @@ class Year(BaseModel):
 
 class Texture(BaseModel):
     """Particle sizes (without decarbonation) and organic matter, %: the inputs of the
-    Annexe 14 pedotransfer function (L2254-L2270)."""
+    Annexe 14 pedotransfer function (L2254-L2263)."""
     model_config = _STRICT
     clay: float = Field(..., ge=0, le=100, allow_inf_nan=False)
     silt: float = Field(..., ge=0, le=100, allow_inf_nan=False)
@@ -109,7 +109,7 @@ class Texture(BaseModel):
 
 
 class Horizon(BaseModel):
-    """One soil analysis horizon (6.3.3.2 L1893; Annexe 3 Tableau 6 L3736-L3745)."""
+    """One soil analysis horizon (6.3.3.2 L1892; Annexe 3 Tableau 6 L3736-L3745)."""
     model_config = _STRICT
     top: float = Field(..., ge=0, le=200, allow_inf_nan=False, description="cm")
     bottom: float = Field(..., gt=0, le=200, allow_inf_nan=False, description="cm")

@@ -6,8 +6,8 @@ Why these rules (LBC GC v2.0):
 - bulk density: measured, or estimated with the Cousin et al. 2018 pedotransfer function
   of Annexe 14 (L2246-L2278; Tableau 15 L1885);
 - the initial stock comes from SOC content (g C/kg fine earth, Annexe 3 Tableau 6 L3736),
-  bulk density, depth and stones (% cailloux, L3738); one analysis or several horizons
-  that together make up the layer (6.3.3.2 L1893).
+  bulk density, depth and stones (% cailloux, L3739); one analysis or several horizons
+  that together make up the layer (6.3.3.2 L1892).
 
 C0 (t C/ha) = 0.1 x SOC (g/kg) x BD (g/cm3) x thickness (cm) x (1 - stones/100): unit
 algebra, 1 ha x 1 cm x 1 g/cm3 = 100 t of soil (notes §1.6).  Choice (the method does not
@@ -30,7 +30,7 @@ def bulk_density_ptf(clay_pct, silt_pct, sand_pct, om_pct):
     """Estimated bulk density (g/cm3) by the Annexe 14 pedotransfer function (L2254).
 
     Clay, silt (fine + coarse), sand (fine + coarse) and organic matter in %, particle
-    sizes measured without decarbonation (L2262-L2270).  The Annexe's worked example
+    sizes measured without decarbonation (L2257-L2263).  The Annexe's worked example
     prints 1.404 for (17.5, 77, 4, 1.7), but the printed formula gives 1.41761 (digest
     A65); the formula is applied as printed."""
     a0, a_clay, a_sand, a_clay2, a_sand2, a_silt_om, a_sand_om = PTF_COEFFICIENTS
@@ -58,7 +58,7 @@ def soc_stock(soc_g_kg, bulk_density, thickness_cm, stones_pct=0.0):
 
 def initial_stock_layers(top_cm: Sequence[float], bottom_cm: Sequence[float], soc_g_kg: Sequence[float],
                          bulk_density: Sequence[float], stones_pct: Sequence[float], depth_cm: float) -> float:
-    """SOC stock (t C/ha) over 0..depth_cm from analysed horizons (6.3.3.2 L1893:
+    """SOC stock (t C/ha) over 0..depth_cm from analysed horizons (6.3.3.2 L1892:
     "plusieurs analyses sur différents horizons reconstituant l'épaisseur 0-30 cm").
 
     Horizons must start at 0 and be contiguous (a gap is missing data, not zero carbon)
