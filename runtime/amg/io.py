@@ -201,16 +201,7 @@ class AmgInput(BaseModel):
     format: Literal["carbonspec-amg/1"] = FORMAT_ID
     description: Optional[str] = None
     source: Optional[str] = None
-    plots: List[Plot] = Field(..., min_length=1)
-
-    @model_validator(mode="after")
-    def _unique(self):
-        seen = set()
-        for p in self.plots:
-            if p.id in seen:
-                raise ValueError(f"duplicate plot id {p.id!r}")
-            seen.add(p.id)
-        return self
+    plots: List[Plot] = Field(..., min_length=1, description="plot ids must be unique")
 
 
 def schema() -> dict:
@@ -238,7 +229,7 @@ def read_input(path: Path) -> AmgInput:
     except json.JSONDecodeError as exc:
         raise InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
     try:
-        return AmgInput.model_validate(raw)
+        doc = AmgInput.model_validate(raw)
     except ValidationError as exc:
         e = exc.errors()[0]
         msg = e["msg"].removeprefix("Value error, ")
@@ -249,6 +240,12 @@ def read_input(path: Path) -> AmgInput:
         more = f" (and {exc.error_count() - 1} more error(s))" if exc.error_count() > 1 else ""
         where = f"{name}: {_loc(e['loc'])}" if e["loc"] else name
         raise InputError(where, msg + more) from None
+    seen: Dict[str, int] = {}
+    for i, p in enumerate(doc.plots):
+        if p.id in seen:
+            raise InputError(f"{name}: plots[{i}].id", f"duplicate plot id {p.id!r} (also plots[{seen[p.id]}])")
+        seen[p.id] = i
+    return doc
 
 
 def to_columns(doc: AmgInput, params: AmgParams, name: str):
