@@ -77,6 +77,7 @@ def simulate_numba(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding, QC, K, F
     k0, aT, cT, Tref, aH, bH = prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
     am, cm, apH, bpH, aCN, bCN = prm[6], prm[7], prm[8], prm[9], prm[10], prm[11]
     P, R = T.shape
+    gT = (aT - 1.0) * math.exp(cT * Tref)  # the constant part of fT, once
     for p in prange(P):
         # Soil factors, once per run (notes §1.3).
         fA = _factor(math.exp(-am * clay[p]), rounding)
@@ -94,7 +95,7 @@ def simulate_numba(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding, QC, K, F
                 fT = FT_FLOOR
             else:
                 tt = r_round(t, 1) if rounding else t
-                fT = _factor(aT / (1.0 + ((aT - 1.0) * math.exp(cT * Tref)) * math.exp(-cT * tt)), rounding)
+                fT = _factor(aT / (1.0 + gT * math.exp(-cT * tt)), rounding)
             w = r_round(W[p, r], 0) if rounding else W[p, r]
             fH = _factor(1.0 / (1.0 + aH * math.exp(-bH * (w / 1000.0))), rounding)
             k = k0 * fT * fH * fA * fC * fpH * fCN
@@ -106,10 +107,11 @@ def simulate_numba(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding, QC, K, F
                 FH[p, r] = fH
             if r == 0:
                 continue
-            # Exact solution of dCA/dt = M - k CA over one year (notes §1.2).
+            # Exact solution of dCA/dt = M - k CA over one year (notes §1.2), written as
+            # AMG_base writes it: M / k (1 - exp(-k)).
             if k > 0.0:
                 a = math.exp(-k)
-                b = -math.expm1(-k) / k
+                b = (1.0 - a) / k
             else:  # only when rounding sends a tiny k to 0: the k -> 0 limit (no NaN)
                 a = 1.0
                 b = 1.0

@@ -49,8 +49,7 @@ def simulate_reference(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding: bool
         for r in range(R):
             t = T[:, r]
             tt = rnd(t, 1)
-            fT = np.where(t <= 0.0, FT_FLOOR,
-                          rnd(aT / (1.0 + ((aT - 1.0) * np.exp(cT * Tref)) * np.exp(-cT * tt)), 6))
+            fT = np.where(t <= 0.0, FT_FLOOR, rnd(aT / (1.0 + (aT - 1.0) * np.exp(cT * Tref) * np.exp(-cT * tt)), 6))
             fH = rnd(1.0 / (1.0 + aH * np.exp(-bH * (rnd(W[:, r], 0) / 1000.0))), 6)
             k = rnd(k0 * fT * fH * fA * fC * fpH * fCN, 7)
             K[:, r] = k
@@ -61,7 +60,7 @@ def simulate_reference(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding: bool
                 continue
             pos = k > 0.0
             a = np.where(pos, np.exp(-k), 1.0)
-            b = np.where(pos, -np.expm1(-k) / k, 1.0)  # k -> 0 limit, as in the kernel
+            b = np.where(pos, (1.0 - a) / k, 1.0)  # M / k (1 - exp(-k)) as AMG_base; k -> 0 limit
             ca = (qc - CS) * a + M[:, r - 1] * b
             if rounding:
                 ca = r_round(ca, 4)
