@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit, prange
 
 # Order of the parameter vector `prm` (AmgParams.model_vector()).
