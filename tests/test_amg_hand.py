@@ -127,6 +127,27 @@ def test_weights_scale_inputs_and_irrigation_sums():
     assert yi.irrigation[0, 0] == pytest.approx(40.0)
 
 
+def test_practices_from_records_match_the_columns():
+    from carbonspec.runtime.amg import practices_from_records, yearly_inputs
+    recs = [[{"crops": [{"crop": "winter_wheat", "yield": 7.0, "water": 15, "residues": "exported"},
+                        {"type": "cc", "crop": "Mustard", "yield": 3.0, "irrigation": 20}],
+              "organic": [{"product": "bovine_manure", "dose": 30}]},
+             {"crops": [{"crop": "grain_maize", "yield": 10.0, "weight": 0.5}]}]]
+    pr = practices_from_records(P, recs)
+    cols = Practices(n_runs=1, n_years=[2], crop_run=[0, 0, 0], crop_year=[0, 0, 1],
+                     crop=[P.crop_index("mc", "winter_wheat", "t"), P.crop_index("cc", "mustard", "t"),
+                           P.crop_index("mc", "grain_maize", "t")],
+                     crop_yield=[7.0, 3.0, 10.0], crop_water=[15, 0, 0], crop_returned=[False, True, True],
+                     crop_weight=[1, 1, 0.5], crop_irrigation=[0, 20, 0], eom_run=[0], eom_year=[0],
+                     eom=[P.eom_index("bovine_manure", "t")], eom_dose=[30.0])
+    a, b = yearly_inputs(P, pr, [30.0]), yearly_inputs(P, cols, [30.0])
+    np.testing.assert_array_equal(a.M, b.M)
+    np.testing.assert_array_equal(a.irrigation, [[20.0, 0.0]])
+    recs[0][1]["crops"][0]["yield"] = -2
+    with pytest.raises(InputError, match=r"systems\[0\]\[1\]\.crops\[0\]\.yield: expected a finite number"):
+        practices_from_records(P, recs)
+
+
 # ------------------------------------------------- soil (6.3.1, Annexe 14) --
 def test_pedotransfer_function_annexe_14():
     # The printed formula on the printed inputs gives 1.41761 (digest A65); the annex prints

@@ -40,7 +40,8 @@ S cropping systems, column-wise (NumPy arrays):
   years; reference: the 3 pre-Projet years, or 1 mean year with crop frequencies as
   weights); crop rows (run, year, crop row of crops.csv via `AmgParams.crop_index`, yield
   t FW/ha, water % FW, residues returned, weight, irrigation mm) and organic-product
-  applications (run, year, product via `AmgParams.eom_index`, dose t FW/ha, weight).
+  applications (run, year, product via `AmgParams.eom_index`, dose t FW/ha, weight);
+  `practices_from_records(params, systems)` builds it from plain per-year dicts.
 - history, history_years (S,) 0..5: a specific reference started from a soil analysis
   made m years before the Projet (6.3.2 L1848): C0 is that analysis, the pre-Projet
   practices are simulated for m years, both scenarios start from the result.
@@ -63,7 +64,7 @@ Also: `simulate(soil, T, rainfall, PET, practices, ...)` (AMG_base semantics on 
 rectangular grid, what `carbonspec amg FILE.json` runs), `load_params(dir)`.
 """
 from .climate import Climate, ClimateColumns, annexe3_climate
-from .inputs import Practices, crop_inputs, eom_inputs, yearly_inputs
+from .inputs import Practices, crop_inputs, eom_inputs, practices_from_records, yearly_inputs
 from .miscanthus import MiscanthusResult, simulate_miscanthus
 from .model import SoilColumns, Simulation, initial_pools, run_kernel, simulate
 from .pairs import PairResult, simulate_pairs
@@ -73,6 +74,6 @@ from .soil import bulk_density_ptf, considered_depth, initial_stock_layers, soc_
 __all__ = [
     "AmgParams", "Climate", "ClimateColumns", "MiscanthusResult", "PairResult", "Practices", "Simulation",
     "SoilColumns", "annexe3_climate", "bulk_density_ptf", "considered_depth", "crop_inputs", "eom_inputs",
-    "initial_pools", "initial_stock_layers", "load_params", "run_kernel", "simulate", "simulate_miscanthus",
-    "simulate_pairs", "soc_stock", "yearly_inputs",
+    "initial_pools", "initial_stock_layers", "load_params", "practices_from_records", "run_kernel", "simulate",
+    "simulate_miscanthus", "simulate_pairs", "soc_stock", "yearly_inputs",
 ]

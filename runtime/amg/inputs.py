@@ -163,3 +163,81 @@ def yearly_inputs(params: AmgParams, practices: Practices, depth_cm) -> YearlyIn
     irr = np.bincount(cell_c, pr.crop_weight * pr.crop_irrigation, minlength=size)
     shape = (pr.n_runs, n_y)
     return YearlyInputs(M.reshape(shape), C.reshape(shape), irr.reshape(shape))
+
+
+_CROP_KEYS = {"type", "crop", "yield", "water", "residues", "weight", "irrigation"}
+_EOM_KEYS = {"product", "dose", "weight"}
+
+
+def practices_from_records(params: AmgParams, systems, where: str = "systems") -> Practices:
+    """Practices from plain records, one list of years per run (for callers that hold
+    dicts, e.g. the LBC dossier wiring):
+
+        systems[i][j] = {"crops":   [{"type": "mc" | "cc" | "cch", "crop": key or AMG name,
+                                      "yield": t FW/ha, "water": % FW (0), "residues":
+                                      "returned" (default) | "exported", "weight": 1,
+                                      "irrigation": mm (0)}, ...],
+                         "organic": [{"product": key or AMG name, "dose": t FW/ha, "weight": 1}, ...]}
+
+    A bad record raises InputError located as `where[i][j].crops[c].field`."""
+    from carbonspec.compiler.errors import InputError
+
+    cols = {k: [] for k in ("run", "year", "crop", "yield", "water", "returned", "weight", "irrigation")}
+    ecols = {k: [] for k in ("run", "year", "eom", "dose", "weight")}
+
+    def number(rec, key, default, loc, upper=None):
+        v = rec.get(key, default)
+        if v is None or isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0 \
+                or (upper is not None and v >= upper):
+            bound = f" and < {upper}" if upper is not None else ""
+            raise InputError(f"{loc}.{key}", f"expected a finite number >= 0{bound}, got {v!r}")
+        return float(v)
+
+    n_years = []
+    for i, years in enumerate(systems):
+        n_years.append(len(years))
+        for j, year in enumerate(years):
+            loc = f"{where}[{i}][{j}]"
+            extra = set(year) - {"crops", "organic"}
+            if extra:
+                raise InputError(f"{loc}.{sorted(extra)[0]}", "unknown field (expected crops, organic)")
+            for c, rec in enumerate(year.get("crops", [])):
+                cl = f"{loc}.crops[{c}]"
+                extra = set(rec) - _CROP_KEYS
+                if extra:
+                    raise InputError(f"{cl}.{sorted(extra)[0]}",
+                                     f"unknown field (expected {', '.join(sorted(_CROP_KEYS))})")
+                ctype = rec.get("type", "mc")
+                if ctype not in ("mc", "cc", "cch"):
+                    raise InputError(f"{cl}.type", f"expected mc, cc or cch, got {ctype!r}")
+                residues = rec.get("residues", "returned")
+                if residues not in ("returned", "exported"):
+                    raise InputError(f"{cl}.residues", f"expected returned or exported, got {residues!r}")
+                if "crop" not in rec or "yield" not in rec:
+                    raise InputError(cl, "a crop needs 'crop' and 'yield'")
+                cols["run"].append(i)
+                cols["year"].append(j)
+                cols["crop"].append(params.crop_index(ctype, str(rec["crop"]), f"{cl}.crop"))
+                cols["yield"].append(number(rec, "yield", None, cl))
+                cols["water"].append(number(rec, "water", 0.0, cl, upper=100.0))
+                cols["returned"].append(residues == "returned")
+                cols["weight"].append(number(rec, "weight", 1.0, cl))
+                cols["irrigation"].append(number(rec, "irrigation", 0.0, cl))
+            for e, rec in enumerate(year.get("organic", [])):
+                el = f"{loc}.organic[{e}]"
+                extra = set(rec) - _EOM_KEYS
+                if extra:
+                    raise InputError(f"{el}.{sorted(extra)[0]}",
+                                     f"unknown field (expected {', '.join(sorted(_EOM_KEYS))})")
+                if "product" not in rec:
+                    raise InputError(el, "an application needs 'product' and 'dose'")
+                ecols["run"].append(i)
+                ecols["year"].append(j)
+                ecols["eom"].append(params.eom_index(str(rec["product"]), f"{el}.product"))
+                ecols["dose"].append(number(rec, "dose", None, el))
+                ecols["weight"].append(number(rec, "weight", 1.0, el))
+    return Practices(n_runs=len(n_years), n_years=n_years, crop_run=cols["run"], crop_year=cols["year"],
+                     crop=cols["crop"], crop_yield=cols["yield"], crop_water=cols["water"],
+                     crop_returned=cols["returned"], crop_weight=cols["weight"], crop_irrigation=cols["irrigation"],
+                     eom_run=ecols["run"], eom_year=ecols["year"], eom=ecols["eom"], eom_dose=ecols["dose"],
+                     eom_weight=ecols["weight"])

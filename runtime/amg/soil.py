@@ -53,7 +53,8 @@ def considered_depth(soil_thickness_cm: Optional[float] = None, data_depth_cm: O
 
 def soc_stock(soc_g_kg, bulk_density, thickness_cm, stones_pct=0.0):
     """SOC stock (t C/ha) of a layer: 0.1 x SOC x BD x thickness x (1 - stones/100)."""
-    return 0.1 * np.asarray(soc_g_kg, dtype=np.float64) * bulk_density * thickness_cm * (1.0 - np.asarray(stones_pct) / 100.0)
+    soc = np.asarray(soc_g_kg, dtype=np.float64)
+    return 0.1 * soc * bulk_density * thickness_cm * (1.0 - np.asarray(stones_pct, dtype=np.float64) / 100.0)
 
 
 def initial_stock_layers(top_cm: Sequence[float], bottom_cm: Sequence[float], soc_g_kg: Sequence[float],
