@@ -212,20 +212,35 @@ def test_each_projet_year_counts_once(year):
     assert r.M[0, year - 1] - r.M_ref[0, year - 1] == pytest.approx(dm, rel=1e-12)
 
 
-def test_reference_cycle_is_linearised_over_whole_cycles():
-    ref = _practices([3], [(0, 0, "winter_wheat", 7), (0, 1, "grain_maize", 10), (0, 2, "winter_barley", 6)])
+CYCLE3 = [("winter_wheat", 7), ("grain_maize", 10), ("winter_barley", 6)]
+
+
+def test_reference_rotation_is_averaged_over_its_phases():
+    """A 3-year reference cycle over a 5-year horizon: Sfin_ref is the mean, over the 3
+    phases of the rotation, of the stock after 5 years (pairs.py docstring); each phase
+    recomputed here on its own AMG_base grid with model.simulate."""
+    ref = _practices([3], [(0, j, c, y) for j, (c, y) in enumerate(CYCLE3)])
     proj = _practices([5], ROT5)
     r = simulate_pairs(SOIL, CLIM, ref, proj, rounding=False)
-    assert r.years_ref[0] == 6 and r.years[0] == 5
-    assert r.Sfin_ref[0] == pytest.approx(45.0 + 5 * (r.stocks_ref[0, 6] - 45.0) / 6, rel=1e-14)
+    assert r.phases_ref[0] == 3 and r.phases[0] == 1
+    finals = []
+    for o in range(3):
+        seq = [CYCLE3[(o + j) % 3] for j in range(5)] + [("bare_soil", 0)]
+        sim = simulate(SOIL, np.full((1, 6), 11.0), np.full((1, 6), 650.0), np.full((1, 6), 760.0),
+                       _practices([6], [(0, j, c, y) for j, (c, y) in enumerate(seq)]), P, "reference", False)
+        finals.append(sim.QC[0, 5])
+    assert len(set(finals)) == 3                               # the position in the rotation matters ...
+    assert r.Sfin_ref[0] == pytest.approx(np.mean(finals), rel=1e-13)   # ... and is averaged out
     assert r.Sfin[0] == r.stocks[0, 5]
-    np.testing.assert_array_equal(r.M_ref[0, 3:6], r.M_ref[0, 0:3])   # the cycle repeats
-    # frequencies (one mean year, weights 1/3) give the mean input every year
+    # the "fréquence de présence" reading (one mean year, weights 1/3) gives the same Sfin_ref:
+    # AMG is linear in the inputs when k is shared (no irrigation difference)
     freq = Practices(n_runs=1, n_years=[1], crop_run=[0, 0, 0], crop_year=[0, 0, 0],
-                     crop=[P.crop_index("mc", c, "t") for c in ("winter_wheat", "grain_maize", "winter_barley")],
-                     crop_yield=[7, 10, 6], crop_water=[0, 0, 0], crop_returned=[True] * 3, crop_weight=[1 / 3] * 3)
+                     crop=[P.crop_index("mc", c, "t") for c, _ in CYCLE3], crop_yield=[y for _, y in CYCLE3],
+                     crop_water=[0, 0, 0], crop_returned=[True] * 3, crop_weight=[1 / 3] * 3)
     rf = simulate_pairs(SOIL, CLIM, freq, proj, rounding=False)
-    assert rf.years_ref[0] == 5 and rf.M_ref[0, 0] == pytest.approx(r.M_ref[0, :3].mean(), rel=1e-13)
+    assert rf.phases_ref[0] == 1
+    assert rf.Sfin_ref[0] == pytest.approx(r.Sfin_ref[0], rel=1e-12)
+    np.testing.assert_allclose(rf.M_ref, r.M_ref, rtol=1e-12)
 
 
 def test_specific_reference_from_an_earlier_analysis():
@@ -245,7 +260,8 @@ def test_specific_reference_from_an_earlier_analysis():
     assert r.C_start[0] == direct.QC[0, 2]
     assert np.isnan(r.history_stocks[0, 3:]).all() and np.isfinite(r.history_stocks[1]).all()
     assert r.C_start[1] == r.history_stocks[1, 4] and r.C_start[1] != r.C_start[0]
-    assert (r.stocks[:, 0] == r.C_start).all() and (r.stocks_ref[:, 0] == r.C_start).all()
+    assert (r.stocks[:, 0] == r.C_start).all()
+    np.testing.assert_allclose(r.stocks_ref[:, 0], r.C_start, rtol=1e-15)   # mean of its 3 phases
     assert (r.CS == round(45.0 * 0.65, 4)).all()
     with pytest.raises(ValueError, match="0..5"):
         simulate_pairs(soil2, ClimateColumns([11.0] * 2, [650.0] * 2, [760.0] * 2), cyc, proj, history=cyc,
@@ -281,13 +297,13 @@ def test_miscanthus_phases_by_hand(tmp_path):
     maize = crop_inputs(params, [P.crop_index("mc", "grain_maize", "t")], [10.0], [0.0], [True], [30.0])
     assert r.M_miscanthus[0, 0] == pytest.approx(maize["CPLT_hum"][0])
     assert r.Sfin_miscanthus[0] == r.stocks_miscanthus[0, 20]
-    assert r.Sfin_ref[0] == r.stocks_ref[0, 20]            # 5-year cycle: 20 years are whole cycles
+    assert r.Sfin_ref[0] == pytest.approx(r.stocks_ref[0, 20])   # 5 phases of the 5-year cycle, averaged
     assert r.mean_stock_miscanthus[0] == pytest.approx(r.stocks_miscanthus[0, 1:21].mean())
     # remaining lease of 12 years: stocks at t+12, no destruction in the horizon
     r12 = simulate_miscanthus(SOIL, CLIM, _practices([5], ROT5), [2], [15.0], before_planting=pre, params=params,
                               rounding=False, lease_years=[12])
     assert r12.Sfin_miscanthus[0] == r.stocks_miscanthus[0, 12]
-    assert r12.Sfin_ref[0] == pytest.approx(45.0 + 12 * (r12.stocks_ref[0, 15] - 45.0) / 15)
+    assert r12.Sfin_ref[0] == pytest.approx(r12.stocks_ref[0, 12])
 
 
 # ------------------------------------------------------------- tables --

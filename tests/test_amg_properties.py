@@ -56,21 +56,27 @@ def _practices(ys, irrigation=None, extra_manure=None):
 
 
 @SETTINGS
-@given(soil=soils, C0b=fl(5, 200), ref=st.lists(years, min_size=5, max_size=5),
+@given(soil=soils, C0b=fl(5, 200), ref=st.lists(years, min_size=1, max_size=7),
        proj=st.lists(years, min_size=5, max_size=5), clim=st.lists(climates, min_size=1, max_size=1) |
-       st.lists(climates, min_size=5, max_size=5), extra=st.integers(0, 4), dose=fl(1, 50))
-def test_difference_depends_only_on_the_input_difference(soil, C0b, ref, proj, clim, extra, dose):
-    irrigation = [y["irrigation"] for y in ref]            # the same irrigation in both scenarios
+       st.lists(climates, min_size=5, max_size=5), irrigation=st.sampled_from([0.0, 80.0]),
+       extra=st.integers(0, 4), dose=fl(1, 50))
+def test_difference_depends_only_on_the_input_difference(soil, C0b, ref, proj, clim, irrigation, extra, dose):
+    """Shared weather and irrigation; a reference rotation of 1-7 years (averaged over
+    its phases when it is not 5 years) against 5 Projet years."""
     T, R, E = (np.array([[c[i] for c in clim]]) for i in range(3))
     climate = ClimateColumns(T[:, 0], R[:, 0], E[:, 0]) if len(clim) == 1 else ClimateColumns(T, R, E)
-    pr_ref, pr_proj = _practices(ref, irrigation), _practices(proj, irrigation)
+    pr_ref = _practices(ref, [irrigation] * len(ref))
+    pr_proj = _practices(proj, [irrigation] * 5)
     a = simulate_pairs(_soil(soil), climate, pr_ref, pr_proj, rounding=False)
     b = simulate_pairs(_soil(soil, C0b), climate, pr_ref, pr_proj, rounding=False)
     d_a, d_b = a.Sfin[0] - a.Sfin_ref[0], b.Sfin[0] - b.Sfin_ref[0]
     assert abs(d_a - d_b) <= 1e-9 * max(1.0, abs(d_a))
-    # the same extra manure in both scenarios leaves the difference unchanged
-    c = simulate_pairs(_soil(soil), climate, _practices(ref, irrigation, {extra: dose}),
-                       _practices(proj, irrigation, {extra: dose}), rounding=False)
+    # the same extra manure in both scenarios (every phase of the reference gets it in
+    # simulated year extra + 1) leaves the difference unchanged
+    ext_ref = {j: dose for j in range(len(ref))} if len(ref) != 5 else {extra: dose}
+    c = simulate_pairs(_soil(soil), climate, _practices(ref, [irrigation] * len(ref), ext_ref),
+                       _practices(proj, [irrigation] * 5, {j: dose for j in range(5)} if len(ref) != 5
+                                  else {extra: dose}), rounding=False)
     assert abs((c.Sfin[0] - c.Sfin_ref[0]) - d_a) <= 1e-9 * max(1.0, abs(d_a))
     assert c.Sfin_ref[0] > a.Sfin_ref[0]
 

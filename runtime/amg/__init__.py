@@ -46,9 +46,10 @@ S cropping systems, column-wise (NumPy arrays):
   made m years before the Projet (6.3.2 L1848): C0 is that analysis, the pre-Projet
   practices are simulated for m years, both scenarios start from the result.
 Returns PairResult: Sfin_ref, Sfin (S,) in t C/ha at the end of the horizon (after 5
-simulated years; linearised over whole rotation cycles when a cycle does not divide the
-horizon, 6.3.4 L1953), C_start (S,) the common initial stock, stocks_ref / stocks (S, R+1)
-the yearly stocks (column j = after j simulated years), M_ref / M and k_ref / k per year.
+simulated years; when a scenario's cycle is not the 5 years themselves, the mean over the
+L phases of its rotation, each simulated 5 years: the "linéarisation" of 6.3.4 L1953),
+C_start (S,) the common initial stock, stocks_ref / stocks (S, 6) the yearly stocks
+(column j = after j simulated years), phases_ref / phases, M_ref / M and k_ref / k per year.
 Équation 25 is then sum_i (Sfin_i - Sfin_ref_i) Surf_i; Équation 24 multiplies by 44/12.
 
 Year convention (pairs.py docstring): simulated year j uses the inputs, the irrigation

@@ -30,7 +30,7 @@ Choices:
   information only (like choice A35: the equation is the rule).
 - The destruction stays in year 20 (L451 "année de destruction (année 20)"); with a lease
   X < 20 the horizon ends in production.
-- The reference cycle is linearised over whole cycles, as in `pairs.py`.
+- The reference rotation is averaged over its phases, as in `pairs.py`.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ from carbonspec.compiler.errors import InputError
 from .climate import ClimateColumns
 from .inputs import Practices, yearly_inputs
 from .model import SoilColumns, run_kernel
-from .pairs import linearised_stock, project_start, scenario_grids, simulated_years
+from .pairs import project_start, rotation_runs
 from .params import MISCANTHUS_PHASES, AmgParams, load_params
 
 LIFE_YEARS = 20          # 1.4.3 L445-L451: 20-year life, destruction in year 20
@@ -56,7 +56,8 @@ BEFORE, IMPLANTATION, PRODUCTION, DESTRUCTION = 0, 1, 2, 3
 class MiscanthusResult:
     """Per plot (S,): Sfin_miscanthus and Sfin_ref (t C/ha after `horizon` years),
     mean_stock_* (mean of the stocks after years 1..horizon, information only), horizon
-    (years); stocks_* (S, R + 1) after j simulated years; phase (S, 20) codes (0 before
+    (years); stocks_* (S, 21) after j = 0..20 simulated years (the reference's averaged
+    over its rotation phases); phase (S, 20) codes (0 before
     planting, 1 implantation, 2 production, 3 destruction); M_miscanthus (S, 20) humified
     inputs of the planted plot; placeholders: the phases whose parameters are placeholders."""
     Sfin_miscanthus: np.ndarray
@@ -101,7 +102,7 @@ def simulate_miscanthus(soil: SoilColumns, climate: ClimateColumns, reference: P
 
     planting_year (S,) in 1..3; yield_t_dm (S,) t DM/ha; lease_years (S,) X in n..20 or
     None (owner: 20); before_planting: the Projet practices of years 1..n-1 (needed when
-    some n > 1); reference: the reference cycle, maintained (linearised over whole cycles);
+    some n > 1); reference: the reference cycle, maintained (averaged over its rotation phases);
     history*: as in `pairs.simulate_pairs`."""
     params = params or load_params()
     S = soil.C0.size
@@ -140,25 +141,24 @@ def simulate_miscanthus(soil: SoilColumns, climate: ClimateColumns, reference: P
         M_mis = np.where(pre, np.take_along_axis(yi.M, j, axis=1) if width else 0.0, M_mis)
         irr_mis = np.where(pre, np.take_along_axis(yi.irrigation, j, axis=1) if width else 0.0, irr_mis)
 
-    years_ref = simulated_years(reference.n_years, X)
-    R = int(max(LIFE_YEARS, years_ref.max(initial=LIFE_YEARS)))
-    n_rows = R + 1
-    Tr, Wr, Mr = scenario_grids(reference, soil, climate, params, n_rows)
+    n_rows = LIFE_YEARS + 1
+    ref = rotation_runs(reference, soil, climate, params, X, n_rows)
     Tm, B = climate.grid(n_rows)
     Wm = B.copy()
-    Wm[:, 1:LIFE_YEARS + 1] += irr_mis
+    Wm[:, 1:] += irr_mis
     Mm = np.zeros((S, n_rows))
     Mm[:, :LIFE_YEARS] = M_mis
-    both = soil.take(np.concatenate([np.arange(S), np.arange(S)]))
-    out = run_kernel(np.concatenate([start.C_start, start.C_start]), np.concatenate([start.CS, start.CS]), both,
-                     np.vstack([Tr, Tm]), np.vstack([Wr, Wm]), np.vstack([Mr, Mm]), params, backend, rounding,
-                     store_factors=False)
-    QC_ref, QC_mis = out.QC[:S], out.QC[S:]
+    owner = np.concatenate([ref.owner, np.arange(S)])
+    K = ref.owner.size
+    out = run_kernel(start.C_start[owner], start.CS[owner], soil.take(owner), np.vstack([ref.T, Tm]),
+                     np.vstack([ref.W, Wm]), np.vstack([ref.M, Mm]), params, backend, rounding, store_factors=False)
+    QC_mis = out.QC[K:]
+    stocks_ref = ref.mean(out.QC[:K])
     rows = np.arange(S)
     upto = np.arange(1, n_rows)[None, :] <= X[:, None]
     return MiscanthusResult(
-        Sfin_miscanthus=QC_mis[rows, X], Sfin_ref=linearised_stock(QC_ref, start.C_start, years_ref, X),
+        Sfin_miscanthus=QC_mis[rows, X], Sfin_ref=ref.mean(out.QC[:K][np.arange(K), X[ref.owner]]),
         mean_stock_miscanthus=np.where(upto, QC_mis[:, 1:], 0.0).sum(axis=1) / X,
-        mean_stock_ref=np.where(upto, QC_ref[:, 1:], 0.0).sum(axis=1) / X,
-        horizon=X, C_start=start.C_start, stocks_miscanthus=QC_mis, stocks_ref=QC_ref, phase=phase,
+        mean_stock_ref=np.where(upto, stocks_ref[:, 1:], 0.0).sum(axis=1) / X,
+        horizon=X, C_start=start.C_start, stocks_miscanthus=QC_mis, stocks_ref=stocks_ref, phase=phase,
         M_miscanthus=M_mis, placeholders=used)

@@ -7,14 +7,21 @@ What the method asks (6.3, 6.3.1-6.3.4) and how it is done here:
 - Sfin_ref: the reference practices projected over the 5 Projet years (Étape 1, L1943-L1945);
   Sfin: the Projet practices of each of the 5 years (Étape 2, L1947-L1951);
 - the whole rotation (L1953): a scenario's practices are a cycle of L years per system
-  (L = 5 for the five Projet years, L = 3 for the three reference years, L = 1 for a mean
-  year whose crops carry their frequency as weight); the cycle is simulated over whole
-  cycles L' = L ceil(n / L) >= n years and the result linearised:
-      Sfin = C_start + n (QC_{L'} - C_start) / L'     (= QC_n exactly when L' = n)
-  Choice (L1953 says "linéarisés" without a formula): the secant over whole cycles, where
-  every crop of the rotation counts once per cycle, rather than a least-squares line
-  through the yearly stocks, whose slope depends on the order of the crops;
-- a specific reference may start from a soil analysis up to 5 years before the Projet
+  (L = 5: the five Projet years; L = 3: the three reference years; L = 1: one mean year
+  whose crops carry their frequency as weight, the "fréquence de présence" option; any
+  L for a rotation given whole).  When L = n (the horizon) the n years are simulated as
+  given, in their order.  Otherwise the rotation is simulated from each of its L phases
+  (start at cycle year 0, 1, ..., L-1, n years each) and Sfin is the mean of the L stocks
+  after n years: every crop of the rotation then holds every position equally often,
+  which is what "linéarisés afin d'annuler un biais éventuel lié à une culture ou à une
+  année donnée" asks for.  Choice (L1953 gives no formula): we did not take the secant
+  C_start + n (QC_{L'} - C_start) / L' over whole cycles L' = L ceil(n/L), because with
+  L' != n it bends the decay of the initial active pool (CA0 (a^{L'} - 1) n / L' instead
+  of CA0 (a^n - 1)): Sfin - Sfin_ref would then depend on the initial stock (about
+  -0.015 CA0, -0.25 t C/ha for CA0 = 17 t C/ha, between a 6-year secant and a 5-year
+  Projet at k = 0.09), and the two readings of 6.3.4 (frequencies or whole rotation)
+  would disagree.  The phase mean keeps AMG linear in the inputs, so without irrigation
+  differences it equals the frequency reading exactly (tested);- a specific reference may start from a soil analysis up to 5 years before the Projet
   (6.3.2 L1848, Tableau 15 L1882, 6.3.3.2 L1896): the reference is simulated from the
   sampling year with the practices of the 3 pre-Projet years (L1848), repeated backwards
   from the year before the Projet, and both scenarios start from that state (the stable
@@ -36,7 +43,7 @@ does not matter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional
 
 import numpy as np
 
@@ -62,34 +69,26 @@ class StartState:
 
 @dataclass
 class PairResult:
-    """Per cropping system (S,) unless said: Sfin_ref and Sfin (t C/ha, after `horizon`
-    years, linearised when the cycle is not n years), C_start, CS; stocks_ref and stocks
-    (S, R + 1) after j simulated years (j = 0..R, R = longest simulation of the two);
-    years_ref / years (S,) the years simulated per system (L'); M_ref / M (S, R) the
-    humified inputs and k_ref / k (S, R) the mineralisation rate of simulated year j + 1;
-    history_stocks as in StartState."""
+    """Per cropping system (S,) unless said: Sfin_ref and Sfin (t C/ha after `horizon`
+    years, the mean over the rotation phases when the practices are not the horizon's
+    years themselves), C_start, CS; stocks_ref and stocks (S, n + 1) after j simulated
+    years (j = 0..n), phase means likewise; phases_ref / phases (S,) the number of
+    rotation phases averaged (1 when the years are simulated as given); M_ref / M and
+    k_ref / k (S, n) the humified inputs (t C/ha/yr) and the mineralisation rate (1/yr)
+    of simulated year j + 1 (phase means); history_stocks as in StartState."""
     Sfin_ref: np.ndarray
     Sfin: np.ndarray
     C_start: np.ndarray
     CS: np.ndarray
     stocks_ref: np.ndarray
     stocks: np.ndarray
-    years_ref: np.ndarray
-    years: np.ndarray
+    phases_ref: np.ndarray
+    phases: np.ndarray
     M_ref: np.ndarray
     M: np.ndarray
     k_ref: np.ndarray
     k: np.ndarray
     history_stocks: Optional[np.ndarray]
-
-
-def _cycle(values: np.ndarray, length: np.ndarray, n: int) -> np.ndarray:
-    """(S, n): column j = values[s, j mod length[s]] (a per-system cycle repeated)."""
-    S = values.shape[0]
-    if n == 0:
-        return np.zeros((S, 0))
-    idx = np.arange(n)[None, :] % np.maximum(length, 1)[:, None]
-    return np.take_along_axis(values, idx, axis=1) if values.shape[1] else np.zeros((S, n))
 
 
 def project_start(soil: SoilColumns, params: AmgParams, rounding: bool, backend: str,
@@ -139,40 +138,46 @@ def project_start(soil: SoilColumns, params: AmgParams, rounding: bool, backend:
     return StartState(C_start, CS, shown)
 
 
-def scenario_grids(practices: Practices, soil: SoilColumns, climate: ClimateColumns, params: AmgParams,
-                   n_rows: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(T, W, M) grids (S, n_rows) of one scenario under the year convention of the
-    module docstring: inputs of simulated year j in row j-1, its climate and irrigation
-    in row j."""
-    yi = yearly_inputs(params, practices, soil.depth)
+@dataclass
+class RotationRuns:
+    """The kernel runs of one scenario: run q belongs to system owner[q] and starts the
+    system's cycle at phase offset[q]; T, W, M are its (runs, n_rows) grids under the
+    year convention of the module docstring (inputs of simulated year j in row j-1, its
+    climate and irrigation in row j); phases[s] runs per system, first[s] the first."""
+    owner: np.ndarray
+    offset: np.ndarray
+    phases: np.ndarray
+    first: np.ndarray
+    T: np.ndarray
+    W: np.ndarray
+    M: np.ndarray
+
+    def mean(self, values: np.ndarray) -> np.ndarray:
+        """Per-system mean over its runs of per-run values (runs,) or (runs, m)."""
+        total = np.add.reduceat(values, self.first, axis=0)
+        return total / (self.phases if values.ndim == 1 else self.phases[:, None])
+
+
+def rotation_runs(practices: Practices, soil: SoilColumns, climate: ClimateColumns, params: AmgParams,
+                  horizon, n_rows: int) -> RotationRuns:
+    """One run per rotation phase (module docstring): 1 run when the cycle is the
+    horizon's years themselves (L = n), else L runs starting at cycle years 0..L-1."""
+    S = practices.n_runs
     L = practices.n_years
-    R = n_rows - 1
-    M = np.zeros((practices.n_runs, n_rows))
-    M[:, :R] = _cycle(yi.M, L, R)
-    T, B = climate.grid(n_rows)
-    W = B.copy()
-    W[:, 1:] += _cycle(yi.irrigation, L, R)
-    return T, W, M
-
-
-def simulated_years(cycle_years: np.ndarray, horizon) -> np.ndarray:
-    """L' = L ceil(n / L): whole cycles covering at least the horizon n (L1953); n is a
-    number of years or one per system."""
-    L = np.asarray(cycle_years, dtype=np.int64)
-    n = np.asarray(horizon, dtype=np.int64)
-    return L * (-(-n // L))
-
-
-def linearised_stock(stocks: np.ndarray, C_start: np.ndarray, years: np.ndarray, horizon) -> np.ndarray:
-    """Stock after n = `horizon` years (scalar or per system): QC_n when the simulation
-    is n years, else the secant over whole cycles C_start + n (QC_{L'} - C_start) / L'
-    (module docstring)."""
-    S = stocks.shape[0]
-    rows = np.arange(S)
     n = np.broadcast_to(np.asarray(horizon, dtype=np.int64), (S,))
-    end = stocks[rows, years]
-    lin = C_start + n * (end - C_start) / years
-    return np.where(years == n, stocks[rows, np.minimum(n, stocks.shape[1] - 1)], lin)
+    phases = np.where(L == n, 1, L).astype(np.int64)
+    first = np.cumsum(phases) - phases
+    owner = np.repeat(np.arange(S), phases)
+    offset = np.arange(owner.size) - first[owner]
+    yi = yearly_inputs(params, practices, soil.depth)
+    R = n_rows - 1
+    idx = (offset[:, None] + np.arange(R)[None, :]) % L[owner][:, None]
+    M = np.zeros((owner.size, n_rows))
+    M[:, :R] = np.take_along_axis(yi.M[owner], idx, axis=1)
+    T, B = climate.grid(n_rows)
+    W = B[owner]
+    W[:, 1:] += np.take_along_axis(yi.irrigation[owner], idx, axis=1)
+    return RotationRuns(owner, offset, phases, first, T[owner], W, M)
 
 
 def simulate_pairs(soil: SoilColumns, climate: ClimateColumns, reference: Practices, project: Practices, *,
@@ -180,8 +185,8 @@ def simulate_pairs(soil: SoilColumns, climate: ClimateColumns, reference: Practi
                    history_climate: Optional[ClimateColumns] = None, params: Optional[AmgParams] = None,
                    backend: str = "numba", rounding: bool = True) -> PairResult:
     """Sfin_ref and Sfin (t C/ha) of S cropping systems; see the module docstring and
-    `carbonspec.runtime.amg` for the conventions.  One kernel call simulates the 2 S runs
-    (scenario x system)."""
+    `carbonspec.runtime.amg` for the conventions.  One kernel call simulates every run
+    (scenario x system x rotation phase)."""
     params = params or load_params()
     S = soil.C0.size
     if horizon < 1:
@@ -197,19 +202,18 @@ def simulate_pairs(soil: SoilColumns, climate: ClimateColumns, reference: Practi
         history_climate = climate
     start = project_start(soil, params, rounding, backend, history, history_years, history_climate)
 
-    years_ref = simulated_years(reference.n_years, horizon)
-    years = simulated_years(project.n_years, horizon)
-    R = int(max(years_ref.max(initial=horizon), years.max(initial=horizon)))
-    n_rows = R + 1
-    Tr, Wr, Mr = scenario_grids(reference, soil, climate, params, n_rows)
-    Tp, Wp, Mp = scenario_grids(project, soil, climate, params, n_rows)
-    both = soil.take(np.concatenate([np.arange(S), np.arange(S)]))
-    out = run_kernel(np.concatenate([start.C_start, start.C_start]), np.concatenate([start.CS, start.CS]), both,
-                     np.vstack([Tr, Tp]), np.vstack([Wr, Wp]), np.vstack([Mr, Mp]), params, backend, rounding,
+    n_rows = horizon + 1
+    ref = rotation_runs(reference, soil, climate, params, horizon, n_rows)
+    proj = rotation_runs(project, soil, climate, params, horizon, n_rows)
+    owner = np.concatenate([ref.owner, proj.owner])
+    K = ref.owner.size
+    out = run_kernel(start.C_start[owner], start.CS[owner], soil.take(owner), np.vstack([ref.T, proj.T]),
+                     np.vstack([ref.W, proj.W]), np.vstack([ref.M, proj.M]), params, backend, rounding,
                      store_factors=False)
-    QC_ref, QC = out.QC[:S], out.QC[S:]
+    QC_ref, QC = out.QC[:K], out.QC[K:]
     return PairResult(
-        Sfin_ref=linearised_stock(QC_ref, start.C_start, years_ref, horizon),
-        Sfin=linearised_stock(QC, start.C_start, years, horizon),
-        C_start=start.C_start, CS=start.CS, stocks_ref=QC_ref, stocks=QC, years_ref=years_ref, years=years,
-        M_ref=Mr[:, :R], M=Mp[:, :R], k_ref=out.K[:S, 1:], k=out.K[S:, 1:], history_stocks=start.history_stocks)
+        Sfin_ref=ref.mean(QC_ref[:, horizon]), Sfin=proj.mean(QC[:, horizon]),
+        C_start=start.C_start, CS=start.CS, stocks_ref=ref.mean(QC_ref), stocks=proj.mean(QC),
+        phases_ref=ref.phases, phases=proj.phases, M_ref=ref.mean(ref.M[:, :horizon]),
+        M=proj.mean(proj.M[:, :horizon]), k_ref=ref.mean(out.K[:K, 1:]), k=proj.mean(out.K[K:, 1:]),
+        history_stocks=start.history_stocks)
