@@ -22,12 +22,14 @@ demo: $(STAMP)
 	@$(BIN)/python -c "import json; d = json.load(open('out/lbc_gc/fertilisation-yonne.results.json')); \
 	    print('RE_fertilisation =', round(d['results']['RE_fertilisation'], 3), 't CO2e')"
 	@echo "docs: generated/lbc_gc/v2.0/docs/index.html"
+	$(BIN)/carbonspec amg examples/amg/trial_1.json --format csv
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_kernel.py
+	$(BIN)/python bench/bench_amg.py
 
 clean:
 	rm -rf $(VENV) out

@@ -192,6 +192,27 @@ def schema(method: str = typer.Option(..., "--method"), version: str = typer.Opt
     sys.stdout.write(json.dumps(compiled.schema.json_schema(), ensure_ascii=False, indent=1) + "\n")
 
 
+class AmgFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+def amg(file: Path = typer.Argument(..., help="JSON description of plots (examples/amg/trial_1.json)"),
+        fmt: AmgFormat = typer.Option(AmgFormat.json, "--format", help="json or csv (one row per plot-year)"),
+        backend: Backend = typer.Option(Backend.numba, "--backend", help="numba (compiled) or reference (NumPy)"),
+        no_rounding: bool = typer.Option(False, "--no-rounding",
+                                         help="do not emulate AMG_base's R rounding (on by default)")):
+    """Run the AMG v2 soil carbon model alone on plots (soil, weather, crops, organic
+    products, irrigation per year) and print the yearly stocks (t C/ha)."""
+    from carbonspec.runtime.amg.io import run_file
+
+    text, summary = run_file(file, fmt.value, backend.value, not no_rounding,
+                             project_root() / "annexes" / "amg")
+    err.print(_escape(summary))
+    sys.stdout.write(text)
+
+
 def _escape(text: str) -> str:
     return text.replace("[", r"\[")
 
