@@ -237,31 +237,41 @@ def fertilisation_beet_and_potato_residues() -> dict:
 
 
 @case
-def fertilisation_cover_and_catch_crops() -> dict:
-    """Équation 6 (QN_résidus_CI and CD): cover crops added in the project — measured biomass in
-    the three N classes, a fallow from the Annexe 5 abacus, an unlisted species taking its
-    family then Polygonacées (L417) — and a catch crop with its standard yield."""
-    covers = [{"espece_CI": "moutarde_blanche", "Surf_CI": 30.0, "BIOM": 1.0},
-              {"espece_CI": "vesce", "Surf_CI": 20.0, "BIOM": 2.0},
-              {"espece_CI": "avoine_rude", "Surf_CI": 20.0, "BIOM": 4.0},
-              {"espece_CI": "feverole_hiver", "famille_CI": "legumineuses", "Surf_CI": 10.0, "BIOM": 2.5},
-              {"espece_CI": "melange_local", "Surf_CI": 10.0, "BIOM": 1.2},
-              {"espece_CI": "jachere", "type_jachere": "jachere_semee_multi_especes", "Surf_CI": 10.0}]
-    catch = {"espece": "sorgho_fourrager", "role": "derobee", "Surf_culture": 20.0, "RDT_normes": 4000.0}
-    proj = {"cultures": [wheat(), catch], "intercultures": covers}
-    return project(farm([system(ref_proj({}, proj))]), name="cover crops and a catch crop")
+def fertilisation_cover_crops_low_biomass() -> dict:
+    """Équation 6 (QN_résidus_CI, L1308-L1322): cover crops added in the project, nearly all
+    with a measured biomass below the first class limit of Annexe 5 (low N content class);
+    an unlisted species taking its family, another taking Polygonacées (L417); a small area in
+    the middle class.  Isolates the low class (N_AG_faible)."""
+    covers = [{"espece_CI": "moutarde_blanche", "Surf_CI": 40.0, "BIOM": 1.0},
+              {"espece_CI": "feverole_hiver", "famille_CI": "legumineuses", "Surf_CI": 30.0, "BIOM": 1.4},
+              {"espece_CI": "melange_local", "Surf_CI": 25.0, "BIOM": 1.2},
+              {"espece_CI": "vesce", "Surf_CI": 5.0, "BIOM": 2.0}]
+    return project(farm([system(ref_proj({}, {"intercultures": covers}))]), name="cover crops, low biomass")
+
+
+@case
+def fertilisation_cover_crops_high_biomass() -> dict:
+    """Équation 6: cover crops and a sown fallow (biomass from the Annexe 5 abacus, L1316) added
+    in the project, all above the second class limit (high biomass, low N content).  Isolates
+    the high class (N_AG_forte)."""
+    covers = [{"espece_CI": "avoine_rude", "Surf_CI": 50.0, "BIOM": 4.0},
+              {"espece_CI": "trefle_incarnat", "Surf_CI": 30.0, "BIOM": 3.2},
+              {"espece_CI": "jachere", "type_jachere": "jachere_semee_multi_especes", "Surf_CI": 20.0}]
+    return project(farm([system(ref_proj({}, {"intercultures": covers}))]), name="cover crops, high biomass")
 
 
 @case
 def fertilisation_crop_yield_sources() -> dict:
-    """Équation 6 (AG_DM, RDT, FRAC_export): the rotation changes from wheat to wheat at its
-    standard yield, rapeseed (harvest index) with a measured dry matter, maize with exported
-    residues but no FRAC_export in Annexe 5 (0, L1296).  Liming, drying and downstream
+    """Équation 6 (AG_DM, RDT, FRAC_export, QN_résidus_CD): the rotation changes from wheat to
+    wheat at its standard yield, rapeseed (harvest index) with a measured dry matter, maize with
+    exported residues but no FRAC_export in Annexe 5 (0, L1296), and a catch crop.  Liming, drying and downstream
     figures are declared without their levers (no RE: L1443, L1216, L1675)."""
     proj = {"cultures": [{"espece": "ble_tendre", "Surf_culture": 40.0, "RDT_normes": 6200.0},
                          {"espece": "colza", "Surf_culture": 30.0, "RDT_reel": 3600.0, "MS_recolte": 0.92},
                          {"espece": "mais_grain", "Surf_culture": 30.0, "RDT_reel": 9500.0,
-                          "residus_exportes": True}]}
+                          "residus_exportes": True},
+                         {"espece": "sorgho_fourrager", "role": "derobee", "Surf_culture": 20.0,
+                          "RDT_normes": 4000.0}]}
     drying = poste("sechage", {-3: {"tonnage_poste": 4000.0, "energie_poste": "gaz_naturel", "Conso_poste_kg": 9000.0},
                                -2: {"tonnage_poste": 4000.0, "energie_poste": "gaz_naturel", "Conso_poste_kg": 9000.0},
                                -1: {"tonnage_poste": 4000.0, "energie_poste": "gaz_naturel", "Conso_poste_kg": 9000.0},
@@ -342,11 +352,11 @@ def combustibles_B_crops_fed_to_the_herd() -> dict:
                    name="method B: crops fed to the herd")
 
 
-def _interventions(extra: List[dict]) -> List[dict]:
-    """Interventions unchanged between the scenarios: by type (Annexe 9), and by tractor power
-    with the Annexe 9 load rate."""
+def _interventions(extra: List[dict], semis_power: float = 120.0) -> List[dict]:
+    """Harvest by intervention type (Annexe 9) and sowing by tractor power with the Annexe 9
+    load rate, then `extra`."""
     return [{"type_intervention": "moisson", "Surface_intervention": 100.0},
-            {"type_intervention": "semis", "mode_conso": "puissance", "Puissance_tracteur": 120.0,
+            {"type_intervention": "semis", "mode_conso": "puissance", "Puissance_tracteur": semis_power,
              "Surface_intervention": 100.0}] + extra
 
 
@@ -366,13 +376,15 @@ def combustibles_C_tractor_power_traction() -> dict:
 
 @case
 def combustibles_C_tractor_power_spraying() -> dict:
-    """Method C: spraying with a smaller tractor (load rate 0.5 for spraying and spreading).
-    Isolates taux_charge_pulvérisation."""
+    """Method C: spraying (load rate 0.5 for spraying and spreading, L1597) and sowing (load
+    rate of Annexe 9) with smaller tractors.  Isolates taux_charge_pulvérisation and the choice
+    of load rate by category."""
     def year(k):
         p = 150.0 if k < 0 else 90.0
         return {"interventions": _interventions([{"type_intervention": "pulverisation", "mode_conso": "puissance",
                                                   "categorie_charge": "pulverisation_epandage",
-                                                  "Puissance_tracteur": p, "Surface_intervention": 600.0}])}
+                                                  "Puissance_tracteur": p, "Surface_intervention": 600.0}],
+                                                semis_power=150.0 if k < 0 else 120.0)}
     return project(farm([system(lambda k: {})], annees=farm_years(year), methode_combustibles="C"),
                    name="method C: smaller tractor for spraying")
 
@@ -420,7 +432,7 @@ def sechage_OS_maize_and_rapeseed() -> dict:
     need); maize with the lower of the two H_objectif readings; soybean never dried in the
     reference but once in the project (a negative term).  Isolates Conso_séchoir."""
     os_ = [culture_os("mais", {-3: 32.0, -2: 30.0, -1: 31.0, 0: 27.0, 1: 26.0}, 1500.0),
-           culture_os("colza", {-3: 17.0, -2: 18.0, -1: 16.0, 0: 12.0, 1: 16.0}, 400.0),
+           culture_os("colza", {-3: 17.0, -2: 18.0, -1: 16.0, 0: 12.0, 1: 16.0}, 900.0),
            culture_os("soja", {-3: 17.0, -2: 17.5, -1: 16.5, 0: 17.0, 1: 19.0}, 100.0)]
     return project(farm([system(lambda k: {})], levier_aval=True, cultures_OS=os_),
                    name="grain harvested drier")
@@ -495,16 +507,22 @@ def miscanthus_planting_schedule() -> dict:
 
 @case
 def miscanthus_residues_and_storage_only() -> dict:
-    """Équations 27-28: a miscanthus system whose reference years declare no fertilisation and
-    no fuel: RE_émissions_miscanthus is the N2O of the miscanthus residues alone (isolates
-    QN_résidus_aériens(feuilles)); the storage is the only other reduction, so rabais_global is
+    """Équations 27-28 and 1.4.3 (L451): miscanthus planted in project years 1, 2 and 3 in a
+    system whose reference years declare no fertilisation and no fuel, so RE_émissions_miscanthus
+    is the N2O of the miscanthus residues alone (isolates QN_résidus_aériens(feuilles) and the
+    area in place each year); liming changes C_chaulage from year to year (Équation 7 applies to
+    the residue N, Équation 27); the storage is the only other reduction, so rabais_global is
     about the 3 % of Tableau 18."""
-    plots = [{"SAU_plantation": 20.0, "annee_plantation": 1, "Sfin_miscanthus": 60.0, "Sfin_ref_miscanthus": 50.0}]
+    plots = [{"SAU_plantation": a, "annee_plantation": n, "Sfin_miscanthus": 60.0, "Sfin_ref_miscanthus": 50.0}
+             for a, n in ((18.0, 1), (12.0, 2), (42.0, 3))]
+    liming = {0: {"pH_initial": 5.8, "pH_final": 6.9, "k_chaulage": 0}, 1: {"pH_initial": 7.0, "pH_final": 7.1},
+              2: {"pH_initial": 5.8, "pH_final": 6.9, "k_chaulage": 0}}
 
     def year(k):
-        return {"cultures": []} if k < 0 else {"cultures": [], "EGES_combustibles_miscanthus": 0.0}
-    misc = misc_system(year, plots, n_proj=5, Surf=20.0)
-    return project(farm([misc], n_proj=5, Intensite_comb_ref_saisie=0.0), name="miscanthus residues and storage")
+        return {"cultures": []} if k < 0 else dict(cultures=[], EGES_combustibles_miscanthus=0.0, **liming[k])
+    misc = misc_system(year, plots, n_proj=3, Surf=72.0)
+    return project(farm([misc], n_proj=3, Intensite_comb_ref_saisie=0.0, levier_chaulage=True, FRAC_LESS=0.05),
+                   name="miscanthus residues and storage")
 
 
 # ================================================ 5, 6.5 reference types, rabais ==
