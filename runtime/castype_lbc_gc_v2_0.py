@@ -195,18 +195,22 @@ def fertilisation_liming_CO2() -> dict:
 
 @case
 def fertilisation_liming_N2O_abatement() -> dict:
-    """Équation 7: liming raises pH from 5.8 to 6.9; C_chaulage = 0.5 then 0.64 abates the
-    direct N2O of the organic N, residues included; the lime (quicklime, no CaCO3) is the
-    same every year so its upstream emission cancels."""
-    lime = [{"produit_amd": "chaux_vive", "Q_brut": 3000.0}]
-    manure = [organic("fumier_bovin", 2000.0, "epandeur_fumier", "moins_4h")]
+    """Équation 7 (choice A12): two cropping systems limed four years before the project start
+    (k_chaulage 4, then 5), one from pH 5.8 to 6.9 (the pH gain reaches its 0.4 cap), one from
+    6.6 to 7.2 (pH_final above 6.8); C_chaulage < 1 abates the direct N2O of the organic N,
+    residues included.  No amendment in the dossier, so only the abatement differs between the
+    scenarios.  Isolates the numbers of Équation 7 (6.8, 6.4, 0.4, 0.5, 0.33)."""
+    manure = [organic("fumier_bovin", 1000.0, "epandeur_fumier", "moins_4h")]
 
-    def year(k):
-        y = {"amendements": lime, "organiques": manure}
-        if k >= 0:
-            y.update(pH_initial=5.8, pH_final=6.9, k_chaulage=k)
-        return y
-    return project(farm([system(year)], levier_chaulage=True), name="liming abates N2O of organic N")
+    def limed(ph_initial, ph_final):
+        def year(k):
+            y = {"organiques": manure, "cultures": [wheat(50.0)]}
+            if k >= 0:
+                y.update(pH_initial=ph_initial, pH_final=ph_final, k_chaulage=4 + k)
+            return y
+        return year
+    return project(farm([system(limed(5.8, 6.9), Surf=50.0), system(limed(6.6, 7.2), Surf=50.0)],
+                        levier_chaulage=True), name="liming abates N2O of organic N")
 
 
 @case
@@ -258,6 +262,15 @@ def fertilisation_cover_crops_high_biomass() -> dict:
               {"espece_CI": "trefle_incarnat", "Surf_CI": 30.0, "BIOM": 3.2},
               {"espece_CI": "jachere", "type_jachere": "jachere_semee_multi_especes", "Surf_CI": 20.0}]
     return project(farm([system(ref_proj({}, {"intercultures": covers}))]), name="cover crops, high biomass")
+
+
+@case
+def fertilisation_soybean_catch_crop() -> dict:
+    """Équation 6 (QN_résidus_CD, AG_DM by IPCC slope and intercept): a soybean catch crop
+    with a low standard yield added in the project, so most of its above-ground residue is the
+    IPCC intercept (t MS/ha, × 1000, choice A09)."""
+    catch = {"espece": "soja", "role": "derobee", "Surf_culture": 60.0, "RDT_normes": 700.0}
+    return project(farm([system(ref_proj({}, {"cultures": [wheat(), catch]}))]), name="soybean catch crop")
 
 
 @case
@@ -436,6 +449,15 @@ def sechage_OS_maize_and_rapeseed() -> dict:
            culture_os("soja", {-3: 17.0, -2: 17.5, -1: 16.5, 0: 17.0, 1: 19.0}, 100.0)]
     return project(farm([system(lambda k: {})], levier_aval=True, cultures_OS=os_),
                    name="grain harvested drier")
+
+
+@case
+def sechage_OS_maize_harvested_wetter() -> dict:
+    """Équations 21-22 (choice A30): grain maize delivered wetter in the project than in the
+    reference, above the drying threshold every year: a negative term, for which the second
+    reading (H_objectif 15 %) is the lower one; RE_aval is floored at 0 (Équation 20)."""
+    os_ = [culture_os("mais_grain", {-3: 20.0, -2: 21.0, -1: 19.0, 0: 24.0, 1: 23.0}, 1200.0)]
+    return project(farm([system(lambda k: {})], levier_aval=True, cultures_OS=os_), name="maize delivered wetter")
 
 
 @case

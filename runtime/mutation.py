@@ -3,6 +3,8 @@ of the method wrongly?
 
 A mutant is the method's IR (model.json) with ONE change:
 - constant: a named constant of the spec × 1.10;
+- literal: a number written in an equation × 1.10 (Équation 7's pH bounds, the 1000 of
+  kg -> t, the 3 reference years, ...; 0 and 1 excepted);
 - flip: a comparison negated (== <-> !=, < <-> >=, > <-> <=);
 - swap: the values of two consecutive branches of a select (piecewise `when` / otherwise,
   `if`) exchanged.
@@ -52,6 +54,17 @@ JUSTIFIED: Dict[str, str] = {
                                        100 * r * 0.1 / 5 * 0.9, 100 * r * 0.1 / 5 * 0.9 / 0.05)
        for name, r in (("r_meteo_moyenne", 0.025), ("r_Cinitial_moyenne", 0.03), ("r_autres_sol_moyenne", 0.03),
                        ("r_biomasse_moyenne", 0.07), ("r_MAFOR_moyenne", 0.05))},
+    "literal rabais_incertitude_donnees_stockage expr.branches[1].value.args[1] x1.10":
+        "cannot move a line item by 5 % without a near-cancellation: dividing the sum of the five Tableau 17 rates "
+        "by 5.5 instead of 5 lowers the default data rabais from 4.1 % to 3.73 %; rabais_global moves by 2.4 % in a "
+        "storage-only renewal (the most sensitive case without cancellation) and RE_certifiable by 0.33 % of "
+        "RE_stockage_carbone_sol (see the r_* constants)",
+    "literal C_chaulage expr.branches[5].value.args[1].args[1].args[0].args[0].args[1] x1.10":
+        "equivalent mutant: min(pH_final, 6.8) - max(pH_initial, 6.4) is at most 6.8 - 6.4 = 0.4, so the cap "
+        "min(., 0.4) of Équation 7 never binds, nor does min(., 0.44)",
+    "literal SAU_plantee_annee_2 expr.branches[0].value.where.right x1.10":
+        "equivalent mutant: annee_plantation is an integer (1, 2 or 3), so annee_plantation <= 2.2 selects the "
+        "same plots as <= 2",
     "constant QN_residus_miscanthus_chaumes x1.10":
         "cannot move a line item by more than the tolerance: Équation 27 only uses it in the sum 21.72 + 1.55 "
         "kg N/ha (feuilles + chaumes), so x 1.1 changes the residue N by 0.67 %, and the residue N2O is at most "
@@ -90,6 +103,8 @@ def mutants(model: dict) -> List[Mutant]:
                           f"{c['name']} = {c['value']:g} -> {c['value'] * FACTOR:g}", constants=consts))
     for eq in model["equations"]:
         for path, n in walk(eq["expr"], "expr"):
+            if n["node"] == "lit" and n["dtype"] != "bool" and float(n["value"]) not in (0.0, 1.0):
+                out.append(_literal(eq, path, n))
             if n["node"] == "cmp" and n["op"] in NEGATE:
                 out.append(_flip(eq, path, n))
             if n["node"] == "select":
@@ -99,6 +114,18 @@ def mutants(model: dict) -> List[Mutant]:
                         continue  # same value in both branches: swapping changes nothing
                     out.append(_swap(eq, path, n, i))
     return out
+
+
+def _literal(eq, path, n) -> Mutant:
+    value = n["value"]
+
+    def apply():
+        n["value"] = value * FACTOR
+
+    def undo():
+        n["value"] = value
+    return Mutant(f"literal {eq['name']} {path} x{FACTOR:.2f}", "literal", [eq["name"]],
+                  f"{eq['name']}: the number {value:g} [{n['unit']}] -> {value * FACTOR:g}", apply, undo)
 
 
 def _flip(eq, path, n) -> Mutant:
