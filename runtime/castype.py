@@ -202,6 +202,9 @@ def write(ct: CasType, out_dir: Path) -> List[Path]:
 
     if (out_dir / "cases").is_dir():
         shutil.rmtree(out_dir / "cases")
+    for stale in ("mutation.json", "mutation.md"):  # of a previous cas-type; rewritten by --mutation
+        if (out_dir / stale).exists():
+            (out_dir / stale).unlink()
     put("README.md", readme(ct))
     put("castype.json", index(ct))
     put("reference-results.json", ct.reference)

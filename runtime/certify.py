@@ -25,9 +25,13 @@ A vendor runs the cas-type inputs in its tool and sends its results per case and
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from carbonspec.compiler.errors import InputError
 
 TOLERANCE = 0.05
 FLOORS = {"t_CO2e": 1.0, "1": 0.01}
@@ -170,3 +174,279 @@ def reference_document(model: dict, annex_version: str, annex_hash: str,
         "units": {i["name"]: i["unit"] for i in items},
         "results": {case: {i["name"]: values[i["name"]] for i in items} for case, values in results.items()},
     }
+
+
+# ------------------------------------------------------------------ reading --
+def load_reference(castype_dir: Path) -> dict:
+    """The reference results of a cas-type folder (DIR/reference-results.json)."""
+    castype_dir = Path(castype_dir)
+    path = castype_dir / "reference-results.json"
+    if not castype_dir.is_dir():
+        raise InputError(str(castype_dir), "no such cas-type folder")
+    if not path.is_file():
+        raise InputError(str(castype_dir), "not a cas-type folder: reference-results.json is missing "
+                                           "(generate one with 'carbonspec castype')")
+    doc = _read_json(path)
+    if not isinstance(doc, dict) or doc.get("format") != "carbonspec-castype-results" \
+            or not isinstance(doc.get("results"), dict) or not isinstance(doc.get("line_items"), list):
+        raise InputError(str(path), "not a cas-type reference file (expected format 'carbonspec-castype-results' "
+                                    "with line_items and results)")
+    return doc
+
+
+def read_results(path: Path) -> Tuple[Dict[str, Dict[str, Optional[float]]], dict]:
+    """A vendor's results: (case -> line item -> value or None when blank, metadata).
+
+    JSON: {"method": ..., "version": ..., "annex_version": ..., "results": {case: {item: number}}}
+    (only `results` is required; a value may be null = not computed).  xlsx: sheet `results`,
+    A1 = "case", row 1 the line items, an optional row whose first cell is "unit", then one row per
+    case; optional sheet `info` with key/value rows.  Anything else is a located error."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "no such results file")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return _results_json(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _results_xlsx(path)
+    raise InputError(str(path), f"unknown results format '{path.suffix}'; expected .json or .xlsx")
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(str(path), "not a UTF-8 text file") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+
+
+def _results_json(path: Path):
+    doc = _read_json(path)
+    if not isinstance(doc, dict):
+        raise InputError(str(path), "expected a JSON object with a 'results' member")
+    results = doc.get("results")
+    if not isinstance(results, dict):
+        raise InputError(f"{path}: results", "expected an object {case: {line item: number}}")
+    out: Dict[str, Dict[str, Optional[float]]] = {}
+    for case, values in results.items():
+        if not isinstance(values, dict):
+            raise InputError(f"{path}: results.{case}", "expected an object {line item: number}")
+        out[case] = {}
+        for item, v in values.items():
+            if v is None:
+                out[case][item] = None
+            elif isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InputError(f"{path}: results.{case}.{item}", f"expected a number, found {json.dumps(v)}")
+            else:
+                out[case][item] = float(v)
+    meta = {k: doc.get(k) for k in ("method", "version", "annex_version", "spec_hash", "tool", "tool_version")
+            if doc.get(k) is not None}
+    return out, meta
+
+
+def _results_xlsx(path: Path):
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(str(path), f"not a readable Excel workbook ({type(exc).__name__})") from None
+    try:
+        if "results" not in wb.sheetnames:
+            raise InputError(str(path), f"no sheet 'results' (sheets: {', '.join(wb.sheetnames)})")
+        rows = [list(r) for r in wb["results"].iter_rows(values_only=True)]
+        meta = {}
+        if "info" in wb.sheetnames:
+            for r in wb["info"].iter_rows(min_row=2, values_only=True):
+                if r and r[0] is not None and len(r) > 1 and r[1] is not None:
+                    meta[str(r[0]).strip()] = str(r[1]).strip()
+    finally:
+        wb.close()
+    ref = lambda r, c: f"{path}[results]!{_col(c)}{r + 1}"  # noqa: E731
+    if not rows or not rows[0] or str(rows[0][0] or "").strip().lower() != "case":
+        raise InputError(ref(0, 0), "expected 'case' in A1, then the line items in row 1")
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    while header and header[-1] == "":
+        header.pop()
+    seen = set()
+    for c, h in enumerate(header[1:], start=1):
+        if not h:
+            raise InputError(ref(0, c), "empty line item name in row 1")
+        if h in seen:
+            raise InputError(ref(0, c), f"line item '{h}' appears twice in row 1")
+        seen.add(h)
+    out: Dict[str, Dict[str, Optional[float]]] = {}
+    for r in range(1, len(rows)):
+        row = rows[r]
+        first = row[0] if row else None
+        if first is None or (isinstance(first, str) and not first.strip()):
+            if any(v not in (None, "") for v in row[1:len(header)]):
+                raise InputError(ref(r, 0), "values without a case name in column A")
+            continue
+        case = str(first).strip()
+        if case.lower() == "unit":
+            continue
+        if case in out:
+            raise InputError(ref(r, 0), f"case '{case}' appears twice")
+        out[case] = {}
+        for c in range(1, len(header)):
+            v = row[c] if c < len(row) else None
+            if v is None or (isinstance(v, str) and not v.strip()):
+                out[case][header[c]] = None
+            elif isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InputError(ref(r, c), f"expected a number, found {v!r} (a number stored as text?)")
+            else:
+                out[case][header[c]] = float(v)
+    return out, meta
+
+
+def _col(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(i + 1)
+
+
+# ------------------------------------------------------------------ report --
+def certify(castype_dir: Path, results_path: Path) -> Tuple[dict, Comparison, dict]:
+    reference = load_reference(castype_dir)
+    received, meta = read_results(results_path)
+    return reference, compare(reference, received, meta), meta
+
+
+def report_context(reference: dict, cmp: Comparison, meta: dict, castype_dir, results_path) -> dict:
+    lines = cmp.lines
+    by_case: Dict[str, List[Line]] = {}
+    for l in lines:
+        by_case.setdefault(l.case, []).append(l)
+    items = {i["name"]: i for i in reference["line_items"]}
+    return {
+        "verdict": "CONFORMANT" if cmp.conformant else "NOT CONFORMANT",
+        "conformant": cmp.conformant,
+        "reference": reference, "meta": meta, "problems": cmp.problems, "extra": cmp.extra,
+        "castype_dir": str(castype_dir), "results_path": str(results_path),
+        "counts": {v: sum(1 for l in lines if l.verdict == v)
+                   for v in ("conformant", "NOT conformant", "missing", "informative")},
+        "n_lines": len(lines), "n_cases": len(by_case),
+        "failures": cmp.failures(), "failure_rows": failure_rows(cmp), "by_case": by_case, "items": items,
+        "cases_failing": sorted({l.case for l in cmp.failures()}),
+        "tolerance": TOLERANCE, "floors": {**FLOORS, "other units": DEFAULT_FLOOR},
+    }
+
+
+def failure_rows(cmp: Comparison) -> List[Line]:
+    """The failures, a case missing from the results shown once (not once per line item)."""
+    rows, missing_cases = [], set()
+    for l in cmp.failures():
+        if l.verdict == "missing" and l.reason.startswith("case "):
+            if l.case not in missing_cases:
+                missing_cases.add(l.case)
+                n = sum(1 for x in cmp.lines if x.case == l.case)
+                rows.append(Line(l.case, f"(all {n} line items)", "", math.nan, None, None, "missing", l.reason))
+            continue
+        rows.append(l)
+    return rows
+
+
+def fmt_value(v: Optional[float]) -> str:
+    if v is None:
+        return "—"
+    if not math.isfinite(v):
+        return "" if math.isnan(v) else str(v)
+    return f"{v:.6g}" if abs(v) < 1e-3 or abs(v) >= 1e6 else f"{v:,.4f}".replace(",", "\u202f")
+
+
+def fmt_dev(v: Optional[float]) -> str:
+    return "—" if v is None else f"{v:+.2%}"
+
+
+def render_html(ctx: dict) -> str:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["value"] = fmt_value
+    env.filters["dev"] = fmt_dev
+    return env.get_template("certify-report.html.j2").render(**ctx)
+
+
+def report_workbook(ctx: dict):
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+
+    ref = ctx["reference"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "summary"
+    rows = [["verdict", ctx["verdict"]],
+            ["method", ref["method"]], ["version", ref["version"]], ["spec_hash", ref["spec_hash"]],
+            ["annex_version", ref["annex_version"]], ["annex_hash", ref["annex_hash"]],
+            ["castype", ctx["castype_dir"]], ["results", ctx["results_path"]],
+            ["cases", ctx["n_cases"]], ["line items compared", ctx["n_lines"]]]
+    rows += [[f"line items {k}", v] for k, v in ctx["counts"].items()]
+    rows += [["tolerance", "|received - expected| <= 5 % × max(|expected|, floor)"],
+             ["floors", ", ".join(f"{k}: {v:g}" for k, v in ctx["floors"].items())]]
+    rows += [["results file says", f"{k} = {v}"] for k, v in ctx["meta"].items()]
+    rows += [["problem", p] for p in ctx["problems"]]
+    rows += [["not in the cas-type (ignored)", e] for e in ctx["extra"]]
+    ws.append(["key", "value"])
+    for r in rows:
+        ws.append(r)
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 90
+    ws["B2"].font = Font(bold=True, color="006100" if ctx["conformant"] else "9C0006")
+    items = wb.create_sheet("items")
+    items.append(["case", "line_item", "unit", "expected", "received", "deviation", "verdict", "reason",
+                  "judged_against_floor", "tolerance_basis"])
+    bad = PatternFill("solid", fgColor="FFC7CE")
+    for case, lines in ctx["by_case"].items():
+        for l in lines:
+            items.append([l.case, l.item, l.unit, l.expected, l.received, l.deviation, l.verdict, l.reason,
+                          l.floored, ctx["items"][l.item]["basis"]])
+            if l.verdict not in ("conformant", "informative"):
+                for cell in items[items.max_row]:
+                    cell.fill = bad
+            items.cell(items.max_row, 6).number_format = "0.00%"
+    items.freeze_panes = "A2"
+    for col, w in zip("ABCDEFGHIJ", (40, 36, 10, 16, 16, 11, 16, 50, 10, 30)):
+        items.column_dimensions[col].width = w
+    for row in (ws, items):
+        for cell in row[1]:
+            cell.font = Font(bold=True)
+    return wb
+
+
+def report_paths(report: Optional[Path], results_path: Path) -> Tuple[Path, Path]:
+    """(html, xlsx): --report FILE[.html|.xlsx] gives FILE.html and FILE.xlsx; by default
+    <results>.certification.html/.xlsx beside the results file."""
+    if report is None:
+        base = Path(results_path).with_name(Path(results_path).stem + ".certification")
+    else:
+        report = Path(report)
+        base = report.with_suffix("") if report.suffix.lower() in (".html", ".xlsx", ".htm") else report
+    return base.with_name(base.name + ".html"), base.with_name(base.name + ".xlsx")
+
+
+def write_report(ctx: dict, html_path: Path, xlsx_path: Path) -> None:
+    """Render both reports first, then write them (a temporary name, then renamed), so an error
+    never leaves a report that looks complete."""
+    from .castype import save_workbook
+
+    html = render_html(ctx)
+    wb = report_workbook(ctx)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_html = html_path.with_name(html_path.name + ".tmp")
+    tmp_xlsx = xlsx_path.with_name(xlsx_path.name + ".tmp")
+    try:
+        tmp_html.write_text(html, encoding="utf-8")
+        save_workbook(wb, tmp_xlsx)
+        tmp_html.replace(html_path)
+        tmp_xlsx.replace(xlsx_path)
+    finally:
+        for t in (tmp_html, tmp_xlsx):
+            if t.exists():
+                t.unlink()

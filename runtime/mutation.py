@@ -285,3 +285,26 @@ def summary(outcomes: List[Outcome]) -> dict:
         "escaped_unjustified": [{"mutant": o.mutant.id, "change": o.mutant.description, "measured": o.where}
                                 for o in escaped if not o.justification],
     }
+
+
+def report_lines(s: dict) -> List[str]:
+    """The summary, printable (console, Markdown report)."""
+    out = [f"mutation score: {s['caught']}/{s['total']} mutants caught ({s['score']:.1%}); "
+           f"{s['caught_by_refusal']} of them by a refused run (non-finite or out-of-domain value)"]
+    for kind, k in s["by_kind"].items():
+        out.append(f"  {kind:9s} {k['caught']}/{k['total']}")
+    out.append(f"escaped, justified: {len(s['escaped_justified'])}")
+    for e in s["escaped_justified"]:
+        out.append(f"  - {e['mutant']}: {e['why']}" + (f" [measured: {e['measured']}]" if e["measured"] else ""))
+    out.append(f"escaped, NOT justified: {len(s['escaped_unjustified'])}" +
+               (" (a case is missing for each)" if s["escaped_unjustified"] else ""))
+    for e in s["escaped_unjustified"]:
+        out.append(f"  - {e['mutant']} ({e['change']})" + (f" [measured: {e['measured']}]" if e["measured"] else ""))
+    return out
+
+
+def report_document(s: dict, outcomes: List[Outcome], stamp: dict) -> dict:
+    return {"format": "carbonspec-castype-mutation", "format_version": 1, **stamp, "summary": s,
+            "mutants": [{"mutant": o.mutant.id, "kind": o.mutant.kind, "change": o.mutant.description,
+                         "caught": o.caught, "how": o.how, "where": o.where,
+                         "justification": o.justification} for o in outcomes]}
