@@ -134,8 +134,11 @@ def stamp(ct: CasType) -> dict:
     return {"method": m["method"], "version": m["version"], "spec_hash": m["spec_hash"],
             "annex_version": ct.annexes.version, "annex_hash": ct.annexes.content_hash,
             "computed_with": f"{m['method']} v{m['version']} · spec {m['spec_hash']} · "
-                             f"annexes {ct.annexes.version} ({ct.annexes.content_hash})",
-            "backends": " and ".join(ct.backends) + (" (agree to 1e-9 relative)" if len(ct.backends) > 1 else "")}
+                             f"annexes {ct.annexes.version} ({ct.annexes.content_hash})"}
+
+
+def backends_note(ct: CasType) -> str:
+    return " and ".join(ct.backends) + (" (agree to 1e-9 relative)" if len(ct.backends) > 1 else "")
 
 
 def intermediate(ct: CasType, c: CaseResult) -> List[dict]:
@@ -179,7 +182,7 @@ def index(ct: CasType) -> dict:
                                  ("reference", "reference.json"), ("reference_xlsx", "reference.xlsx"))},
                       "branches_taken": len([b for b in c.record.taken if b in labels]),
                       "branches_only_here": only})
-    return {"format": "carbonspec-castype", "format_version": 1, **stamp(ct),
+    return {"format": "carbonspec-castype", "format_version": 1, **stamp(ct), "backends": backends_note(ct),
             "title": ct.model.get("title"), "cases": cases, "coverage": summary,
             "line_items": ct.reference["line_items"], "tolerance": ct.reference["tolerance"]}
 
@@ -271,7 +274,7 @@ def _letter(i: int) -> str:
 
 
 def _info_rows(d: dict) -> List[list]:
-    keys = ("method", "version", "spec_hash", "annex_version", "annex_hash", "computed_with", "backends")
+    keys = ("method", "version", "spec_hash", "annex_version", "annex_hash", "computed_with")
     return [[k, d[k]] for k in keys if k in d]
 
 
@@ -349,7 +352,7 @@ def readme(ct: CasType) -> str:
     lines = [
         f"# Cas-type — {ct.model.get('title', ct.model['method'])} v{s['version']}",
         "",
-        f"Computed with: {s['computed_with']}; backends: {s['backends']}.",
+        f"Computed with: {s['computed_with']} (the backends used are in castype.json).",
         "",
         "Method section 8.5: run each case in your calculator and report, for each case, the value of",
         "each line item of Tableau 33 below.  The certification compares them with the reference values at",

@@ -214,15 +214,17 @@ class Outcome:
     justification: str = ""
 
 
-def run(compiled, cases, reference: dict) -> List[Outcome]:
+def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool]] = None) -> List[Outcome]:
     """cases: castype.CaseResult list (flat data and base outputs); reference: the reference
-    results document (certify layout)."""
+    results document (certify layout); only: a filter on the mutants."""
     model = compiled.model
     items = [i["name"] for i in reference["line_items"]]
     item_set = set(items)
     deps = dependencies(model)
     outcomes = []
     for m in mutants(model):
+        if only is not None and not only(m):
+            continue
         names = downstream(model, m.equations)
         order = [e for e in model["equations"] if e["name"] in names]
         feeds = bool(names & item_set)
