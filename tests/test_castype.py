@@ -5,7 +5,11 @@ The cas-type is generated once per session with the NumPy reference backend (cas
 one test runs the command line, which also runs the Numba kernel."""
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +20,7 @@ from carbonspec.compiler.cli import main
 from carbonspec.runtime import castype, coverage, mutation
 from carbonspec.runtime.castype_lbc_gc_v2_0 import CASES
 from carbonspec.runtime.certify import line_items
-from carbonspec.runtime.engine import evaluate, run_backend
+from carbonspec.runtime.engine import evaluate, load_compiled, run_backend
 from carbonspec.runtime.reference import ReferenceBackend
 
 from conftest import GENERATED, ROOT
@@ -24,16 +28,25 @@ from conftest import GENERATED, ROOT
 ANNEX_DIR = ROOT / "annexes" / "lbc_gc" / "v2.0"
 
 
-@pytest.fixture(scope="session")
-def castype_ref(compiled):
-    return castype.generate(compiled, ANNEX_DIR, backends=("reference",))
+@functools.lru_cache(maxsize=None)
+def generated():
+    """The cas-type computed with the reference backend and written to a temporary folder, once
+    per test session (test_certify.py uses it too)."""
+    ct = castype.generate(load_compiled(GENERATED), ANNEX_DIR, backends=("reference",))
+    out = Path(tempfile.mkdtemp(prefix="carbonspec-castype-"))
+    atexit.register(shutil.rmtree, out, True)
+    castype.write(ct, out)
+    return ct, out
 
 
 @pytest.fixture(scope="session")
-def castype_dir(castype_ref, tmp_path_factory):
-    out = tmp_path_factory.mktemp("castype")
-    castype.write(castype_ref, out)
-    return out
+def castype_ref():
+    return generated()[0]
+
+
+@pytest.fixture(scope="session")
+def castype_dir():
+    return generated()[1]
 
 
 # ------------------------------------------------------------------ coverage --
