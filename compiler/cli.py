@@ -210,6 +210,10 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
     out.print(f"cas-type {method} v{version}: {len(ct.cases)} cases · {ct_mod.stamp(ct)['computed_with']}")
     for line in ct.coverage.lines():
         out.print("  " + _escape(line))
+    from carbonspec.runtime.certify import unlisted_cobenefits
+    for name in unlisted_cobenefits(compiled.model):
+        err.print(f"note: co-benefit {_escape(name)} is not on the project entity, so it is not a certified "
+                  "line item (only project-level equations are)")
     if not ct.coverage.complete():
         err.print("cas-type INCOMPLETE: add a case (runtime/castype_<method>_v<version>.py) for each MISSING "
                   "item above; nothing was written")

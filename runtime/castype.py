@@ -98,14 +98,20 @@ def generate(compiled: Compiled, annex_dir: Path, backends: Sequence[str] = ("re
         where = f"cas-type case '{name}'"
         dossier = build()
         flat = compiled.schema.flatten(json.loads(json.dumps(dossier)), where)
-        resolve_lookups(compiled, flat, annexes.tables)
+        try:
+            resolve_lookups(compiled, flat, annexes.tables)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc.where}", exc.message) from None
         out = run_backend(compiled, flat.data, "reference")
         cov = CoverageBackend(model)
         traced = cov.compute(flat.data)
         for eq, v in out.items():  # the instrumented interpreter must not change a value
             if not np.array_equal(v, traced[eq], equal_nan=True):
                 raise RuntimeError(f"{where}: coverage interpreter differs from the reference on {eq}")
-        check_outputs(compiled, flat, out)
+        try:
+            check_outputs(compiled, flat, out)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc.where}", exc.message) from None
         if "numba" in backends:
             fast = run_backend(compiled, flat.data, "numba")
             for eq, v in out.items():
@@ -323,7 +329,7 @@ def inputs_workbook(ct: CasType, c: CaseResult):
     wb.remove(wb.active)
     _sheet(wb, "info", ["key", "value"], [["case", c.name], ["title", c.title], ["description", c.description]]
            + _info_rows(stamp(ct)) + [["layout", "one sheet per entity; 'path' locates the row in dossier.json; "
-                                                 "an empty cell is an input not given (its default applies)"]],
+                                                 "defaults are filled in; an empty cell is an optional input not given"]],
            {0: 16, 1: 100})
     parents = {e["name"]: e["parent"] for e in model["entities"]}
     for ent in model["entities"]:

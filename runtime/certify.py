@@ -43,9 +43,18 @@ DESIGN_LINE_ITEMS = ("RE_fertilisation", "RE_combustibles", "RE_sechage_stockage
                      "RE_proteines", "RE_aval", "RE_stockage_carbone_sol", "RE_emissions_miscanthus",
                      "RE_stockage_carbone_sol_miscanthus", "RE_emissions", "RE", "RE_certifiable",
                      "rabais_global")
+# what a results file may say about itself (JSON members, or keys of the xlsx sheet `info`)
+META_KEYS = ("method", "version", "annex_version", "annex_hash", "spec_hash", "tool", "tool_version")
 # the items for which L3445/L3447 state the 5 %; the others take it by choice A76
 METHOD_TOLERANCE_ITEMS = {"RE_fertilisation", "RE_combustibles", "RE_sechage_stockage", "RE_stockage_carbone_sol",
                           "RE_emissions"}
+
+
+def unlisted_cobenefits(model: dict) -> List[str]:
+    """Co-benefit equations that are not line items (not on the root entity): reported, not
+    silently dropped."""
+    root = next(e["name"] for e in model["entities"] if e["parent"] is None)
+    return [f"{e['name']} ({e['entity']})" for e in model["equations"] if e.get("cobenefit") and e["entity"] != root]
 
 
 def line_items(model: dict) -> List[dict]:
@@ -132,7 +141,9 @@ def compare(reference: dict, received: Dict[str, Dict[str, Optional[float]]],
     problems = []
     meta = meta or {}
     for key, ref_key, what in (("method", "method", "method"), ("version", "version", "method version"),
-                               ("annex_version", "annex_version", "annex version")):
+                               ("annex_version", "annex_version", "annex version"),
+                               ("annex_hash", "annex_hash", "annex content hash"),
+                               ("spec_hash", "spec_hash", "spec hash")):
         got = meta.get(key)
         if got not in (None, "") and str(got) != str(reference[ref_key]):
             problems.append(f"the results are for {what} '{got}'; the cas-type is for '{reference[ref_key]}'")
@@ -242,9 +253,7 @@ def _results_json(path: Path):
                 raise InputError(f"{path}: results.{case}.{item}", f"expected a number, found {json.dumps(v)}")
             else:
                 out[case][item] = float(v)
-    meta = {k: doc.get(k) for k in ("method", "version", "annex_version", "spec_hash", "tool", "tool_version")
-            if doc.get(k) is not None}
-    return out, meta
+    return out, {k: str(doc[k]) for k in META_KEYS if doc.get(k) is not None}
 
 
 def _results_xlsx(path: Path):
@@ -268,6 +277,7 @@ def _results_xlsx(path: Path):
                     meta[str(r[0]).strip()] = str(r[1]).strip()
     finally:
         wb.close()
+    meta = {k: v for k, v in meta.items() if k in META_KEYS}
     ref = lambda r, c: f"{path}[results]!{_col(c)}{r + 1}"  # noqa: E731
     if not rows or not rows[0] or str(rows[0][0] or "").strip().lower() != "case":
         raise InputError(ref(0, 0), "expected 'case' in A1, then the line items in row 1")

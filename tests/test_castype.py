@@ -330,3 +330,17 @@ def test_run_backend_of_the_engine_is_the_reference_the_cases_use(compiled, cast
     out = run_backend(compiled, c.flat.data, "reference")
     assert all(np.array_equal(out[k], c.outputs[k], equal_nan=True) for k in out)
     assert [i["name"] for i in line_items(compiled.model)] == list(castype_ref.reference["units"])
+
+
+def test_a_case_the_spec_refuses_is_a_located_error(compiled):
+    """A case that is no longer a valid dossier (e.g. after a spec change) names the case and the row."""
+    from carbonspec.compiler.errors import InputError
+
+    def broken():
+        d = CASES["combustibles_A_three_units"]()
+        d["project"]["farms"][0]["annees"][0]["combustibles"][0]["energie_combustible"] = "kerosene"
+        return d
+    with pytest.raises(InputError) as exc:
+        castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases={"broken": broken})
+    assert "cas-type case 'broken'" in exc.value.where and "annees[0].combustibles[0]" in exc.value.where
+    assert "kerosene" in exc.value.message
