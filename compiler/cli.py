@@ -218,7 +218,10 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
         err.print("cas-type INCOMPLETE: add a case (runtime/castype_<method>_v<version>.py) for each MISSING "
                   "item above; nothing was written")
         raise typer.Exit(1)
-    files = ct_mod.write(ct, out_dir)
+    try:
+        files = ct_mod.write(ct, out_dir)
+    except OSError as exc:
+        raise InputError(f"--out {out_dir}", f"cannot write the cas-type: {exc.strerror or exc}") from None
     out.print(f"wrote {len(files)} files into {out_dir} (reference results: {out_dir / 'reference-results.json'})")
     if mutation:
         from carbonspec.runtime import mutation as mut
@@ -249,7 +252,11 @@ def certify(castype_dir: Path = typer.Option(..., "--castype", help="cas-type fo
     reference, comparison, meta = cert.certify(castype_dir, results)
     html_path, xlsx_path = cert.report_paths(report, results)
     ctx = cert.report_context(reference, comparison, meta, castype_dir, results)
-    cert.write_report(ctx, html_path, xlsx_path)
+    try:
+        cert.write_report(ctx, html_path, xlsx_path)
+    except OSError as exc:
+        raise InputError(f"--report {html_path.with_suffix('')}", f"cannot write the report: "
+                                                                  f"{exc.strerror or exc}") from None
     c = ctx["counts"]
     out.print(f"{reference['method']} v{reference['version']} · spec {reference['spec_hash']} · annexes "
               f"{reference['annex_version']} ({reference['annex_hash']})")
