@@ -212,6 +212,94 @@ def amg(file: Path = typer.Argument(..., help="JSON description of plots (exampl
     err.print(_escape(summary))
     sys.stdout.write(text)
 
+@app.command()
+def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
+            version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
+            out_dir: Path = typer.Option(..., "--out", help="folder for the cas-type (created)"),
+            annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
+            mutation: bool = typer.Option(False, "--mutation", help="also compute the mutation score "
+                                                                    "(DIR/mutation.json and .md)")):
+    """Generate the cas-type of method section 8.5: dossiers (JSON, xlsx), reference results per
+    line item of Tableau 33 and every intermediate value, computed by both backends; print the
+    coverage of the method and fail (exit 1, nothing written) if an equation, branch, rabais rate,
+    sign of a discounted term or input value is not covered."""
+    from carbonspec.runtime import castype as ct_mod
+    from carbonspec.runtime.engine import load_compiled
+
+    root = project_root()
+    compiled = load_compiled(_compiled_dir(root, method, version))
+    annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
+    if not annex_dir.is_dir():
+        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
+    ct = ct_mod.generate(compiled, annex_dir)
+    out.print(f"cas-type {method} v{version}: {len(ct.cases)} cases · {ct_mod.stamp(ct)['computed_with']}")
+    for line in ct.coverage.lines():
+        out.print("  " + _escape(line))
+    from carbonspec.runtime.certify import unlisted_cobenefits
+    for name in unlisted_cobenefits(compiled.model):
+        err.print(f"note: co-benefit {_escape(name)} is not on the project entity, so it is not a certified "
+                  "line item (only project-level equations are)")
+    if not ct.coverage.complete():
+        err.print("cas-type INCOMPLETE: add a case (runtime/castype_<method>_v<version>.py) for each MISSING "
+                  "item above; nothing was written")
+        raise typer.Exit(1)
+    try:
+        files = ct_mod.write(ct, out_dir)
+    except OSError as exc:
+        raise InputError(f"--out {out_dir}", f"cannot write the cas-type: {exc.strerror or exc}") from None
+    out.print(f"wrote {len(files)} files into {out_dir} (reference results: {out_dir / 'reference-results.json'})")
+    if mutation:
+        from carbonspec.runtime import mutation as mut
+
+        outcomes = mut.run(compiled, ct.cases, ct.reference)
+        summary = mut.summary(outcomes)
+        lines = mut.report_lines(summary)
+        (out_dir / "mutation.json").write_text(json.dumps(mut.report_document(summary, outcomes, ct_mod.stamp(ct)),
+                                                          ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (out_dir / "mutation.md").write_text("# Mutation score of the cas-type\n\n"
+                                             + f"{ct_mod.stamp(ct)['computed_with']}\n\n```\n"
+                                             + "\n".join(lines) + "\n```\n", encoding="utf-8")
+        for line in lines:
+            out.print(_escape(line))
+
+
+@app.command()
+def certify(castype_dir: Path = typer.Option(..., "--castype", help="cas-type folder (from 'carbonspec castype')"),
+            results: Path = typer.Option(..., "--results", help="the tool's results, .json or .xlsx, in the "
+                                                                "layout of DIR/reference-results.json|.xlsx"),
+            report: Optional[Path] = typer.Option(None, "--report", help="report FILE: writes FILE.html and "
+                                                                         "FILE.xlsx (default: beside the results)")):
+    """Compare a tool's results with the cas-type's reference results, line item by line item, at
+    the method's 5 % tolerance (section 8.5); write the audit report (HTML and xlsx).  Exit 0
+    conformant, 1 not conformant, 2 unreadable input."""
+    from carbonspec.runtime import certify as cert
+
+    reference, comparison, meta = cert.certify(castype_dir, results)
+    html_path, xlsx_path = cert.report_paths(report, results)
+    ctx = cert.report_context(reference, comparison, meta, castype_dir, results)
+    try:
+        cert.write_report(ctx, html_path, xlsx_path)
+    except OSError as exc:
+        raise InputError(f"--report {html_path.with_suffix('')}", f"cannot write the report: "
+                                                                  f"{exc.strerror or exc}") from None
+    c = ctx["counts"]
+    out.print(f"{reference['method']} v{reference['version']} · spec {reference['spec_hash']} · annexes "
+              f"{reference['annex_version']} ({reference['annex_hash']})")
+    out.print(f"{ctx['n_cases']} cases, {ctx['n_lines']} line items: {c['conformant']} conformant, "
+              f"{c['NOT conformant']} not conformant, {c['missing']} missing")
+    for p in comparison.problems:
+        out.print(f"  problem: {_escape(p)}")
+    for l in ctx["failure_rows"]:
+        if l.reason.startswith("case "):
+            out.print(f"  {l.case} · {l.item}: {l.verdict}: {_escape(l.reason)}")
+            continue
+        out.print(f"  {l.case} · {l.item}: expected {cert.fmt_value(l.expected)}, received "
+                  f"{cert.fmt_value(l.received)} — {l.verdict}: {_escape(l.reason)}")
+    out.print(f"report: {html_path} and {xlsx_path}")
+    out.print(ctx["verdict"])
+    if not comparison.conformant:
+        raise typer.Exit(1)
+
 
 def _escape(text: str) -> str:
     return text.replace("[", r"\[")

@@ -1,0 +1,312 @@
+"""Mutation score of the cas-type: would certification catch a calculator that codes one thing
+of the method wrongly?
+
+A mutant is the method's IR (model.json) with ONE change:
+- constant: a named constant of the spec × 1.10;
+- literal: a number written in an equation × 1.10 (Équation 7's pH bounds, the 1000 of
+  kg -> t, the 3 reference years, ...; 0 and 1 excepted);
+- flip: a comparison negated (== <-> !=, < <-> >=, > <-> <=);
+- swap: the values of two consecutive branches of a select (piecewise `when` / otherwise,
+  `if`) exchanged.
+Annex values (tables, lookups) are data, not spec: never mutated.
+
+For each mutant the cas-type dossiers are computed with the NumPy reference interpreter of the
+mutated IR (no recompile) and certified against the original reference results at the
+method's tolerance (certify.compare).  The mutant is caught when certification fails: a line
+item out of tolerance, or the run refused (a non-finite or out-of-domain value, which a
+calculator would have to report instead of results).  An escaped mutant is either justified
+automatically (the mutated equation feeds no line item: a trace, eligibility or consistency
+check) or by a reason written in JUSTIFIED below, or it shows up as unjustified: then a case
+is missing.
+
+Only the equations downstream of the change are recomputed, and only for the cases where the
+mutated equation changes value, so the full run takes seconds, not minutes.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Set
+
+import numpy as np
+
+from carbonspec.compiler.errors import InputError
+
+from .certify import compare
+from .coverage import text, walk
+from .engine import check_outputs
+from .reference import ReferenceBackend
+
+FACTOR = 1.10
+NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+# Escapes that no case can catch, with the reason (mutant id -> why).  Each reason gives the
+# largest effect the change can have on a line item; see the mutation report for the
+# measured one.
+_R = ("cannot move a line item by 5 %% without a near-cancellation: Équation 29's default is the mean of the "
+      "five Tableau 17 rates (4.1 %%), so %s x 1.1 adds %.2f points to rabais_incertitude_données_stockage; "
+      "rabais_global moves by %.1f %% in a storage-only renewal (the most sensitive case without cancellation: "
+      "1 - 0.959 x 0.9) and RE_certifiable by %.2f %% of RE_stockage_carbone_sol; only a case where RE_certifiable "
+      "cancels to < %.0f %% of the storage term would catch it, and there the rounding that Tableau 33's 5 %% "
+      "allows for would fail conformant tools")
+JUSTIFIED: Dict[str, str] = {
+    **{f"constant {name} x1.10": _R % (name, 100 * r * 0.1 / 5, 100 * r * 0.1 / 5 * 0.9 / 0.1369,
+                                       100 * r * 0.1 / 5 * 0.9, 100 * r * 0.1 / 5 * 0.9 / 0.05)
+       for name, r in (("r_meteo_moyenne", 0.025), ("r_Cinitial_moyenne", 0.03), ("r_autres_sol_moyenne", 0.03),
+                       ("r_biomasse_moyenne", 0.07), ("r_MAFOR_moyenne", 0.05))},
+    "literal rabais_incertitude_donnees_stockage expr.branches[1].value.args[1] x1.10":
+        "cannot move a line item by 5 % without a near-cancellation: dividing the sum of the five Tableau 17 rates "
+        "by 5.5 instead of 5 lowers the default data rabais from 4.1 % to 3.73 %; rabais_global moves by 2.4 % in a "
+        "storage-only renewal (the most sensitive case without cancellation) and RE_certifiable by 0.33 % of "
+        "RE_stockage_carbone_sol (see the r_* constants)",
+    "literal C_chaulage expr.branches[5].value.args[1].args[1].args[0].args[0].args[1] x1.10":
+        "equivalent mutant: min(pH_final, 6.8) - max(pH_initial, 6.4) is at most 6.8 - 6.4 = 0.4, so the cap "
+        "min(., 0.4) of Équation 7 never binds, nor does min(., 0.44)",
+    "literal SAU_plantee_annee_2 expr.branches[0].value.where.right x1.10":
+        "equivalent mutant: annee_plantation is an integer (1, 2 or 3), so annee_plantation <= 2.2 selects the "
+        "same plots as <= 2",
+    "constant QN_residus_miscanthus_chaumes x1.10":
+        "cannot move a line item by more than the tolerance: Équation 27 only uses it in the sum 21.72 + 1.55 "
+        "kg N/ha (feuilles + chaumes), so x 1.1 changes the residue N by 0.67 %, and the residue N2O is at most "
+        "all of RE_émissions_miscanthus (case miscanthus_residues_and_storage_only: -0.67 %)",
+}
+
+
+@dataclass
+class Mutant:
+    id: str
+    kind: str              # constant, flip, swap
+    equations: List[str]   # equations whose expression (or constant) changes
+    description: str
+    apply: Callable[[], None] = field(repr=False, default=None)
+    undo: Callable[[], None] = field(repr=False, default=None)
+    constants: Optional[Dict[str, float]] = field(repr=False, default=None)
+
+
+def mutants(model: dict) -> List[Mutant]:
+    """Every mutant of the model (the model dict is changed in place by apply/undo)."""
+    out: List[Mutant] = []
+    users: Dict[str, List[str]] = {}
+    for eq in model["equations"]:
+        for _, n in walk(eq["expr"], "expr"):
+            if n["node"] == "ref":
+                users.setdefault(n["symbol"], [])
+                if eq["name"] not in users[n["symbol"]]:
+                    users[n["symbol"]].append(eq["name"])
+    base = {c["name"]: c["value"] for c in model["constants"]}
+    for c in model["constants"]:
+        if not c["value"]:
+            continue  # 0 × 1.1 = 0: no mutant
+        consts = dict(base)
+        consts[c["name"]] = c["value"] * FACTOR
+        out.append(Mutant(f"constant {c['name']} x{FACTOR:.2f}", "constant", users.get(c["name"], []),
+                          f"{c['name']} = {c['value']:g} -> {c['value'] * FACTOR:g}", constants=consts))
+    for eq in model["equations"]:
+        for path, n in walk(eq["expr"], "expr"):
+            if n["node"] == "lit" and n["dtype"] != "bool" and float(n["value"]) not in (0.0, 1.0):
+                out.append(_literal(eq, path, n))
+            if n["node"] == "cmp" and n["op"] in NEGATE:
+                out.append(_flip(eq, path, n))
+            if n["node"] == "select":
+                for i in range(len(n["branches"]) - 1):
+                    a, b = n["branches"][i][1], n["branches"][i + 1][1]
+                    if json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True):
+                        continue  # same value in both branches: swapping changes nothing
+                    out.append(_swap(eq, path, n, i))
+    return out
+
+
+def _literal(eq, path, n) -> Mutant:
+    value = n["value"]
+
+    def apply():
+        n["value"] = value * FACTOR
+
+    def undo():
+        n["value"] = value
+    return Mutant(f"literal {eq['name']} {path} x{FACTOR:.2f}", "literal", [eq["name"]],
+                  f"{eq['name']}: the number {value:g} [{n['unit']}] -> {value * FACTOR:g}", apply, undo)
+
+
+def _flip(eq, path, n) -> Mutant:
+    op = n["op"]
+
+    def apply():
+        n["op"] = NEGATE[op]
+
+    def undo():
+        n["op"] = op
+    return Mutant(f"flip {eq['name']} {path} {op}->{NEGATE[op]}", "flip", [eq["name"]],
+                  f"{eq['name']}: {text(n, 70)}  becomes  {op} -> {NEGATE[op]}", apply, undo)
+
+
+def _swap(eq, path, n, i) -> Mutant:
+    br = n["branches"]
+
+    def apply():
+        br[i][1], br[i + 1][1] = br[i + 1][1], br[i][1]
+    return Mutant(f"swap {eq['name']} {path} branches {i + 1}<->{i + 2}", "swap", [eq["name"]],
+                  f"{eq['name']}: values of branches {i + 1} ({text(br[i][1], 40)}) and {i + 2} "
+                  f"({text(br[i + 1][1], 40)}) exchanged", apply, apply)
+
+
+# ------------------------------------------------------------- evaluation --
+class PartialBackend(ReferenceBackend):
+    """Recompute only some equations, the others taken from a base run."""
+
+    def __init__(self, model: dict, constants: Optional[Dict[str, float]] = None):
+        super().__init__(model)
+        if constants is not None:
+            self.constants = constants
+
+    def recompute(self, data, base: Dict[str, np.ndarray], order: List[dict], first: Set[str],
+                  deps: Dict[str, Set[str]]) -> Optional[Dict[str, np.ndarray]]:
+        """Every equation's values with the equations of `order` recomputed (in model order)
+        when they are mutated (`first`) or use a value that changed; None if nothing changed."""
+        values = dict(data)
+        values.update(base)
+        out = dict(base)
+        changed: Set[str] = set()
+        with np.errstate(all="ignore"):
+            for eq in order:
+                name = eq["name"]
+                if name not in first and not (deps[name] & changed):
+                    continue
+                v = np.asarray(self.eval(eq["expr"], eq["entity"], values), dtype=np.float64)
+                if v.ndim == 0:
+                    v = np.full(data["n_" + eq["entity"]], float(v))
+                if not np.array_equal(v, base[name], equal_nan=True):
+                    changed.add(name)
+                    values[name] = v
+                    out[name] = v
+        return out if changed else None
+
+
+def dependencies(model: dict) -> Dict[str, Set[str]]:
+    """equation -> the equations its expression refers to."""
+    eq_names = {e["name"] for e in model["equations"]}
+    return {e["name"]: {n["symbol"] for _, n in walk(e["expr"], "expr")
+                        if n["node"] == "ref" and n["symbol"] in eq_names} for e in model["equations"]}
+
+
+def downstream(model: dict, names: List[str]) -> Set[str]:
+    """The equations that depend (transitively) on any of `names`, and `names`."""
+    users: Dict[str, Set[str]] = {e["name"]: set() for e in model["equations"]}
+    for name, ds in dependencies(model).items():
+        for d in ds:
+            users[d].add(name)
+    seen, todo = set(names), list(names)
+    while todo:
+        for u in users.get(todo.pop(), ()):
+            if u not in seen:
+                seen.add(u)
+                todo.append(u)
+    return seen
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    caught: bool
+    how: str                 # "line item" / "refused" / "" (escaped)
+    where: str               # case and line item that caught it, or the largest deviation
+    max_deviation: float     # largest |deviation| over every case and line item
+    justification: str = ""
+
+
+def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool]] = None) -> List[Outcome]:
+    """cases: castype.CaseResult list (flat data and base outputs); reference: the reference
+    results document (certify layout); only: a filter on the mutants."""
+    model = compiled.model
+    items = [i["name"] for i in reference["line_items"]]
+    item_set = set(items)
+    deps = dependencies(model)
+    outcomes = []
+    for m in mutants(model):
+        if only is not None and not only(m):
+            continue
+        names = downstream(model, m.equations)
+        order = [e for e in model["equations"] if e["name"] in names]
+        feeds = bool(names & item_set)
+        if m.apply:
+            m.apply()
+        try:
+            backend = PartialBackend(model, m.constants)
+            caught, how, where, worst, worst_at = False, "", "", 0.0, ""
+            for c in cases:
+                out = backend.recompute(c.flat.data, c.outputs, order, set(m.equations), deps)
+                if out is None:
+                    continue
+                try:
+                    check_outputs(compiled, c.flat, out)
+                except InputError as exc:
+                    caught, how, where = True, "refused", f"{c.name}: {exc.message[:160]}"
+                    break
+                got = {c.name: {i: float(out[i][0]) for i in items}}
+                one = {**reference, "results": {c.name: reference["results"][c.name]}}
+                cmp = compare(one, got)
+                for line in cmp.lines:
+                    if line.deviation is not None and abs(line.deviation) > worst:
+                        worst, worst_at = abs(line.deviation), f"{c.name}: {line.item} {line.deviation:+.2%}"
+                if not cmp.conformant:
+                    f = cmp.failures()[0]
+                    caught, how, where = True, "line item", f"{c.name}: {f.item} {f.deviation:+.2%}" \
+                        if f.deviation is not None else f"{c.name}: {f.item} {f.reason}"
+                    break
+        finally:
+            if m.undo:
+                m.undo()
+        if not caught and worst > 0:
+            where = f"largest deviation {worst_at}"
+        o = Outcome(m, caught, how, where, worst)
+        if not caught:
+            if not feeds:
+                o.justification = "feeds no line item (" + ", ".join(sorted(m.equations)) + \
+                                  " only reaches traces, eligibility criteria or consistency checks)"
+            elif m.id in JUSTIFIED:
+                o.justification = JUSTIFIED[m.id]
+        outcomes.append(o)
+    return outcomes
+
+
+def summary(outcomes: List[Outcome]) -> dict:
+    total = len(outcomes)
+    caught = [o for o in outcomes if o.caught]
+    escaped = [o for o in outcomes if not o.caught]
+    by_kind = {}
+    for o in outcomes:
+        k = by_kind.setdefault(o.mutant.kind, {"total": 0, "caught": 0})
+        k["total"] += 1
+        k["caught"] += o.caught
+    return {
+        "total": total, "caught": len(caught), "score": len(caught) / total if total else 1.0,
+        "by_kind": by_kind,
+        "caught_by_refusal": sum(1 for o in caught if o.how == "refused"),
+        "escaped_justified": [{"mutant": o.mutant.id, "change": o.mutant.description, "why": o.justification,
+                               "measured": o.where} for o in escaped if o.justification],
+        "escaped_unjustified": [{"mutant": o.mutant.id, "change": o.mutant.description, "measured": o.where}
+                                for o in escaped if not o.justification],
+    }
+
+
+def report_lines(s: dict) -> List[str]:
+    """The summary, printable (console, Markdown report)."""
+    out = [f"mutation score: {s['caught']}/{s['total']} mutants caught ({s['score']:.1%}); "
+           f"{s['caught_by_refusal']} of them by a refused run (non-finite or out-of-domain value)"]
+    for kind, k in s["by_kind"].items():
+        out.append(f"  {kind:9s} {k['caught']}/{k['total']}")
+    out.append(f"escaped, justified: {len(s['escaped_justified'])}")
+    for e in s["escaped_justified"]:
+        out.append(f"  - {e['mutant']}: {e['why']}" + (f" [measured: {e['measured']}]" if e["measured"] else ""))
+    out.append(f"escaped, NOT justified: {len(s['escaped_unjustified'])}" +
+               (" (a case is missing for each)" if s["escaped_unjustified"] else ""))
+    for e in s["escaped_unjustified"]:
+        out.append(f"  - {e['mutant']} ({e['change']})" + (f" [measured: {e['measured']}]" if e["measured"] else ""))
+    return out
+
+
+def report_document(s: dict, outcomes: List[Outcome], stamp: dict) -> dict:
+    return {"format": "carbonspec-castype-mutation", "format_version": 1, **stamp, "summary": s,
+            "mutants": [{"mutant": o.mutant.id, "kind": o.mutant.kind, "change": o.mutant.description,
+                         "caught": o.caught, "how": o.how, "where": o.where,
+                         "justification": o.justification} for o in outcomes]}
