@@ -312,8 +312,9 @@ class Locator:
         if name in self.child_sheets:  # a whole child list (e.g. the years of a system)
             sheet, r = self.rows[prefix]
             rid = self.ids.get(prefix)
-            what = f"rows whose parent id is '{rid}'" if rid is not None else "rows"
-            return f"sheet '{self.child_sheets[name]}', {what} (parent: sheet '{sheet}' row {r})"
+            if rid is None:  # children of the root: the whole sheet
+                return f"sheet '{self.child_sheets[name]}'"
+            return f"sheet '{self.child_sheets[name]}', rows with parent id '{rid}' (sheet '{sheet}' row {r})"
         return self._cell(prefix, name)
 
     def _cell(self, row_path: str, name: str) -> Optional[str]:
