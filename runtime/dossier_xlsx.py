@@ -39,6 +39,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from carbonspec.compiler.errors import InputError, suggest
 
+from .xlsx_exact import exact_floats
 from .dossier import DossierSchema, domain_text, method_reference, presence_text, type_text
 
 README = "README"
@@ -284,7 +285,8 @@ def _save(wb: Workbook, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    wb.save(tmp)
+    with exact_floats():  # numbers at full precision: the xlsx twin gives the JSON's results
+        wb.save(tmp)
     tmp.replace(path)  # never a half-written workbook under the final name
     return path
 

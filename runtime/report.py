@@ -162,7 +162,8 @@ def cobenefits_table(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Table:
     timelines = {t["entity"]: t for t in model["timelines"]}
     ents = {e["name"]: e for e in model["entities"]}
     names = {e["name"]: e for e in cob}
-    paired = set()
+    twins = {e["name"]: _reference_twin(e, names) for e in cob}
+    paired = {t["name"] for t in twins.values() if t is not None}   # X_ref shown beside its X_projet
     rows: List[List[Any]] = []
     for eq in cob:
         if eq["name"] in paired:
@@ -170,9 +171,8 @@ def cobenefits_table(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Table:
         info = eq["cobenefit"]
         better = info.get("better") or ""
         title = info.get("title") or eq.get("description") or eq["name"]
-        ref_eq = _reference_twin(eq, names)
+        ref_eq = twins[eq["name"]]
         if ref_eq is not None:
-            paired.add(ref_eq["name"])
             for r, path in enumerate(flat.paths[eq["entity"]]):
                 proj, ref = float(out[eq["name"]][r]), float(out[ref_eq["name"]][r])
                 rows.append([path, eq["name"], title, proj, ref, eq["unit"] or "", better, _improved(proj, ref, better),

@@ -15,6 +15,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .report import Report
+from .xlsx_exact import exact_floats
 
 _TITLE = Font(bold=True, size=13)
 _HEAD = Font(bold=True)
@@ -65,5 +66,7 @@ def _cell(v):
 
 def report_xlsx_bytes(report: Report) -> bytes:
     buf = io.BytesIO()
-    report_workbook(report).save(buf)
+    wb = report_workbook(report)
+    with exact_floats():
+        wb.save(buf)
     return buf.getvalue()
