@@ -119,7 +119,7 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
     try:
         flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
     except InputError as exc:
-        from carbonspec.runtime.dossier import relocate
+        from carbonspec.runtime.dossier_errors import relocate
 
         root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
         raise relocate(exc, str(dossier), root_coll, locate) from None

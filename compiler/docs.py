@@ -96,7 +96,7 @@ def dossier_view(model: Model) -> Dict[str, object]:
     """The "Format du dossier" section: per entity (tree order), its JSON collection and
     xlsx sheet, and every input with type/unit, domain, default or optional, description
     and method line -- what a project holder fills in, as `run` validates it."""
-    from carbonspec.runtime.dossier import domain_text, method_reference, presence_text, type_text
+    from carbonspec.runtime.dossier_fields import domain_text, method_reference, presence_text, type_text
 
     schema = _dossier_schema(model)
     entities = []
@@ -118,6 +118,8 @@ def dossier_view(model: Model) -> Dict[str, object]:
             "collection": e["collection"],
             "parent": e["parent"] or "",
             "parent_collection": schema.entities[e["parent"]]["collection"] if e["parent"] else "",
+            # sheets directly under the root need no parent column (the project has one row)
+            "parent_column": f"{e['parent']}_id" if e["parent"] and e["parent"] != schema.root else "",
             "description": e["description"] or "",
             "depth": depth,
             "children": [schema.entities[c]["collection"] for c in schema.children[name]],

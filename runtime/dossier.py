@@ -2,9 +2,14 @@
 
 The pydantic models are built from the compiled model.json, so the dossier format
 follows the spec: each entity is an object with its inputs and a list per child entity
-(named by the entity's collection, e.g. `farms`, `systems`, `years`).  Unknown fields
-are refused (a misspelt input must not be silently dropped), and every error names the
-field path, e.g. `project.farms[0].systems[2].years[4].mineraux[1].QN`.
+(named by the entity's collection, e.g. `farms`, `systems`, `years`).  The models are
+named after the entities (Farm, FarmYear, CultureOS, ...) and every field carries its
+description, unit, domain, default and method line, so the JSON Schema (`carbonspec
+schema`, docs/dossier.schema.json) documents the format.  Unknown fields are refused (a
+misspelt input must not be silently dropped), numbers are strict (true or "120" is not a
+number), and every error names the field path, e.g.
+`project.farms[0].systems[2].years[4].mineraux[1].QN`, with what was found and what is
+expected (dossier_errors.py; the xlsx reader turns the path into a sheet and cell).
 
 Flattening walks the tree depth-first, so the rows of each entity are grouped by
 parent: the children of parent row p are rows start[p] .. start[p+1].
@@ -16,12 +21,16 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Literal, Optional, Tuple
+from typing import Any, Dict, List, Literal, Optional, Tuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError, create_model
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError, create_model
 
 from carbonspec.compiler.errors import InputError
+
+from .dossier_errors import _NOTHING, DossierError, Issue
+from .dossier_fields import (class_name, domain_text, expectation, method_reference,
+                             presence_text, type_text)
 
 
 def _path_text(loc) -> str:
@@ -32,72 +41,6 @@ def _path_text(loc) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
-
-
-def class_name(entity: str) -> str:
-    """The pydantic class (and JSON Schema definition) name of an entity: farm_year ->
-    FarmYear, culture_OS -> CultureOS, so `carbonspec schema` reads as the data model."""
-    return "".join(part[:1].upper() + part[1:] for part in entity.split("_") if part)
-
-
-def domain_text(dom: Optional[dict]) -> str:
-    """A numeric domain as a reader says it: '> 0', '>= 0', 'in [0, 14]' ('' if none)."""
-    if not dom or (dom.get("lo") is None and dom.get("hi") is None):
-        return ""
-    lo, hi = dom.get("lo"), dom.get("hi")
-    num = lambda v: f"{v:g}"  # noqa: E731
-    if hi is None:
-        return (">= " if dom["lo_closed"] else "> ") + num(lo)
-    if lo is None:
-        return ("<= " if dom["hi_closed"] else "< ") + num(hi)
-    return f"in {dom['text']}"
-
-
-def type_text(inp: dict) -> str:
-    """Row 2 of a dossier workbook and the 'type/unit' column of the docs: the unit of a
-    number (exactly as the spec writes it), else int, bool, enum NAME or key TABLE."""
-    if inp["dtype"] == "real":
-        return inp["unit"] or "1"
-    if inp["dtype"] == "int":
-        return "int"
-    if inp["dtype"] == "bool":
-        return "bool"
-    if (inp.get("enum") or "").startswith("key:"):
-        return "key " + inp["enum"][4:]
-    return "enum " + (inp.get("enum") or "")
-
-
-def expectation(inp: dict, enums: Dict[str, List[str]]) -> str:
-    """What a value of this input must be, in words ('a number > 0 (ha)'): the second half
-    of a dossier error, so the message says what to write, not only what is wrong."""
-    dom = domain_text(inp.get("domain"))
-    if inp["dtype"] == "real":
-        unit = inp["unit"] or "1"
-        return "a number" + (f" {dom}" if dom else "") + ("" if unit == "1" else f" ({unit})")
-    if inp["dtype"] == "int":
-        return "an integer" + (f" {dom}" if dom else "")
-    if inp["dtype"] == "bool":
-        return "true or false"
-    enum = inp.get("enum") or ""
-    if enum.startswith("key:"):
-        return f"a key of annex table '{enum[4:]}'"
-    return "one of " + ", ".join(f"'{v}'" for v in enums.get(enum, []))
-
-
-def method_reference(inp: dict) -> str:
-    """Section and lines of the method text an input cites ('6.1.1 L1234')."""
-    src = inp.get("source") or {}
-    return " ".join(x for x in (src.get("section"), src.get("label"), src.get("text")) if x)
-
-
-def presence_text(inp: dict) -> str:
-    """'required', 'optional' or 'default X' (the value used when the field is absent)."""
-    if inp.get("optional"):
-        return "optional"
-    if inp.get("default") is not None:
-        d = inp["default"]
-        return "default " + ("true" if d is True else "false" if d is False else f"{d:g}" if isinstance(d, float) else str(d))
-    return "required"
 
 
 def load_json(path: Path) -> Any:
@@ -113,80 +56,6 @@ def load_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
-
-
-def is_dossier_path(where: str, root_collection: str) -> bool:
-    """Does an error's `where` name a place in the dossier tree (project.farms[0]...)?
-    The engine locates errors by field path alone; the caller adds the file (or sheet/cell)."""
-    return where == root_collection or where.startswith((root_collection + ".", root_collection + "["))
-
-
-def relocate(exc: InputError, file: str, root_collection: str,
-             locate: Optional[Callable[[str], Optional[str]]] = None) -> InputError:
-    """The same error, located in the dossier file: `file: <where>` for a field path, with
-    `locate(path)` (e.g. "sheet 'years' cell D7 (Surf)") in front of the path when given.
-    Errors about other files (annex tables, arguments) are returned unchanged."""
-    def place(path: str) -> str:
-        cell = locate(path) if locate is not None else None
-        return f"{cell} — {path}" if cell else path
-
-    if isinstance(exc, DossierError):
-        if locate is None:
-            return exc
-        places = [locate(i.path) for i in exc.issues]
-        return DossierError(file, exc.issues, exc.more, places)
-    if is_dossier_path(exc.where, root_collection):
-        return InputError(f"{file}: {place(exc.where)}", exc.message)
-    return exc
-
-
-_NOTHING = object()
-
-
-@dataclass
-class Issue:
-    """One invalid field: its path in the dossier tree, what is wrong, the value found
-    (if any) and what is expected (if known)."""
-    path: str
-    problem: str
-    got: Any = _NOTHING
-    expected: Optional[str] = None
-
-    def got_text(self) -> str:
-        return "" if self.got is _NOTHING else json.dumps(self.got, ensure_ascii=False, default=str)
-
-    def text(self) -> str:
-        """JSON layout: `path: problem (got X); expected Y`."""
-        got = f" (got {self.got_text()})" if self.got is not _NOTHING else ""
-        want = f"; expected {self.expected}" if self.expected else ""
-        return f"{self.path}: {self.problem}{got}{want}"
-
-    def located(self, place: str) -> str:
-        """Workbook layout: `sheet 'years' cell D7 (Surf): expected Y, got X (problem) — path`."""
-        if self.expected and self.got is not _NOTHING:
-            head = f"expected {self.expected}, got {self.got_text()} ({self.problem})"
-        elif self.expected:
-            head = f"{self.problem}; expected {self.expected}"
-        else:
-            head = self.problem
-        return f"{place}: {head} — field {self.path}"
-
-
-class DossierError(InputError):
-    """A dossier that does not validate: one Issue per field.
-
-    Keeping the issues structured (not only as text) lets a reader of another layout (the
-    xlsx workbook) name the sheet and cell of each field instead of the JSON path."""
-
-    def __init__(self, where: str, issues: List[Issue], more: int = 0, places: Optional[List[str]] = None):
-        self.issues = issues
-        self.more = more
-        if places is None:
-            lines = [i.text() for i in issues]
-        else:
-            lines = [i.located(p) if p else i.text() for i, p in zip(issues, places)]
-        tail = f"\n  … and {more} more" if more else ""
-        super().__init__(where, "invalid dossier:\n  " + "\n  ".join(lines) + tail)
 
 
 @dataclass

@@ -39,8 +39,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from carbonspec.compiler.errors import InputError, suggest
 
+from .dossier import DossierSchema
+from .dossier_fields import domain_text, method_reference, presence_text, type_text
 from .xlsx_exact import exact_floats
-from .dossier import DossierSchema, domain_text, method_reference, presence_text, type_text
 
 README = "README"
 ID = "id"

@@ -272,6 +272,6 @@ def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Tabl
             row += [float(out[e["name"]][r]) for e in eqs]
             rows.append(row)
         name = ent if ent not in reserved else f"e_{ent}"
-        tables.append(Table(name[:31], next(e["description"] for e in model["entities"] if e["name"] == ent),
-                            header, rows, units=units, kind="trace"))
+        description = next(e["description"] for e in model["entities"] if e["name"] == ent)
+        tables.append(Table(name[:31], f"{ent} — {description}", header, rows, units=units, kind="trace"))
     return tables

@@ -4,7 +4,6 @@ written, and the HTML page is self-contained.  Values are compared with the JSON
 the same run, read independently of the report code."""
 from __future__ import annotations
 
-import copy
 import json
 import types
 from pathlib import Path
