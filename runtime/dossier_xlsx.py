@@ -10,7 +10,7 @@ pydantic models), so it follows the spec without hand-written sheet code:
 - row 1: field names; row 2: the unit of each number exactly as the spec writes it (checked:
   a workbook in other units is refused), or the kind of value (`int`, `bool`, `enum NAME`,
   `key TABLE`, `id`); data from row 3 on, empty rows skipped;
-- column `id`: a row id, unique in its sheet; column `<parent>_id` (e.g. `farm_id` in
+- column `id`: a row id, unique in its sheet (the writer numbers rows 1, 1_2, 1_2_5 along the tree); column `<parent>_id` (e.g. `farm_id` in
   `systems`): the id of the parent row in the parent sheet (sheets directly under the
   project have none); children keep the order of their rows;
 - an empty cell is an absent field (its default applies, or it stays empty if optional);
@@ -46,6 +46,7 @@ from .xlsx_exact import exact_floats
 README = "README"
 ID = "id"
 ID_KIND = "id"
+ID_SEP = "_"
 TEXT_KIND = "text"
 DOCUMENT_FIELDS = ("method", "version", "name")   # top-level keys, on the root's sheet
 FIRST_DATA_ROW = 3
@@ -274,8 +275,9 @@ def write_dossier_xlsx(schema: DossierSchema, raw: dict, path: Path, where: str 
         for child in schema.children[ent]:
             coll = schema.entities[child]["collection"]
             for i, item in enumerate(obj.get(coll) or [], start=1):
-                # hierarchical ids (1, 1.2, 1.2.5): a reader sees which farm a crop belongs to
-                cid = f"{row_id}.{i}" if row_id else str(i)
+                # hierarchical ids (1, 1_2, 1_2_5): a reader sees which farm a crop belongs to;
+                # '_' rather than '.', which a spreadsheet would turn 1.10 into the number 1.1
+                cid = f"{row_id}{ID_SEP}{i}" if row_id else str(i)
                 write(child, item, cid, row_id)
 
     children(schema.root, root_obj, None)
@@ -452,6 +454,9 @@ def _header(rows: List[tuple], sh: Sheet, file: str) -> Dict[str, str]:
             raise InputError(f"{file}: sheet '{sh.name}' cell {letter}2 ({name})",
                              f"unit {unit!r} in row 2, this method version expects '{col.row2}' "
                              "(row 2 holds the units; data start on row 3)")
+        if col.kind == "document" and unit != TEXT_KIND:
+            raise InputError(f"{file}: sheet '{sh.name}' cell {letter}2 ({name})",
+                             f"row 2 must say '{TEXT_KIND}' (row 2 holds the units; data start on row 3), got {unit!r}")
         if col.kind == "id" and unit != ID_KIND:
             raise InputError(f"{file}: sheet '{sh.name}' cell {letter}2 ({name})",
                              f"row 2 must say '{ID_KIND}' (row 2 holds the units; data start on row 3), got {unit!r}")

@@ -223,55 +223,55 @@ def _where(workbook_path: Path, sheet: str, row_id: str, field: str) -> str:
 
 
 def test_xlsx_non_numeric_cell(workbook_path, tmp_path, capsys):
-    # years row '1.1.5' is the 5th year of the first system of the first farm: years[4] (k = 0)
-    dossier = _mutated(workbook_path, tmp_path, _set("years", "1.1.5", "Surf", "abc"))
+    # years row '1_1_5' is the 5th year of the first system of the first farm: years[4] (k = 0)
+    dossier = _mutated(workbook_path, tmp_path, _set("years", "1_1_5", "Surf", "abc"))
     out_file = tmp_path / "r.xlsx"
     code, captured = run_cli(capsys, dossier, out_file, "xlsx")
-    where = _where(workbook_path, "years", "1.1.5", "Surf")
+    where = _where(workbook_path, "years", "1_1_5", "Surf")
     assert_refused(code, captured, out_file, str(dossier),
                    f'{where}: expected a number > 0 (ha), got "abc"',
                    "field project.farms[0].systems[0].years[4].Surf")
 
 
 def test_xlsx_unknown_crop_is_located_at_its_cell(workbook_path, tmp_path, capsys):
-    dossier = _mutated(workbook_path, tmp_path, _set("cultures", "1.1.2.1", "espece", "blé"))
+    dossier = _mutated(workbook_path, tmp_path, _set("cultures", "1_1_2_1", "espece", "blé"))
     out_file = tmp_path / "r.json"
     code, captured = run_cli(capsys, dossier, out_file)
-    where = _where(workbook_path, "cultures", "1.1.2.1", "espece")
+    where = _where(workbook_path, "cultures", "1_1_2_1", "espece")
     assert_refused(code, captured, out_file, f"{dossier}: {where} — project.farms[0].systems[0].years[1].cultures[0].espece",
                    "'blé' is not in table 'cultures_CA'")
 
 
 def test_xlsx_empty_required_cell(workbook_path, tmp_path, capsys):
-    dossier = _mutated(workbook_path, tmp_path, _set("cultures", "1.1.1.2", "Surf_culture", None))
+    dossier = _mutated(workbook_path, tmp_path, _set("cultures", "1_1_1_2", "Surf_culture", None))
     out_file = tmp_path / "r.json"
     code, captured = run_cli(capsys, dossier, out_file)
-    where = _where(workbook_path, "cultures", "1.1.1.2", "Surf_culture")
+    where = _where(workbook_path, "cultures", "1_1_1_2", "Surf_culture")
     assert_refused(code, captured, out_file, str(dossier), f"{where}: Field required; expected a number > 0 (ha)",
                    "field project.farms[0].systems[0].years[0].cultures[1].Surf_culture")
 
 
 def test_xlsx_bad_parent_id(workbook_path, tmp_path, capsys):
-    dossier = _mutated(workbook_path, tmp_path, _set("cultures", "1.1.3.2", "year_id", "1.1.9"))
+    dossier = _mutated(workbook_path, tmp_path, _set("cultures", "1_1_3_2", "year_id", "1_1_9"))
     out_file = tmp_path / "r.json"
     code, captured = run_cli(capsys, dossier, out_file)
     ws = load_workbook(workbook_path)["cultures"]
-    cell = f"{_col(ws, 'year_id')}{_row(ws, '1.1.3.2')}"
-    assert_refused(code, captured, out_file, f"{dossier}: sheet 'cultures' cell {cell} (year_id): no row with id '1.1.9' in sheet 'years'")
+    cell = f"{_col(ws, 'year_id')}{_row(ws, '1_1_3_2')}"
+    assert_refused(code, captured, out_file, f"{dossier}: sheet 'cultures' cell {cell} (year_id): no row with id '1_1_9' in sheet 'years'")
 
 
 def test_xlsx_empty_parent_id(workbook_path, tmp_path, capsys):
-    dossier = _mutated(workbook_path, tmp_path, _set("systems", "1.1", "farm_id", None))
+    dossier = _mutated(workbook_path, tmp_path, _set("systems", "1_1", "farm_id", None))
     out_file = tmp_path / "r.json"
     code, captured = run_cli(capsys, dossier, out_file)
     assert_refused(code, captured, out_file, f"{dossier}: sheet 'systems' cell B3 (farm_id): empty; give the id of a row of sheet 'farms'")
 
 
 def test_xlsx_duplicate_row_id(workbook_path, tmp_path, capsys):
-    dossier = _mutated(workbook_path, tmp_path, _set("years", "1.1.2", "id", "1.1.1"))
+    dossier = _mutated(workbook_path, tmp_path, _set("years", "1_1_2", "id", "1_1_1"))
     out_file = tmp_path / "r.json"
     code, captured = run_cli(capsys, dossier, out_file)
-    assert_refused(code, captured, out_file, f"{dossier}: sheet 'years' cell A4 (id): id '1.1.1' is already the id of row 3")
+    assert_refused(code, captured, out_file, f"{dossier}: sheet 'years' cell A4 (id): id '1_1_1' is already the id of row 3")
 
 
 def test_xlsx_missing_sheet(workbook_path, tmp_path, capsys):
@@ -319,10 +319,10 @@ def test_xlsx_deleted_units_row(workbook_path, tmp_path, capsys):
 
 
 def test_xlsx_duplicate_year_is_located(workbook_path, tmp_path, capsys):
-    dossier = _mutated(workbook_path, tmp_path, _set("years", "1.1.6", "k", 0))
+    dossier = _mutated(workbook_path, tmp_path, _set("years", "1_1_6", "k", 0))
     out_file = tmp_path / "r.json"
     code, captured = run_cli(capsys, dossier, out_file)
-    where = _where(workbook_path, "years", "1.1.6", "k")
+    where = _where(workbook_path, "years", "1_1_6", "k")
     assert_refused(code, captured, out_file, f"{where}: year k = 0 is given twice — field project.farms[0].systems[0].years[5].k")
 
 
@@ -372,19 +372,26 @@ def test_format_without_output_is_refused(capsys):
 
 
 def test_xlsx_reference_year_missing_is_located(workbook_path, tmp_path, capsys):
-    """Deleting the k = -2 year (and its crop and fertiliser rows) of the system '1.1'."""
+    """Deleting the k = -2 year (and its crop and fertiliser rows) of the system '1_1'."""
     def drop_year(wb):
         for sheet in ("cultures", "mineraux", "organiques", "amendements", "intercultures"):
             ws = wb[sheet]
             col = _col(ws, "year_id")
             for r in range(ws.max_row, 2, -1):
-                if ws[f"{col}{r}"].value == "1.1.2":
+                if ws[f"{col}{r}"].value == "1_1_2":
                     ws.delete_rows(r)
         ws = wb["years"]
-        ws.delete_rows(_row(ws, "1.1.2"))
+        ws.delete_rows(_row(ws, "1_1_2"))
     dossier = _mutated(workbook_path, tmp_path, drop_year)
     out_file = tmp_path / "r.json"
     code, captured = run_cli(capsys, dossier, out_file)
     assert_refused(code, captured, out_file, str(dossier),
-                   "sheet 'years', rows with parent id '1.1' (sheet 'systems' row 3): the reference years "
+                   "sheet 'years', rows with parent id '1_1' (sheet 'systems' row 3): the reference years "
                    "(k = -3 .. -1) are all required; missing k = -2 — field project.farms[0].systems[0].years")
+
+
+def test_xlsx_deleted_units_row_of_the_project_sheet(workbook_path, tmp_path, capsys):
+    dossier = _mutated(workbook_path, tmp_path, lambda wb: wb["project"].delete_rows(2))
+    out_file = tmp_path / "r.json"
+    code, captured = run_cli(capsys, dossier, out_file)
+    assert_refused(code, captured, out_file, f"{dossier}: sheet 'project' cell A2 (method): row 2 must say 'text'")
