@@ -10,9 +10,10 @@ pydantic models), so it follows the spec without hand-written sheet code:
 - row 1: field names; row 2: the unit of each number exactly as the spec writes it (checked:
   a workbook in other units is refused), or the kind of value (`int`, `bool`, `enum NAME`,
   `key TABLE`, `id`); data from row 3 on, empty rows skipped;
-- column `id`: a row id, unique in its sheet (the writer numbers rows 1, 1_2, 1_2_5 along the tree); column `<parent>_id` (e.g. `farm_id` in
-  `systems`): the id of the parent row in the parent sheet (sheets directly under the
-  project have none); children keep the order of their rows;
+- column `id`: a row id, unique in its sheet (the writer numbers rows 1, 1_2, 1_2_5 along
+  the tree); column `<parent>_id` (e.g. `farm_id` in `systems`): the id of the parent row in
+  the parent sheet (sheets directly under the project have none); children keep the order
+  of their rows;
 - an empty cell is an absent field (its default applies, or it stays empty if optional);
 - a `README` sheet explains this; sheets named README or starting with `_` are ignored.
 
