@@ -14,7 +14,6 @@ the equations with a `criterion`, co-benefits those with a `cobenefit` entry.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +28,6 @@ SUMMARY_KEYS = ("RE_fertilisation", "RE_combustibles", "RE_sechage_stockage", "R
                 "RE_aval", "RE_stockage_carbone_sol", "RE_emissions_miscanthus", "RE_stockage_carbone_sol_miscanthus",
                 "RE_emissions", "RE", "RE_certifiable", "rabais_global")
 
-REFERENCE_SUFFIXES = ("_ref", "_reference", "_Reference", "_référence")
-PROJECT_SUFFIXES = ("_projet", "_Projet", "_project", "_Project")
 
 
 @dataclass
@@ -146,82 +143,24 @@ def eligibility_table(compiled, flat: Flat, out: Dict[str, np.ndarray], verdict:
 
 # ---------------------------------------------------------------- co-benefits --
 def cobenefits_table(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Table:
-    """Equations the spec marks as co-benefits (model.json `cobenefit`: title, better).
-
-    'improved' is only said where a reference can be compared with the project: on a
-    timeline entity (mean of the reference years vs mean of the project years, per parent
-    row), or for a pair of co-benefit equations named X_ref / X_projet on the same entity.
-    Otherwise the value is listed as computed."""
-    model = compiled.model
-    cob = [e for e in model["equations"] if e.get("cobenefit")]
-    header = ["ligne", "symbole", "co-bénéfice", "valeur (projet)", "référence", "unité", "meilleur si", "amélioré",
-              "méthode"]
-    if not cob:
-        return Table("cobenefits", "Co-bénéfices (7)", header, [],
-                     notes=["Aucun co-bénéfice n'est encore calculé par cette version de la spec."])
-    timelines = {t["entity"]: t for t in model["timelines"]}
-    ents = {e["name"]: e for e in model["entities"]}
-    names = {e["name"]: e for e in cob}
-    twins = {e["name"]: _reference_twin(e, names) for e in cob}
-    paired = {t["name"] for t in twins.values() if t is not None}   # X_ref shown beside its X_projet
+    """Section 7 indicators as the engine reports them (`engine.cobenefits`): each value is
+    already the change of Équation 32 (projet - référence), so 'amélioré' is Tableau 20's
+    sign test (< 0 for every quantified impact, < 1 for the Équation 35 ratio); an indicator
+    the dossier does not allow to compute is shown as such, never as improved."""
+    from .engine import cobenefits
+    header = ["ligne", "symbole", "co-bénéfice", "évolution", "unité", "amélioré si", "amélioré", "obligatoire",
+              "calculé", "méthode"]
     rows: List[List[Any]] = []
-    for eq in cob:
-        if eq["name"] in paired:
-            continue
-        info = eq["cobenefit"]
-        better = info.get("better") or ""
-        title = info.get("title") or eq.get("description") or eq["name"]
-        ref_eq = twins[eq["name"]]
-        if ref_eq is not None:
-            for r, path in enumerate(flat.paths[eq["entity"]]):
-                proj, ref = float(out[eq["name"]][r]), float(out[ref_eq["name"]][r])
-                rows.append([path, eq["name"], title, proj, ref, eq["unit"] or "", better, _improved(proj, ref, better),
-                             _cite(eq.get("source"))])
-        elif eq["entity"] in timelines:
-            tl = timelines[eq["entity"]]
-            parent = ents[eq["entity"]]["parent"]
-            scen = flat.data[tl["scenario_symbol"]]
-            names_sc = model["enums"]["scenario"]
-            idx = flat.data[f"idx_{eq['entity']}_{parent}"]
-            values = out[eq["name"]]
-            for p, path in enumerate(flat.paths[parent]):
-                mine = idx == p
-                ref_v = values[mine & (scen == names_sc.index("reference"))]
-                proj_v = values[mine & (scen == names_sc.index("project"))]
-                if not len(proj_v):
-                    continue
-                proj = float(proj_v.mean())
-                ref = float(ref_v.mean()) if len(ref_v) else None
-                rows.append([path, eq["name"] + " (moyenne des années)", title, proj, "" if ref is None else ref,
-                             eq["unit"] or "", better, _improved(proj, ref, better), _cite(eq.get("source"))])
-        else:
-            for r, path in enumerate(flat.paths[eq["entity"]]):
-                rows.append([path, eq["name"], title, float(out[eq["name"]][r]), "", eq["unit"] or "", better, "—",
-                             _cite(eq.get("source"))])
-    return Table("cobenefits", "Co-bénéfices (7)", header, rows,
-                 notes=["« amélioré » compare le Projet à la référence quand les deux existent (moyennes des années, "
-                        "ou équations X_ref / X_projet)."])
-
-
-def _reference_twin(eq: dict, cob: Dict[str, dict]) -> Optional[dict]:
-    """For X_projet, the co-benefit X_ref on the same entity (and the converse is skipped)."""
-    for ps in PROJECT_SUFFIXES:
-        if eq["name"].endswith(ps):
-            stem = eq["name"][: -len(ps)]
-            for rs in REFERENCE_SUFFIXES:
-                twin = cob.get(stem + rs)
-                if twin is not None and twin["entity"] == eq["entity"]:
-                    return twin
-    return None
-
-
-def _improved(project: float, reference: Optional[float], better: str) -> str:
-    if reference is None or better not in ("lower", "higher") or not (math.isfinite(project) and math.isfinite(reference)):
-        return "—"
-    if project == reference:
-        return "non (inchangé)"
-    ok = project < reference if better == "lower" else project > reference
-    return "oui" if ok else "non"
+    for c in cobenefits(compiled, flat, out):
+        rows.append([c["where"], c["indicator"], c["title"], c["value"] if c["computed"] else "", c["unit"],
+                     c["improved_if"], ("oui" if c["improved"] else "non") if c["computed"] else "—",
+                     "oui" if c["mandatory"] else "non (optionnel)",
+                     "oui" if c["computed"] else "NON : données manquantes", c["source"]])
+    notes = ["Évolution = moyenne des années de Projet - moyenne des années de référence (Équation 32) ; "
+             "Projet collectif : moyenne des exploitations pondérée par leur surface (L2647)."]
+    if not rows:
+        notes = ["Aucun co-bénéfice n'est calculé par cette version de la spec."]
+    return Table("cobenefits", "Co-bénéfices (7)", header, rows, notes=notes)
 
 
 # ----------------------------------------------------------------- provenance --

@@ -5,7 +5,6 @@ the same run, read independently of the report code."""
 from __future__ import annotations
 
 import json
-import types
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +83,7 @@ def test_eligibility_sheet(yonne_json, yonne_xlsx):
     assert ws["A2"].value == "Verdict : ÉLIGIBLE"
     header, rows = _table(ws)
     criteria = [e for e in ("E1_atelier_GC", "E2_outil_certifie", "E3_conditionnalite_PAC", "E4_levier",
-                            "E4_renouvellement", "E4_bilan_net")]
+                            "E4_renouvellement", "E4_bilan_net", "E5_perte_surface")]
     assert sorted(r[1] for r in rows) == sorted(criteria)
     assert all(r[3] == "oui" for r in rows)
     e2 = next(r for r in rows if r[1] == "E2_outil_certifie")
@@ -133,42 +132,22 @@ def test_cobenefits_sheet_lists_the_model_cobenefits(yonne_json, yonne_xlsx):
         assert {r[1].split(" ")[0] for r in rows} == set(cob)
 
 
-def test_cobenefits_improved_is_computed_from_reference_and_project():
-    """With a synthetic model: a year-level co-benefit (timeline: reference mean vs project mean)
-    and a farm-level pair X_ref / X_projet."""
-    model = {
-        "entities": [{"name": "project", "parent": None}, {"name": "farm", "parent": "project"},
-                     {"name": "year", "parent": "farm"}],
-        "timelines": [{"entity": "year", "index": "k", "scenario_symbol": "scenario"}],
-        "enums": {"scenario": ["reference", "project"]},
-        "equations": [
-            {"name": "bilan_N", "entity": "year", "unit": "kg_N / ha", "source": None,
-             "cobenefit": {"title": "Bilan azoté", "better": "lower"}},
-            {"name": "IFT_ref", "entity": "farm", "unit": "1", "source": None,
-             "cobenefit": {"title": "IFT", "better": "lower"}},
-            {"name": "IFT_projet", "entity": "farm", "unit": "1", "source": None,
-             "cobenefit": {"title": "IFT", "better": "lower"}},
-            {"name": "haies", "entity": "farm", "unit": "m", "source": None,
-             "cobenefit": {"title": "Linéaire de haies", "better": "higher"}},
-        ],
-    }
-    compiled = types.SimpleNamespace(model=model)
-    flat = types.SimpleNamespace(
-        paths={"farm": ["project.farms[0]", "project.farms[1]"],
-               "year": [f"project.farms[{f}].years[{i}]" for f in (0, 1) for i in range(4)]},
-        data={"scenario": np.array([0, 0, 1, 1, 0, 0, 1, 1]), "idx_year_farm": np.array([0, 0, 0, 0, 1, 1, 1, 1])})
-    out = {"bilan_N": np.array([40.0, 50.0, 30.0, 20.0, 10.0, 20.0, 30.0, 30.0]),
-           "IFT_ref": np.array([3.0, 2.0]), "IFT_projet": np.array([2.5, 2.0]), "haies": np.array([120.0, 0.0])}
-    t = cobenefits_table(compiled, flat, out)
-    rows = {(r[0], r[1]): r for r in t.rows}
-    farm0 = rows[("project.farms[0]", "bilan_N (moyenne des années)")]
-    assert farm0[3] == 25.0 and farm0[4] == 45.0 and farm0[7] == "oui"       # 25 < 45, lower is better
-    farm1 = rows[("project.farms[1]", "bilan_N (moyenne des années)")]
-    assert farm1[3] == 30.0 and farm1[4] == 15.0 and farm1[7] == "non"
-    assert rows[("project.farms[0]", "IFT_projet")][3:5] == [2.5, 3.0] and rows[("project.farms[0]", "IFT_projet")][7] == "oui"
-    assert rows[("project.farms[1]", "IFT_projet")][7] == "non (inchangé)"
-    assert not any(k[1] == "IFT_ref" for k in rows)                            # paired, not listed twice
-    assert rows[("project.farms[0]", "haies")][3] == 120.0 and rows[("project.farms[0]", "haies")][7] == "—"
+def test_cobenefits_table_shows_the_engine_indicators(compiled, tables):
+    """The co-benefits sheet is the engine's list: the change of Équation 32, Tableau 20's sign
+    test, mandatory (Tableau 19) and computed.  Hand case: 1500 -> 1200 kg N on 10 ha, nitrate
+    change (1200 - 1500) × 0.24 / 10 = -7.2 kg N/ha, improved; IFT not given: not computed."""
+    from conftest import dossier, year
+    from carbonspec.runtime.engine import resolve_lookups, run_backend
+    doc = dossier([year(k, mineraux=[{"produit_min": "ammonitrate_33_5", "QN": 1500.0 if k < 0 else 1200.0}])
+                   for k in (-3, -2, -1, 0)])
+    flat = compiled.schema.flatten(doc)
+    resolve_lookups(compiled, flat, tables)
+    out = run_backend(compiled, flat.data, "reference")
+    rows = {(r[0], r[1]): r for r in cobenefits_table(compiled, flat, out).rows}
+    nitrate = rows[("project.farms[0]", "Cobenefice_nitrate")]
+    assert nitrate[3] == pytest.approx(-7.2, rel=1e-12) and nitrate[6] == "oui" and nitrate[7] == "oui"
+    ift = rows[("project", "Cobenefice_IFT_projet")]
+    assert ift[3] == "" and ift[6] == "—" and ift[8].startswith("NON")
 
 
 def test_html_report_is_self_contained_and_shows_the_figures(tmp_path, capsys, yonne_json):

@@ -74,6 +74,10 @@ def yonne_reference_year(k):
     ble, orge, colza = YONNE_ROTATION[k]
     return {
         "k": k, "Surf": 120.0,
+        # section 7: IFT of the system (farm records), all ploughed, residues buried, no winter cover
+        # except the rapeseed sown in late summer (its share of the area)
+        "IFT": 4.1, "F_labour": 1.0, "F_travail_reduit": 0.0, "F_non_travail": 0.0, "F_residus": 0.0,
+        "F_culture_couvert": r2(colza / 120.0),
         "cultures": [culture("ble_tendre", ble, 70), culture("orge_hiver", orge, 65, exported=True),
                      culture("colza", colza, 35)],
         # wheat: 50 kg N/ha as UAN + 111 as ammonium nitrate; barley: ammonium nitrate;
@@ -92,6 +96,11 @@ def yonne_project_year(k):
     # (vetch + oats + phacelia) over winter on its 30 ha (Tableau 3 L596, "intégration des couverts").
     return {
         "k": k, "Surf": 120.0,
+        # section 7: a lower IFT (balanced rotation), the barley sown without ploughing after the
+        # cover crop (30 of 120 ha in reduced tillage, its residues left on the surface), winter
+        # cover on the rapeseed and the cover-crop area
+        "IFT": 3.6, "F_labour": 0.75, "F_travail_reduit": 0.25, "F_non_travail": 0.0, "F_residus": 0.25,
+        "F_culture_couvert": 0.5,
         "cultures": [culture("ble_tendre", 60, 70), culture("orge_printemps", 30, 60, exported=True),
                      culture("colza", 30, 35)],
         "intercultures": [{"espece_CI": "multi_especes_avec_legumineuses", "Surf_CI": 30.0, "BIOM": 2.5}],
@@ -111,6 +120,9 @@ def yonne_120ha():
         "type_reference": "specifique",
         "outil_certifie": True, "conditionnalite_PAC": True, "leviers_declares": 2,
         "methode_combustibles": "A",
+        # Annexe 17: the illustrative canton with aléa 3 in winter (the official GIS Sol file is
+        # not published): the erosion co-benefit is mandatory here
+        "canton": "exemple_canton_2",
         "annees": farm_years(120, {k: gnr(v) for k, v in fuel.items()}),
         "systems": [{
             # clay-limestone soil, 0-30 cm; cover crops +174 kg C/ha/an on 30 of 120 ha over 5 years
@@ -197,7 +209,7 @@ def ms_miscanthus():
                        EGES_combustibles_miscanthus=0.9 if k == 0 else 0.45)
         return out
     return {"years": [y(k, False) for k in REF] + [y(k, True) for k in PROJ],
-            "parcelles_miscanthus": [{"SAU_plantation": 10.0, "annee_plantation": 1,
+            "parcelles_miscanthus": [{"SAU_plantation": 10.0, "annee_plantation": 1, "proprietaire": True,
                                       "Sfin_miscanthus": 52.5, "Sfin_ref_miscanthus": 46.0}]}
 
 
@@ -228,9 +240,6 @@ def multi_systemes():
         "renouvellement": True, "renouvellement_levier_nouveau": True,
         "nda": True,
         "MRP_contrat_vente": True,
-        # Équation 27 needs the farm's reference fuel intensity (per ha of SAU) while the miscanthus
-        # block takes it from the dossier (choice A36c); ≈ the method-C reference of the annees below
-        "Intensite_comb_ref_saisie": 0.23,
         "annees": annees,
         "systems": [ms_cereales_acides(), ms_mais_irrigue(), ms_legumineuses(), ms_miscanthus()],
         # 6.1.3: the farm dries part of its maize (natural gas, kg) and stores its wheat with
