@@ -53,6 +53,7 @@ def write_docs(model: Model, out_dir: Path, annexes=None) -> List[Path]:
     context = build_context(model)
     context["annex"] = _annex_view(model, annexes)
     context["dossier"] = dossier_view(model)
+    context["cobenefits"] = _cobenefits_view(model)
     context["retroactivity"] = [{"section": r.section, "change": r.change, "retroactive": r.retroactive,
                                  "lines": lines(r.source), "items": model.items_of_section(r.section)}
                                 for r in model.retroactivity]
@@ -374,7 +375,29 @@ def _equation_view(model: Model, sym: Symbol) -> Dict[str, object]:
         "choices": [_choice_view(sym, c) for c in getattr(sym.decl, "choices", ())],
         # eligibility criteria: 1 met, 0 failed; the evidence documents each one requires
         "evidence": list(sym.criterion.evidence) if sym.criterion is not None else [],
+        "cobenefit": _cobenefit_text(getattr(sym.decl, "cobenefit", None)),
     }
+
+
+def _cobenefit_text(cb) -> str:
+    """One line for a co-benefit indicator: Tableau 20's sign, Tableau 19's status."""
+    if cb is None:
+        return ""
+    mandatory = ("obligatoire" if cb.mandatory is True else "optionnel" if cb.mandatory is False
+                 else f"obligatoire si {cb.mandatory} = 1")
+    computed = f" ; calculé si {cb.computed_when} = 1" if cb.computed_when else ""
+    return f"{cb.title} — amélioré si {cb.improved_op} {cb.improved_value:g} ; {mandatory}{computed}"
+
+
+def _cobenefits_view(model: Model) -> list:
+    """Section 7 indicators of the spec, in spec order, for the co-benefits page section."""
+    rows = []
+    for sym in model.equations():
+        cb = getattr(sym.decl, "cobenefit", None)
+        if cb is not None:
+            rows.append({"name": sym.name, "entity": sym.entity, "unit": sym.unit_text,
+                         "text": _cobenefit_text(cb), "lines": lines(sym.source)})
+    return rows
 
 
 def _section_key(name: str):
