@@ -285,7 +285,7 @@ def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Pat
     climates: List[Tuple[str, Any]] = []
     for run, (i, j, farm, system) in enumerate(found):
         path = f"project.farms[{i}].systems[{j}]"
-        both = [k for k in ("Sfin", "Sfin_ref") if k in system]
+        both = [k for k in ("Sfin", "Sfin_ref") if system.get(k) is not None]
         if both:
             raise InputError(f"{where}: {path}", f"gives both an amg block and {' and '.join(both)}: the stocks come "
                                                  f"either from the AMG model (amg) or from an external model run "
@@ -398,7 +398,7 @@ def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Pat
         if not (math.isfinite(sfin) and math.isfinite(sref)):  # never a silent NaN into Équation 25
             raise InputError(f"{where}: {path}.amg", f"AMG gave a non-finite stock (Sfin {sfin}, Sfin_ref {sref})")
         system = out["project"]["farms"][i]["systems"][j]
-        del system["amg"]
+        del system["amg"]  # (a null Sfin / Sfin_ref, i.e. not given, is overwritten below)
         system["Sfin"], system["Sfin_ref"] = sfin, sref
         kind, c = climates[s_]
         climate_rec = ({"annexe3_series_mean": {"T_mean": c.T_mean, "rainfall": c.rainfall, "PET": c.PET},
