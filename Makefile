@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-EXAMPLES := fertilisation-yonne.json yonne-120ha.json yonne-120ha.xlsx multi-systemes.json projet-collectif.json
+EXAMPLES := fertilisation-yonne.json yonne-120ha.json yonne-120ha.xlsx multi-systemes.json projet-collectif.json yonne-amg.json
 RUN := $(BIN)/carbonspec run --method lbc_gc --version 2.0
 
 demo: $(STAMP)

@@ -141,6 +141,21 @@ def amg_block_schema() -> dict:
     return AmgBlock.model_json_schema(by_alias=True)
 
 
+def with_amg_option(schema: dict) -> dict:
+    """The dossier's JSON Schema with the `amg` alternative on cropping systems: the spec
+    reads Sfin/Sfin_ref, and this runtime step may fill them from AMG (6.3, Annexe 13)."""
+    system = schema.get("$defs", {}).get("System")
+    if system is None or "Sfin" not in system.get("properties", {}):
+        return schema
+    block = amg_block_schema()
+    defs = block.pop("$defs", {})
+    schema["$defs"].update({k: v for k, v in defs.items() if k not in schema["$defs"]})
+    block["description"] = ("AMG v2 soil model inputs (runtime/amg_bridge.py): instead of Sfin/Sfin_ref, "
+                            "which the run then fills from the simulated end-of-project stocks (Équation 25)")
+    system["properties"]["amg"] = block
+    return schema
+
+
 # ------------------------------------------------------------------ reading --
 def _systems(raw: Any):
     """(farm index, system index, farm dict, system dict) of every system of a dossier

@@ -166,7 +166,8 @@ class DossierSchema:
         return None
 
     def json_schema(self) -> dict:
-        return self.document.model_json_schema()
+        from .amg_bridge import with_amg_option  # the one runtime alternative to a spec input
+        return with_amg_option(self.document.model_json_schema())
 
     # ------------------------------------------------------------------ read --
     def read(self, path: Path) -> Tuple[dict, "Flat"]:
