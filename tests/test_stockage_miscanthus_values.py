@@ -385,3 +385,32 @@ def test_invariants_of_this_block_hold(compiled, tables, name, doc, delta):
         assert (moved <= base + tol).all(), (name, base, moved)
     else:
         assert (moved >= base - tol).all(), (name, base, moved)
+
+
+# ------------------------------------------------------------ criterion 5 (Tableau 5) --
+def test_criterion_5_ownership_lease_and_area_lost(run, compiled):
+    """L629-L632: each planted plot owned, or under a rural lease with >= 5 years left; the
+    field-crop area lost to miscanthus at most 20 % of the reference.  The miscanthus system
+    has 10 ha in its reference years, the other system 40 ha: reference area 50 ha.
+    Plots of 4 + 6 ha: 10 / 50 = 20 % (met, 'limitée à 20 %', A55); 4 + 7 ha: 22 % (failed).
+    Plot 1 owned, plot 2 under a 5-year lease: met; a 4-year lease or no lease given: failed."""
+    from carbonspec.runtime.engine import eligibility
+    proj = [year(0, EGES_combustibles_miscanthus=0.4)]
+    other = {"Sfin": 50.0, "Sfin_ref": 50.0,
+             "years": [year(k, Surf=40.0, cultures=[wheat(40.0)]) for k in (-3, -2, -1, 0)]}
+
+    def verdict(p2, sau2=6.0):
+        plots = [plot(4.0, 1, proprietaire=True), plot(sau2, 1, **p2)]
+        flat, out = run(project(farm([miscanthus_system(plots, proj), other])))
+        failed = {(f["where"], f["criterion"]) for f in eligibility(compiled, flat, out)["failed"]}
+        return out, {c for _, c in failed if c.startswith("E5")}, failed
+
+    out, e5, _ = verdict({"duree_bail_restante": 5.0})
+    assert out["perte_surface_GC_miscanthus"][0] == pytest.approx(0.20, rel=1e-12) and e5 == set()
+    out, e5, failed = verdict({"duree_bail_restante": 4.0})
+    assert e5 == {"E5_maitrise_parcelle"}
+    assert ("project.farms[0].systems[0].parcelles_miscanthus[1]", "E5_maitrise_parcelle") in failed
+    _, e5, _ = verdict({})
+    assert e5 == {"E5_maitrise_parcelle"}
+    out, e5, _ = verdict({"proprietaire": True}, sau2=7.0)
+    assert out["perte_surface_GC_miscanthus"][0] == pytest.approx(0.22, rel=1e-12) and e5 == {"E5_perte_surface"}
