@@ -8,6 +8,7 @@ kg CO2e comparable only through an explicit conversion factor.
 """
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from typing import Dict, Optional
 
@@ -88,12 +89,14 @@ def same(u1: sp.Expr, u2: sp.Expr) -> bool:
     return sp.simplify(u1 / u2) == 1
 
 
+@functools.lru_cache(maxsize=None)
 def scale_of(u: sp.Expr) -> Optional[sp.Rational]:
     """The pure number a unit reduces to, or None when it still has dimensions."""
     u = sp.simplify(u)
     return u if u.is_number else None
 
 
+@functools.lru_cache(maxsize=None)  # units are few and SymPy's simplify is slow: the docs ask thousands of times
 def fmt(u: sp.Expr) -> str:
     """Human form of a unit: kg_N2O_N/ha, t_CO2e, 1."""
     u = sp.simplify(u)
