@@ -186,3 +186,14 @@ def test_phosphorus_change_and_classes(run):
     years = [year(k, mineraux=[ammonitrate(0.0, QP=400.0 if k < 0 else 200.0)]) for k in (-3, -2, -1, 0)]
     flat, out = run(dossier(years))  # 40 kg/ha is in ]20, 40] (A74), 20 kg/ha in [0, 20]
     assert out["classe_P_reference"][0] == 2.0 and out["classe_P_projet"][0] == 1.0
+
+
+def test_tv17_c_pratique(run):
+    """Digest TV17 (Équation 34, L2714-L2716): 50 % ploughed, 30 % reduced, 20 % no tillage;
+    40 % residues on the surface; 60 % covered in winter/spring:
+    C_travail = 0.5 + 0.105 + 0.05 = 0.655; C_résidus = 0.952; C_couvert = 0.88;
+    C_pratique = 0.655 × 0.952 × 0.88 = 0.548733 (to 6 digits)."""
+    proj = dict(F_labour=0.5, F_travail_reduit=0.3, F_non_travail=0.2, F_residus=0.4, F_culture_couvert=0.6)
+    flat, out = run(dossier(_erosion_years(proj)))
+    assert out["C_pratique"][3] == pytest.approx(0.655 * 0.952 * 0.88, rel=1e-12)
+    assert round(out["C_pratique"][3], 6) == 0.548733

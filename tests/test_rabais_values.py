@@ -95,7 +95,7 @@ def test_eq29_three_steps_by_hand(run):
     the five parameters (the other four are measured: 0 %).
     Reference years: 7 % in both systems -> 7 %.  Project years: A 2.5 % (50 ha), B 0 %
     (20 ha) -> 2.5 × 50 / 70 = 1.785714 %.  Mean over 8 years: (3 × 7 + 5 × 1.785714) / 8 =
-    3.741071 %; Équation 29: / 5 = 0.748214 %.  (The text's own example, L2496, is the same
+    3.741071 %; Équation 29: / 5 = 0.748214 %.  (The text's own example, digest TV4, L2496, is the same
     step 3 arithmetic: (3 × 5 + 5 × 1.4) / 8 = 2.75 %.)"""
     A_modes = {k: ("moyenne" if k < 0 else "prelevement_ou_teledetection") for k in range(-3, 5)}
     B_modes = {k: ("moyenne" if k < 0 else "couplage") for k in range(-3, 5)}
