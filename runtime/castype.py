@@ -37,8 +37,8 @@ import numpy as np
 
 from carbonspec.compiler.errors import InputError
 
-from .certify import line_items, reference_document
-from .coverage import Coverage, CoverageBackend, Record, input_record
+from .certify import case_values, line_items, reference_document
+from .coverage import Blocked, Coverage, CoverageBackend, Record, input_record
 from .dossier import Flat
 from .engine import Compiled, check_outputs, eligibility, resolve_lookups, run_backend
 from .tables import AnnexSet, load_annexes
@@ -48,15 +48,25 @@ FIXED_ISO = "1980-01-01T00:00:00Z"
 AGREEMENT = dict(rtol=1e-9, atol=1e-12)
 
 
-def cases_for(model: dict) -> Dict[str, Callable[[], dict]]:
-    """The case builders of a method version (module castype_<method>_v<version>)."""
+def _module(model: dict):
     name = f"carbonspec.runtime.castype_{model['method']}_v{model['version'].replace('.', '_')}"
     try:
-        module = importlib.import_module(name)
+        return importlib.import_module(name)
     except ModuleNotFoundError:
         raise InputError("--method/--version", f"no cas-type cases are written for {model['method']} "
                                                f"v{model['version']} (module {name})") from None
-    return module.CASES
+
+
+def cases_for(model: dict) -> Dict[str, Callable[[], dict]]:
+    """The case builders of a method version (module castype_<method>_v<version>)."""
+    return _module(model).CASES
+
+
+def probes_for(model: dict) -> Dict[str, Callable[[], dict]]:
+    """The probes of a method version (see coverage.Blocked): dossiers that reach what no valid
+    dossier can because of a known spec defect; each has `refused_because`, a text its
+    refusal message must contain."""
+    return getattr(_module(model), "PROBES", {})
 
 
 @dataclass
@@ -86,12 +96,14 @@ class CasType:
 
 
 def generate(compiled: Compiled, annex_dir: Path, backends: Sequence[str] = ("reference", "numba"),
-             cases: Optional[Dict[str, Callable[[], dict]]] = None) -> CasType:
+             cases: Optional[Dict[str, Callable[[], dict]]] = None,
+             probes: Optional[Dict[str, Callable[[], dict]]] = None) -> CasType:
     """Build and compute every case; require both backends to agree.  Raises InputError
     (located at the case) when a case is not a valid dossier for this spec."""
     model = compiled.model
     annexes = load_annexes(annex_dir, model)
     builders = cases if cases is not None else cases_for(model)
+    probes = probes if probes is not None else probes_for(model)
     record = Record()
     results: List[CaseResult] = []
     for name, build in builders.items():
@@ -125,9 +137,31 @@ def generate(compiled: Compiled, annex_dir: Path, backends: Sequence[str] = ("re
         doc = build.__doc__ or ""
         results.append(CaseResult(name, dossier.get("name") or name, " ".join(doc.split()), dossier, flat, out,
                                   cov.record, eligibility(compiled, flat, out)))
-    root_values = {c.name: {i["name"]: float(c.outputs[i["name"]][0]) for i in line_items(model)} for c in results}
-    reference = reference_document(model, annexes.version, annexes.content_hash, root_values)
-    return CasType(compiled, annexes, results, Coverage(model, record), reference, tuple(backends))
+    blocked, accepted = [], []
+    for name, build in probes.items():
+        where = f"cas-type probe '{name}'"
+        flat = compiled.schema.flatten(json.loads(json.dumps(build())), where)
+        resolve_lookups(compiled, flat, annexes.tables)
+        cov = CoverageBackend(model)
+        out = cov.compute(flat.data)
+        try:
+            check_outputs(compiled, flat, out)
+        except InputError as exc:
+            message = f"{exc.where}: {exc.message}"
+            expected = getattr(build, "refused_because", "")
+            if expected not in message:
+                raise InputError(where, f"refused for another reason than the spec defect it probes "
+                                        f"('{expected}'): {message}") from None
+            cov.record.inputs |= input_record(model, flat)
+            blocked.append(Blocked(name, message, cov.record.minus(record)))
+            continue
+        accepted.append(name)
+    values, status = {}, {}
+    for c in results:
+        values[c.name], status[c.name] = case_values(model, c.outputs)
+    reference = reference_document(model, annexes.version, annexes.content_hash, values, status)
+    return CasType(compiled, annexes, results, Coverage(model, record, blocked, accepted), reference,
+                   tuple(backends))
 
 
 def _entity(model: dict, eq: str) -> str:

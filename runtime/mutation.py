@@ -32,7 +32,7 @@ import numpy as np
 
 from carbonspec.compiler.errors import InputError
 
-from .certify import compare
+from .certify import case_values, compare
 from .coverage import text, walk
 from .engine import check_outputs
 from .reference import ReferenceBackend
@@ -220,6 +220,7 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
     model = compiled.model
     items = [i["name"] for i in reference["line_items"]]
     item_set = set(items)
+    certified = certified_items(reference)
     deps = dependencies(model)
     outcomes = []
     for m in mutants(model):
@@ -228,6 +229,7 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
         names = downstream(model, m.equations)
         order = [e for e in model["equations"] if e["name"] in names]
         feeds = bool(names & item_set)
+        feeds_certified = bool(names & certified)
         if m.apply:
             m.apply()
         try:
@@ -242,7 +244,7 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
                 except InputError as exc:
                     caught, how, where = True, "refused", f"{c.name}: {exc.message[:160]}"
                     break
-                got = {c.name: {i: float(out[i][0]) for i in items}}
+                got = {c.name: case_values(model, out)[0]}
                 one = {**reference, "results": {c.name: reference["results"][c.name]}}
                 cmp = compare(one, got)
                 for line in cmp.lines:
@@ -263,10 +265,32 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
             if not feeds:
                 o.justification = "feeds no line item (" + ", ".join(sorted(m.equations)) + \
                                   " only reaches traces, eligibility criteria or consistency checks)"
+            elif not feeds_certified:
+                o.justification = "reaches only line items that are informative in every case (" + \
+                                  ", ".join(sorted(names & item_set)) + \
+                                  "): IFT (L3447: may come from another tool), optional co-benefits (Tableau 19) " \
+                                  "or co-benefits never mandatory in the cas-type"
             elif m.id in JUSTIFIED:
                 o.justification = JUSTIFIED[m.id]
         outcomes.append(o)
     return outcomes
+
+
+def certified_items(reference: dict) -> Set[str]:
+    """The line items that count in the verdict of at least one case (certify.compare's rule:
+    not IFT, not an optional co-benefit, mandatory in that case)."""
+    out = set()
+    statuses = reference.get("cobenefits") or {}
+    for item in reference["line_items"]:
+        if item.get("informative"):
+            continue
+        if item["kind"] != "co-benefit":
+            out.add(item["name"])
+            continue
+        if any((statuses.get(case) or {}).get(item["name"], {}).get("mandatory", True)
+               for case in reference["results"]):
+            out.add(item["name"])
+    return out
 
 
 def summary(outcomes: List[Outcome]) -> dict:
