@@ -200,6 +200,7 @@ def case_reference(ct: CasType, c: CaseResult) -> dict:
     return {"case": c.name, "title": c.title, "description": c.description, **stamp(ct),
             "line_items": ct.reference["results"][c.name],
             "units": ct.reference["units"],
+            "cobenefits": ct.reference["cobenefits"][c.name],
             "eligibility": c.eligibility,
             "intermediate": intermediate(ct, c)}
 
@@ -344,8 +345,14 @@ def case_workbook(ref: dict):
     _sheet(wb, "info", ["key", "value"], [["case", ref["case"]], ["title", ref["title"]],
                                           ["description", ref["description"]]] + _info_rows(ref)
            + [["eligible", ref["eligibility"]["eligible"]]], {0: 16, 1: 100})
-    _sheet(wb, "line_items", ["line_item", "unit", "value"],
-           [[k, ref["units"][k], v] for k, v in ref["line_items"].items()], {0: 40})
+    def status(k):
+        st = ref["cobenefits"].get(k)
+        if st is None:
+            return ""
+        return ", ".join(("computed" if st["computed"] else "not computed",
+                          "mandatory" if st["mandatory"] else "not mandatory"))
+    _sheet(wb, "line_items", ["line_item", "unit", "value", "cobenefit_status"],
+           [[k, ref["units"][k], v, status(k)] for k, v in ref["line_items"].items()], {0: 40, 3: 30})
     _sheet(wb, "intermediate", ["path", "equation", "unit", "value", "source"],
            [[r["path"], r["equation"], r["unit"], r["value"], r["source"]] for r in ref["intermediate"]],
            {0: 60, 1: 40, 2: 18, 4: 40})
@@ -417,6 +424,15 @@ def readme(ct: CasType) -> str:
         "row 2 their units, one row per case; optional sheet `info` (key, value: method, version, annex_version).",
         "",
         "Line items (unit): " + ", ".join(f"`{i['name']}` ({i['unit']})" for i in ct.reference["line_items"]) + ".",
+        "",
+        "Co-benefits (section 7, project scale: area-weighted mean of the farms, L2647).  Tableau 33 and L3447",
+        "certify the mandatory co-benefits except IFT: an IFT item, the optional phosphorus and a co-benefit not",
+        "mandatory in a case (erosion outside an erosion zone, water without irrigation) are compared but",
+        "informative (key `cobenefits` of `reference-results.json`: per case, mandatory and computed).",
+        "**Not computed**: where the dossier lacks what an indicator needs (IFT not declared, a crop without a",
+        "Tableau 22 factor or Annexe 18 footprint, no tillage shares), the method reports it as not computed:",
+        "its reference value is `null` (a blank cell in the xlsx).  Report it the same way, `null` or a blank",
+        "cell — a number there is not conformant (0 would claim a computed change of 0).",
         "",
         "## Cases",
         "",

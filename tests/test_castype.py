@@ -50,20 +50,91 @@ def castype_dir():
 
 
 # ------------------------------------------------------------------ coverage --
+# What the probe farm_without_cropping_system alone reaches while the spec refuses a farm
+# without cropping systems (its co-benefit means over no system are NaN): Équation 29 without
+# any year, a farm without field-crop area (criterion 1 fails), the area lost to miscanthus
+# without a reference area.  When the lead fixes 90-cobenefices.cspec the probe is accepted,
+# the coverage says so, and it becomes a case again.
+BLOCKED_BY_FARM_WITHOUT_SYSTEMS = (
+    ["rabais_donnees_stockage_annee_m3 [2/2] = 0 otherwise", "rabais_donnees_stockage_annee_m2 [2/2] = 0 otherwise",
+     "rabais_donnees_stockage_annee_m1 [2/2] = 0 otherwise", "rabais_donnees_stockage_annee_0 [2/2] = 0 otherwise"]
+    + ["nb_annees_rabais_donnees [2/2] = 0 otherwise"] * 4
+    + ["rabais_incertitude_donnees_stockage [1/2] = 0 when nb_annees_rabais_donnees == 0",
+       "perte_surface_GC_miscanthus [2/2] = 0 otherwise", "E1_atelier_GC [2/2] = 0 otherwise"])
+
+
 def test_the_cases_cover_the_whole_method(castype_ref):
     s = castype_ref.coverage.summary()
     assert s["complete"], "\n".join(castype_ref.coverage.lines())
-    for key in ("equations", "branches", "rabais_rates", "signs", "inputs"):
-        assert s[key]["covered"] == s[key]["total"] > 0 and s[key]["missing"] == []
+    for key in ("equations", "branches", "rabais_rates", "signs", "inputs", "cobenefits"):
+        assert s[key]["covered"] + len(s[key]["blocked"]) == s[key]["total"] > 0 and s[key]["missing"] == []
     # the consistency checks of 30-combustibles (domain <= 0) are exempt, not silently covered
     assert set(s["equations"]["exempt_zero_checks"]) == {"donnees_combustibles_incoherentes",
                                                           "annees_sans_donnees_combustibles"}
+    # only the items of the known spec defect are blocked, and they are named
+    assert sorted(s["branches"]["blocked"]) == sorted(BLOCKED_BY_FARM_WITHOUT_SYSTEMS)
+    assert sorted(s["rabais_rates"]["blocked"]) == sorted(BLOCKED_BY_FARM_WITHOUT_SYSTEMS[:-2])
+    assert [b["probe"] for b in s["blocked_by"]] == ["farm_without_cropping_system"]
+    assert "Cobenefice_erosion" in s["blocked_by"][0]["reason"] and "not a finite number" in s["blocked_by"][0]["reason"]
+    for key in ("equations", "signs", "inputs", "cobenefits"):
+        assert s[key]["blocked"] == []
+    text = "\n".join(castype_ref.coverage.lines())
+    assert "11 BLOCKED by a spec defect" in text and "BLOCKED branch: E1_atelier_GC [2/2]" in text
     assert 10 <= len(castype_ref.cases) <= 60  # tens of cases, not thousands
+
+
+def test_co_benefits_are_seen_in_every_state(castype_ref):
+    """Each co-benefit (farm and project) is seen improved and worse, and mandatory or not,
+    computed or not where that depends on the dossier (Tableaux 19-20)."""
+    s = castype_ref.coverage.summary()["cobenefits"]
+    assert s["covered"] == s["total"] == len(coverage.cobenefit_states(castype_ref.model)) > 40
+    states = {(c.equation, c.aspect, c.value) for c in coverage.cobenefit_states(castype_ref.model)}
+    assert ("Cobenefice_IFT_projet", "computed", False) in states
+    assert ("Cobenefice_erosion_projet", "mandatory", False) in states
+    assert ("Ratio_empreinte_eau", "improved", False) in states
+    assert not any(e == "Cobenefice_NH3" and a == "mandatory" for e, a, _ in states)  # always mandatory
+
+
+def test_a_side_that_cannot_be_negative_is_not_a_signed_term(compiled):
+    """`surface_SdC_annee_k > 0` (a sum of areas > 0) in the rabais block is not a discounted
+    term: no case could show it < 0.  The RE terms are."""
+    model = compiled.model
+    nonneg = coverage.nonnegative(model)
+    eqs = {e["name"]: e for e in model["equations"]}
+    assert nonneg(eqs["surface_SdC_annee_m3"]["expr"]) and nonneg(eqs["nb_annees_rabais_donnees"]["expr"])
+    assert not nonneg(eqs["RE_stockage_carbone_sol_exploitation"]["expr"])
+    terms = {st.equation for st in coverage.sign_terms(model)}
+    assert "RE_stockage_carbone_sol_apres_rabais" in terms
+    assert not any(t.startswith(("rabais_donnees_stockage_annee", "nb_annees")) for t in terms)
+
+
+def test_a_probe_the_spec_accepts_no_longer_blocks(compiled):
+    """A probe that the spec accepts (its defect fixed) blocks nothing: the coverage says to
+    register it as a case.  A probe refused for another reason than its defect is an error."""
+    from carbonspec.compiler.errors import InputError
+    from carbonspec.runtime.castype_lbc_gc_v2_0 import PROBES
+
+    one = {"nda_only": CASES["nda_only"]}
+
+    def accepted():
+        return CASES["stockage_renewal"]()
+    accepted.refused_because = "Cobenefice_erosion"
+    ct = castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes={"fixed": accepted})
+    assert ct.coverage.blocked == [] and ct.coverage.accepted_probes == ["fixed"] and not ct.coverage.complete()
+    assert "PROBE 'fixed' is now accepted by the spec" in "\n".join(ct.coverage.lines())
+
+    def other():
+        return PROBES["farm_without_cropping_system"]()
+    other.refused_because = "some other defect"
+    with pytest.raises(InputError) as exc:
+        castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes={"other": other})
+    assert "refused for another reason" in exc.value.message
 
 
 def test_coverage_names_what_a_smaller_set_misses(compiled):
     """Without the beet/potato case, the miscanthus cases and the nda cases, the coverage says
-    exactly which special cases, equations and rabais rate are missing."""
+    exactly which special cases, equations, rabais rates (nda; Équation 29 in project years
+    2-4, which only the five-year miscanthus project has) and co-benefit states are missing."""
     drop = {"fertilisation_beet_and_potato_residues", "miscanthus_planting_schedule",
             "miscanthus_residues_and_storage_only", "negative_totals_not_eligible", "nda_only"}
     subset = {k: v for k, v in CASES.items() if k not in drop}
@@ -74,13 +145,23 @@ def test_coverage_names_what_a_smaller_set_misses(compiled):
     assert ("QN_residus_culture", "espece == betterave") in missing_branches
     assert ("QN_residus_culture", "espece == pomme_de_terre") in missing_branches
     assert "RE_stockage_carbone_sol_miscanthus" in cov.missing_equations()
-    assert [(b.equation, b.value) for b in cov.missing_rabais()] == [("rabais_nda", "taux_rabais_nda")]
+    assert [(b.equation, b.index) for b in cov.missing_rabais()] == (
+        [(f"rabais_donnees_stockage_annee_{k}", 0) for k in (2, 3, 4)] + [("nb_annees_rabais_donnees", 0)] * 3
+        + [("rabais_nda", 0)])
+    assert cov.missing_rabais()[-1].value == "taux_rabais_nda"
     # soil carbon lost, more fuel, miscanthus stored or lost: only in the dropped cases
     assert [(st.equation, s) for st, s in cov.missing_signs()] == [("RE_stockage_carbone_sol_apres_rabais", "< 0"),
                                                                   ("RE_combustibles_apres_rabais", "< 0"),
                                                                   ("RE_miscanthus_apres_rabais", "> 0"),
                                                                   ("RE_miscanthus_apres_rabais", "< 0")]
     assert ("farm", "outil_certifie", False) in cov.missing_inputs()
+    assert ("parcelle_miscanthus", "proprietaire", True) in cov.missing_inputs()
+    # more N, more fuel, more P: only in the collective case with negative terms
+    assert {c.label() for c in cov.missing_cobenefits()} >= {
+        "Cobenefice_NH3_projet computed and not improved (worse)",
+        "Cobenefice_energie_projet computed and not improved (worse)",
+        "Cobenefice_phosphore_projet computed and not improved (worse)",
+        "Ratio_empreinte_eau computed and improved"}
     text = "\n".join(cov.lines())
     assert "MISSING branch never taken: QN_residus_culture [1/3]" in text
 
@@ -160,7 +241,11 @@ def test_dossier_files_reproduce_the_reference_values(castype_dir, compiled):
         raw = json.loads((castype_dir / c["files"]["dossier"]).read_text(encoding="utf-8"))
         flat, out, _ = evaluate(compiled, raw, castype_dir / "annexes", "reference")
         ref = json.loads((castype_dir / c["files"]["reference"]).read_text(encoding="utf-8"))
+        status = ref["cobenefits"]
         for name, v in ref["line_items"].items():
+            if v is None:  # a co-benefit not computed in this case: its flag is 0
+                assert not status[name]["computed"] and out[name][0] == 0.0, (c["case"], name)
+                continue
             assert out[name][0] == v, (c["case"], name)
         n_rows = sum(len(flat.paths[e["entity"]]) for e in compiled.model["equations"])
         assert len(ref["intermediate"]) == n_rows
@@ -182,15 +267,27 @@ def test_xlsx_files_reopen_with_their_documented_sheets(castype_dir):
     assert list(rows[0]) == ["case"] + items and rows[1][0] == "unit"
     assert list(rows[1][1:]) == [ref["units"][i] for i in items]
     for row in rows[2:]:  # openpyxl writes 16 significant digits (Excel keeps 15)
-        assert list(row[1:]) == pytest.approx([ref["results"][row[0]][i] for i in items], rel=1e-15, abs=0)
+        want = [ref["results"][row[0]][i] for i in items]
+        assert [i for i, v in zip(items, row[1:]) if v is None] == [i for i, v in zip(items, want) if v is None]
+        assert [v for v in row[1:] if v is not None] == pytest.approx([v for v in want if v is not None],
+                                                                      rel=1e-15, abs=0)
     info = dict(list(wb["info"].iter_rows(values_only=True))[1:])
     assert info["spec_hash"] == ref["spec_hash"] and info["annex_version"] == ref["annex_version"]
 
     case = "combustibles_B_dairy_to_beef"
     wb = openpyxl.load_workbook(castype_dir / "cases" / case / "reference.xlsx")
     assert wb.sheetnames == ["info", "line_items", "intermediate"]
-    li = {r[0]: r[2] for r in list(wb["line_items"].iter_rows(values_only=True))[1:]}
-    assert li == pytest.approx(ref["results"][case], rel=1e-15, abs=0)
+    rows = list(wb["line_items"].iter_rows(values_only=True))
+    assert rows[0] == ("line_item", "unit", "value", "cobenefit_status")
+    li = {r[0]: r[2] for r in rows[1:]}
+    assert li.keys() == ref["results"][case].keys()
+    assert {k: v for k, v in li.items() if v is not None} == pytest.approx(
+        {k: v for k, v in ref["results"][case].items() if v is not None}, rel=1e-15, abs=0)
+    # not computed: a blank cell and the status (erosion: no canton, no tillage shares here)
+    erosion = next(r for r in rows if r[0] == "Cobenefice_erosion_projet")
+    assert erosion[2] is None and erosion[3] == "not computed, not mandatory"
+    assert next(r for r in rows if r[0] == "Cobenefice_energie_projet")[1:] == (
+        "MJ / ha", pytest.approx(ref["results"][case]["Cobenefice_energie_projet"], rel=1e-15), "computed, mandatory")
     inter = list(wb["intermediate"].iter_rows(values_only=True))
     assert inter[0] == ("path", "equation", "unit", "value", "source")
     assert any(r[1] == "Allocation_cultures_de_vente" and r[3] and 0 < r[3] < 1 for r in inter[1:])
