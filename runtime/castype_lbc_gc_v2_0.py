@@ -565,27 +565,78 @@ def modes(meteo: str, C_initial: str, autres_sol: str, biomasses: str, MAFOR: st
             "mode_donnees_MAFOR": MAFOR}
 
 
-# Tableau 17 rates of these modes, per system-year: (r_météo + r_C_initial + r_autres_sol
-# + r_biomasses + r_MAFOR) / 5
-RENEWAL_MODES = {
-    -3: modes("moyenne", "moyenne_BDAT", "moyenne_BDAT", "moyenne", "moyenne"),  # (2.5+5+5+7+5)/5 = 4.9 %
-    -2: modes("moyenne", "moyenne", "moyenne", "moyenne", "moyenne"),            # (2.5+3+3+7+5)/5 = 4.1 %
-    -1: modes("simulation", "simulation", "simulation", "prelevement_ou_teledetection", "mesure"),  # 1.3 %
-    0: modes("mesure", "mesure", "mesure", "couplage", "mesure"),                # 0 %
-    1: modes("mesure", "mesure", "mesure", "couplage", "mesure"),                # 0 %
-}
+# The modes of a system-year and their Équation 29 step-1 rate, (r_météo + r_C_initial +
+# r_autres_sol + r_biomasses + r_MAFOR) / 5 (Tableau 17):
+MEASURED = modes("mesure", "mesure", "mesure", "couplage", "mesure")           # 0
+AVERAGE_BDAT = modes("moyenne", "moyenne_BDAT", "moyenne_BDAT", "moyenne", "moyenne")  # (2.5+5+5+7+5)/5 = 4.9 %
+SIMULATED = modes("simulation", "simulation", "simulation", "prelevement_ou_teledetection", "mesure")  # 1.3 %
+
+
+def _renewal(year_modes: Dict[int, dict], n_proj: int) -> dict:
+    s = system(lambda k: year_modes[k], n_proj=n_proj, Sfin=58.0, Sfin_ref=50.0)
+    return project(farm([s], n_proj=n_proj, renouvellement=True, renouvellement_levier_nouveau=True),
+                   name="soil carbon storage, renewal")
 
 
 @case
 def stockage_renewal() -> dict:
-    """Tableau 18 and Équation 29: a renewed project with a new lever (non-permanence rabais
-    10 %); the data-collection modes of Tableau 17 declared per year, from BDAT and average data
-    in the first reference year to in-situ measurements and coupled biomass measurement in the
-    project years (every mode of every parameter), so rabais_incertitude_données_stockage is
-    the mean of 4.9, 4.1, 1.3, 0 and 0 % = 2.06 %."""
-    s = system(lambda k: RENEWAL_MODES[k], Sfin=58.0, Sfin_ref=50.0)
-    return project(farm([s], renouvellement=True, renouvellement_levier_nouveau=True),
-                   name="soil carbon storage, renewal")
+    """Tableau 18 and Équation 29: a renewed one-year project with a new lever (non-permanence
+    rabais 10 %), storage the only reduction.  The data-collection modes of Tableau 17 change
+    from year to year: average and BDAT data in t-3 and t-1 (4.9 %), in-situ measurements and
+    coupled biomass measurement in t-2 (0 %), simulations, sampling or remote sensing in t
+    (1.3 %): rabais_incertitude_données_stockage = (4.9 + 0 + 4.9 + 1.3) / 4 = 2.775 %, so
+    rabais_global = 1 - 0.97225 x 0.9.  Each year weighs as much as the others (step 3: a
+    calculator that drops or repeats a year misses rabais_global by more than 5 %)."""
+    return _renewal({-3: AVERAGE_BDAT, -2: MEASURED, -1: AVERAGE_BDAT, 0: SIMULATED}, n_proj=1)
+
+
+@case
+def stockage_renewal_average_data() -> dict:
+    """Équation 29 with the highest data rabais: a one-year renewal (10 % non-permanence) whose
+    every parameter comes from average data (BDAT for the soil) in every year, 4.9 %, so
+    rabais_global = 1 - 0.951 x 0.9 = 14.41 %; the rate of each average-data mode then moves
+    rabais_global by more than 5 %, as does counting a year the farm does not have (step 3
+    averages the 3 + 1 years)."""
+    return _renewal({k: AVERAGE_BDAT for k in (*REF, 0)}, n_proj=1)
+
+
+@case
+def stockage_renewal_measured_data() -> dict:
+    """Équation 29 with no data rabais: a one-year renewal whose every parameter is measured in
+    situ (biomass by coupled sampling and remote sensing) every year: every rate of Tableau 17
+    is 0, so rabais_global is exactly the 10 % of the renewal; a calculator giving any
+    average-data rate (3 % or more for a soil parameter) to a measured one misses it by more
+    than 5 %."""
+    return _renewal({k: MEASURED for k in (*REF, 0)}, n_proj=1)
+
+
+def _renewal_last_year_average(n_proj: int) -> dict:
+    last = n_proj - 1
+    return _renewal({k: AVERAGE_BDAT if k == last else MEASURED for k in (*REF, *range(n_proj))}, n_proj)
+
+
+@case
+def stockage_renewal_3_years_last_year_average_data() -> dict:
+    """Équation 29 step 3 over 3 + 3 years: a three-year renewal measured in situ every year except
+    the last project year (k = 2), whose data are average data (4.9 %): rabais 4.9 / 6 % and
+    rabais_global 1 - (1 - 0.049 / 6) x 0.9; a calculator dropping that year, or averaging over
+    another number of years, misses rabais_global by more than 5 %."""
+    return _renewal_last_year_average(3)
+
+
+@case
+def stockage_renewal_4_years_last_year_average_data() -> dict:
+    """Équation 29 step 3 over 3 + 4 years: as the three-year case, the average-data year being
+    k = 3 (rabais 4.9 / 7 %)."""
+    return _renewal_last_year_average(4)
+
+
+@case
+def stockage_renewal_5_years_last_year_average_data() -> dict:
+    """Équation 29 step 3 over 3 + 5 years (the longest project, L1236): as the three-year case,
+    the average-data year being k = 4, the last year of the timeline (rabais 4.9 / 8 %;
+    dropping that year moves rabais_global by 5.2 %)."""
+    return _renewal_last_year_average(5)
 
 
 # ======================================================== 6.4 miscanthus ==

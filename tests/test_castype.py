@@ -355,7 +355,10 @@ def mutation_outcomes(compiled, castype_ref):
 def test_every_escaped_mutant_is_justified(mutation_outcomes):
     s = mutation.summary(mutation_outcomes)
     assert s["escaped_unjustified"] == [], "\n".join(mutation.report_lines(s))
-    assert s["score"] > 0.9 and set(s["by_kind"]) == {"constant", "literal", "flip", "swap"}
+    # criteria, classes, mandatory flags and informative co-benefits cannot fail a certification:
+    # the score that measures the cas-type is over the mutants reaching a certified line item
+    assert s["certifiable"]["score"] > 0.9 and s["score"] > 0.75
+    assert set(s["by_kind"]) == {"constant", "literal", "flip", "swap"}
     assert s["by_kind"]["constant"]["total"] == sum(1 for c in _model()["constants"] if c["value"])
     lines = "\n".join(mutation.report_lines(s))
     assert f"{s['caught']}/{s['total']}" in lines
@@ -374,7 +377,12 @@ def test_isolating_cases_catch_their_constant(compiled, castype_ref, mutation_ou
               "constant EF4 x1.10": "fertilisation_slurry_injection",
               "constant EF_uree x1.10": "fertilisation_urea_CO2",
               "constant F_kWh_GNR x1.10": "combustibles_C_irrigation",
-              "constant taux_rabais_nda x1.10": "nda_only"}
+              "constant taux_rabais_nda x1.10": "nda_only",
+              # co-benefits: Équation 34's factors, each isolated by an erosion case in an erosion zone
+              "constant C_couvert_present x1.10": "fertilisation_cover_crops_high_biomass",
+              "constant C_travail_reduit x1.10": "fertilisation_mineralised_N",
+              "constant C_non_travail x1.10": "fertilisation_mineralised_N",
+              "constant C_residus_surface x1.10": "fertilisation_mineralised_N"}
     for mid, case in expect.items():
         assert by_id[mid].caught and by_id[mid].how == "line item", (mid, by_id[mid].where)
         one = [c for c in castype_ref.cases if c.name == case]
@@ -383,6 +391,31 @@ def test_isolating_cases_catch_their_constant(compiled, castype_ref, mutation_ou
         assert alone.caught and alone.where.startswith(case), (mid, alone.where)
     cap = by_id["literal C_chaulage expr.branches[5].value.args[1].args[1].args[0].args[0].args[1] x1.10"]
     assert not cap.caught and cap.max_deviation == 0 and "equivalent" in cap.justification
+    # the year weighting of Équation 29 (step 3) is caught, year by year, by the renewal cases
+    for k in ("m3", "m2", "m1", "2", "3", "4"):
+        mid = f"literal surface_SdC_annee_{k} expr.branches[0].value.body.where.right x1.10"
+        assert by_id[mid].caught and "stockage_renewal" in by_id[mid].where, (mid, by_id[mid].where)
+
+
+def test_equation_29_escapes_are_below_the_tolerance_where_they_move_most(compiled):
+    """The Équation 29 escapes are justified by a bound measured over every uniform combination
+    of Tableau 17 modes; re-measure it on the combination that maximises each one (storage-only
+    one-year renewal): below 5 %, and the figure the justification states."""
+    import re
+
+    from carbonspec.runtime import castype_lbc_gc_v2_0 as M
+
+    worst = {"swap r_meteo expr branches 1<->2": M.MEASURED,
+             "flip r_C_initial expr.branches[0].when ==->!=": M.modes("mesure", "moyenne_BDAT", "mesure", "couplage",
+                                                                       "mesure"),
+             "swap r_C_initial expr branches 2<->3": M.modes("mesure", "moyenne", "mesure", "couplage", "mesure"),
+             "constant nb_rabais_donnees_stockage x1.10": M.AVERAGE_BDAT}
+    for mid, modes in worst.items():
+        ct = castype.generate(compiled, ANNEX_DIR, backends=("reference",), probes={},
+                              cases={"w": lambda m=modes: M._renewal({k: m for k in (-3, -2, -1, 0)}, 1)})
+        [o] = mutation.run(compiled, ct.cases, ct.reference, only=lambda m, mid=mid: m.id == mid)
+        stated = float(re.search(r"at most ([0-9.]+) %", mutation.JUSTIFIED[mid]).group(1))
+        assert not o.caught and o.max_deviation < 0.05 and round(100 * o.max_deviation, 2) == stated, (mid, o.where)
 
 
 def test_partial_recomputation_equals_a_full_run(compiled, castype_ref):
