@@ -133,8 +133,7 @@ def test_a_probe_the_spec_accepts_no_longer_blocks(compiled):
 
 def test_coverage_names_what_a_smaller_set_misses(compiled):
     """Without the beet/potato case, the miscanthus cases and the nda cases, the coverage says
-    exactly which special cases, equations, rabais rates (nda; Équation 29 in project years
-    2-4, which only the five-year miscanthus project has) and co-benefit states are missing."""
+    exactly which special cases, equations, rabais rate and co-benefit states are missing."""
     drop = {"fertilisation_beet_and_potato_residues", "miscanthus_planting_schedule",
             "miscanthus_residues_and_storage_only", "negative_totals_not_eligible", "nda_only"}
     subset = {k: v for k, v in CASES.items() if k not in drop}
@@ -145,10 +144,7 @@ def test_coverage_names_what_a_smaller_set_misses(compiled):
     assert ("QN_residus_culture", "espece == betterave") in missing_branches
     assert ("QN_residus_culture", "espece == pomme_de_terre") in missing_branches
     assert "RE_stockage_carbone_sol_miscanthus" in cov.missing_equations()
-    assert [(b.equation, b.index) for b in cov.missing_rabais()] == (
-        [(f"rabais_donnees_stockage_annee_{k}", 0) for k in (2, 3, 4)] + [("nb_annees_rabais_donnees", 0)] * 3
-        + [("rabais_nda", 0)])
-    assert cov.missing_rabais()[-1].value == "taux_rabais_nda"
+    assert [(b.equation, b.value) for b in cov.missing_rabais()] == [("rabais_nda", "taux_rabais_nda")]
     # soil carbon lost, more fuel, miscanthus stored or lost: only in the dropped cases
     assert [(st.equation, s) for st, s in cov.missing_signs()] == [("RE_stockage_carbone_sol_apres_rabais", "< 0"),
                                                                   ("RE_combustibles_apres_rabais", "< 0"),
