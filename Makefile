@@ -13,15 +13,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+EXAMPLES := fertilisation-yonne.json yonne-120ha.json yonne-120ha.xlsx multi-systemes.json projet-collectif.json yonne-amg.json
+RUN := $(BIN)/carbonspec run --method lbc_gc --version 2.0
+
 demo: $(STAMP)
 	$(BIN)/carbonspec check spec/lbc_gc/v2.0
 	$(BIN)/carbonspec compile spec/lbc_gc/v2.0
 	$(BIN)/carbonspec annexes --method lbc_gc --version 2.0
-	$(BIN)/carbonspec run examples/lbc_gc/fertilisation-yonne.json --method lbc_gc --version 2.0 \
-	    --output out/lbc_gc/fertilisation-yonne.results.json
-	@$(BIN)/python -c "import json; d = json.load(open('out/lbc_gc/fertilisation-yonne.results.json')); \
-	    print('RE_fertilisation =', round(d['results']['RE_fertilisation'], 3), 't CO2e')"
-	@echo "docs: generated/lbc_gc/v2.0/docs/index.html"
+	$(BIN)/carbonspec template --method lbc_gc --version 2.0 --out out/lbc_gc/dossier-template.xlsx
+	@for f in $(EXAMPLES); do \
+	    b=$$(echo $$f | tr . -); \
+	    $(RUN) examples/lbc_gc/$$f --output out/lbc_gc/$$b.results.json || exit $$?; \
+	    $(RUN) examples/lbc_gc/$$f --format html --output out/lbc_gc/$$b.report.html || exit $$?; \
+	    $(RUN) examples/lbc_gc/$$f --format xlsx --output out/lbc_gc/$$b.report.xlsx || exit $$?; \
+	done
+	@$(BIN)/python -c "import json; \
+	    [print(f'{f:32s} RE = {d[\"RE\"]:9.3f}  RE_certifiable = {d[\"RE_certifiable\"]:9.3f} t CO2e') \
+	     for f in '$(EXAMPLES)'.split() \
+	     for d in [json.load(open('out/lbc_gc/' + f.replace('.', '-') + '.results.json'))['results']]]"
+	@echo "reports: out/lbc_gc/*.report.html, *.report.xlsx; docs: generated/lbc_gc/v2.0/docs/index.html"
 	$(BIN)/carbonspec amg examples/amg/trial_1.json --format csv
 
 test: $(STAMP)

@@ -112,7 +112,7 @@ def output_dir(root: Path, model: Model) -> Path:
 def compile_model(model: Model, root: Path, annex_dir: Optional[Path] = None) -> List[Path]:
     """Write kernel, model.json and docs; returns the files written.  With `annex_dir`,
     the docs also show every annex table's values with their status."""
-    from .docs import write_docs
+    from .docs import write_docs, write_dossier_schema
 
     out = output_dir(root, model)
     out.mkdir(parents=True, exist_ok=True)
@@ -130,4 +130,5 @@ def compile_model(model: Model, root: Path, annex_dir: Optional[Path] = None) ->
 
         annexes = load_annexes(annex_dir, model_json(model))
     written += write_docs(model, out / "docs", annexes)
+    written.append(write_dossier_schema(model, out / "docs"))
     return written

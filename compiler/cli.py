@@ -75,16 +75,18 @@ def compile_(spec_dir: Path = typer.Argument(..., help="folder of .cspec files")
 def docs(spec_dir: Path = typer.Argument(..., help="folder of .cspec files"),
          out_dir: Path = typer.Option(..., "--out", help="folder for the HTML and Markdown docs")):
     """Write the equation docs (HTML with MathML, and Markdown) of a spec."""
-    from .docs import write_docs
+    from .docs import write_docs, write_dossier_schema
     from .model import check_spec_dir
 
     model = check_spec_dir(spec_dir)
-    files = write_docs(model, out_dir)
+    files = write_docs(model, out_dir) + [write_dossier_schema(model, out_dir)]
     out.print(f"wrote {len(files)} files into {out_dir}")
 
 
 class Format(str, Enum):
     json = "json"
+    xlsx = "xlsx"
+    html = "html"
 
 
 class Backend(str, Enum):
@@ -93,39 +95,42 @@ class Backend(str, Enum):
 
 
 @app.command()
-def run(dossier: Path = typer.Argument(..., help="dossier JSON file"),
+def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx workbook (carbonspec template)"),
         method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
         version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
         annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
-        fmt: Format = typer.Option(Format.json, "--format", help="output format"),
+        fmt: Format = typer.Option(Format.json, "--format", help="json (stdout or --output), xlsx or html (need --output)"),
         backend: Backend = typer.Option(Backend.numba, "--backend", help="numba (compiled) or reference (NumPy)"),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the results here, not stdout")):
-    """Compute a dossier with a compiled method; print the results (every equation's value
-    per entity row, so any figure traces back to its equation and inputs)."""
+    """Compute a dossier with a compiled method; print or write the results (every equation's
+    value per entity row, so any figure traces back to its equation and inputs).  Nothing is
+    written unless the whole computation and its rendering succeeded."""
     from carbonspec.runtime.engine import evaluate, load_compiled, results_document
 
+    if fmt != Format.json and output is None:
+        raise InputError("--output", f"--format {fmt.value} writes a file: give --output FILE.{fmt.value}")
     root = project_root()
     compiled_dir = _compiled_dir(root, method, version)
     annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
     if not annex_dir.is_dir():
         raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
     compiled = load_compiled(compiled_dir)
+    raw, locate = _read_dossier(compiled, dossier)
     try:
-        raw = json.loads(Path(dossier).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(dossier), f"cannot read dossier: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{dossier}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
-    flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
+        flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
+    except InputError as exc:
+        from carbonspec.runtime.dossier_errors import relocate
+
+        root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
+        raise relocate(exc, str(dossier), root_coll, locate) from None
     doc = results_document(compiled, flat, values, annex_set, backend.value)
+    data = _render(fmt, compiled, flat, values, doc, dossier)  # complete before anything is written
     err.print(f"{doc['computed_with']} · backend {backend.value}")
-    text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        _write_atomic(output, data)
         err.print(f"results written to {output}")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(data.decode("utf-8"))
     for c in doc.get("cobenefits", []):
         if c["mandatory"] and not c["computed"]:
             # section 7: a mandatory indicator the dossier does not allow to compute is reported, not invented
@@ -140,6 +145,60 @@ def run(dossier: Path = typer.Argument(..., help="dossier JSON file"),
             for d in f["evidence"]:
                 err.print(f"      evidence: {_escape(d)}")
         raise typer.Exit(1)
+
+
+def _read_dossier(compiled, path: Path):
+    """(nested dossier dict, locator of its fields or None): xlsx by suffix, else JSON."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from carbonspec.runtime.dossier_xlsx import read_dossier_xlsx
+
+        return read_dossier_xlsx(compiled.schema, path)
+    from carbonspec.runtime.dossier import load_json
+
+    return load_json(path), None
+
+
+def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path) -> bytes:
+    if fmt == Format.json:
+        return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    from carbonspec.runtime.report import build_report
+
+    report = build_report(compiled, flat, values, doc, dossier.name)
+    if fmt == Format.xlsx:
+        from carbonspec.runtime.report_xlsx import report_xlsx_bytes
+
+        return report_xlsx_bytes(report)
+    from carbonspec.runtime.report_html import report_html
+
+    return report_html(report).encode("utf-8")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write under a temporary name, then rename: never a half-written file under `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(str(path), f"cannot write: {exc.strerror or exc}") from None
+
+
+@app.command()
+def template(method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
+             version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
+             out_file: Path = typer.Option(..., "--out", help="the workbook to write, FILE.xlsx")):
+    """Write an empty dossier workbook (one sheet per entity, README sheet) to fill in and `run`."""
+    from carbonspec.runtime.dossier_xlsx import write_template
+    from carbonspec.runtime.engine import load_compiled
+
+    if out_file.suffix.lower() != ".xlsx":
+        raise InputError("--out", f"the template is an xlsx workbook: give a FILE.xlsx, not '{out_file}'")
+    compiled = load_compiled(_compiled_dir(project_root(), method, version))
+    write_template(compiled.schema, out_file)
+    out.print(f"wrote {out_file}: {method} v{version} dossier template "
+              f"({len(compiled.schema.entities)} entity sheets and README)")
 
 
 @app.command()

@@ -52,6 +52,8 @@ def write_docs(model: Model, out_dir: Path, annexes=None) -> List[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     context = build_context(model)
     context["annex"] = _annex_view(model, annexes)
+    context["dossier"] = dossier_view(model)
+    context["cobenefits"] = _cobenefits_view(model)
     context["retroactivity"] = [{"section": r.section, "change": r.change, "retroactive": r.retroactive,
                                  "lines": lines(r.source), "items": model.items_of_section(r.section)}
                                 for r in model.retroactivity]
@@ -64,6 +66,72 @@ def write_docs(model: Model, out_dir: Path, annexes=None) -> List[Path]:
         path.write_bytes((text.rstrip("\n") + "\n").encode("utf-8"))
         written.append(path)
     return written
+
+
+DOSSIER_SCHEMA = "dossier.schema.json"
+
+
+def _dossier_schema(model: Model):
+    """The runtime's pydantic dossier models, built from the same model.json the runtime
+    reads, so the documented format is exactly the one `run` validates."""
+    from carbonspec.runtime.dossier import DossierSchema
+
+    from .build import model_json
+
+    return DossierSchema(model_json(model))
+
+
+def write_dossier_schema(model: Model, out_dir: Path) -> Path:
+    """docs/dossier.schema.json: the JSON Schema of the dossier format (`carbonspec schema`)."""
+    import json
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / DOSSIER_SCHEMA
+    text = json.dumps(_dossier_schema(model).json_schema(), ensure_ascii=False, indent=1)
+    path.write_bytes((text + "\n").encode("utf-8"))
+    return path
+
+
+def dossier_view(model: Model) -> Dict[str, object]:
+    """The "Format du dossier" section: per entity (tree order), its JSON collection and
+    xlsx sheet, and every input with type/unit, domain, default or optional, description
+    and method line -- what a project holder fills in, as `run` validates it."""
+    from carbonspec.runtime.dossier_fields import domain_text, method_reference, presence_text, type_text
+
+    schema = _dossier_schema(model)
+    entities = []
+
+    def visit(name: str, depth: int) -> None:
+        e = schema.entities[name]
+        fields = [{
+            "name": i["name"],
+            "type": type_text(i),
+            "domain": domain_text(i.get("domain")),
+            "presence": presence_text(i),
+            "description": i.get("description") or "",
+            "method": method_reference(i),
+            "spec": i.get("spec") or "",
+        } for i in schema.inputs[name]]
+        entities.append({
+            "name": name,
+            "class_name": schema.class_names[name],
+            "collection": e["collection"],
+            "parent": e["parent"] or "",
+            "parent_collection": schema.entities[e["parent"]]["collection"] if e["parent"] else "",
+            # sheets directly under the root need no parent column (the project has one row)
+            "parent_column": f"{e['parent']}_id" if e["parent"] and e["parent"] != schema.root else "",
+            "description": e["description"] or "",
+            "depth": depth,
+            "children": [schema.entities[c]["collection"] for c in schema.children[name]],
+            "fields": fields,
+        })
+        for child in schema.children[name]:
+            visit(child, depth + 1)
+
+    visit(schema.root, 0)
+    return {"schema_file": DOSSIER_SCHEMA, "root": schema.entities[schema.root]["collection"],
+            "entities": entities}
 
 
 def _environment(html: bool) -> jinja2.Environment:
@@ -307,7 +375,29 @@ def _equation_view(model: Model, sym: Symbol) -> Dict[str, object]:
         "choices": [_choice_view(sym, c) for c in getattr(sym.decl, "choices", ())],
         # eligibility criteria: 1 met, 0 failed; the evidence documents each one requires
         "evidence": list(sym.criterion.evidence) if sym.criterion is not None else [],
+        "cobenefit": _cobenefit_text(getattr(sym.decl, "cobenefit", None)),
     }
+
+
+def _cobenefit_text(cb) -> str:
+    """One line for a co-benefit indicator: Tableau 20's sign, Tableau 19's status."""
+    if cb is None:
+        return ""
+    mandatory = ("obligatoire" if cb.mandatory is True else "optionnel" if cb.mandatory is False
+                 else f"obligatoire si {cb.mandatory} = 1")
+    computed = f" ; calculé si {cb.computed_when} = 1" if cb.computed_when else ""
+    return f"{cb.title} — amélioré si {cb.improved_op} {cb.improved_value:g} ; {mandatory}{computed}"
+
+
+def _cobenefits_view(model: Model) -> list:
+    """Section 7 indicators of the spec, in spec order, for the co-benefits page section."""
+    rows = []
+    for sym in model.equations():
+        cb = getattr(sym.decl, "cobenefit", None)
+        if cb is not None:
+            rows.append({"name": sym.name, "entity": sym.entity, "unit": sym.unit_text,
+                         "text": _cobenefit_text(cb), "lines": lines(sym.source)})
+    return rows
 
 
 def _section_key(name: str):

@@ -11,7 +11,11 @@ Hypothesis on generated dossiers instead.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, Optional
 
 import sympy as sp
@@ -242,6 +246,13 @@ def _prove(model: Model, inv) -> InvariantResult:
 
     try:
         expr = expand(target, {}, 0)
+    except (RecursionError, TypeError, ValueError) as exc:  # SymPy gave up
+        return InvariantResult(inv.name, False, "", f"SymPy could not differentiate: {exc}")
+    key = hashlib.sha256(f"{sp.srepr(expr)}|{sp.srepr(x)}|{inv.direction}|{sp.__version__}".encode()).hexdigest()
+    cached = _proof_cache_get(key)
+    if cached is not None:
+        return InvariantResult(inv.name, cached["proved"], cached["latex"], cached["detail"])
+    try:
         d = sp.diff(expr, x)
         folded = sp.piecewise_fold(sp.simplify(d))
     except (RecursionError, TypeError, ValueError) as exc:  # SymPy gave up
@@ -251,7 +262,37 @@ def _prove(model: Model, inv) -> InvariantResult:
     ok = all((p.is_nonpositive if want_neg else p.is_nonnegative) for p in pieces)
     detail = "all branches of d/d{} have the right sign".format(wrt.name) if ok else \
         "SymPy could not decide the sign of the derivative; checked with Hypothesis instead"
-    return InvariantResult(inv.name, bool(ok), sp.latex(folded), detail)
+    result = InvariantResult(inv.name, bool(ok), sp.latex(folded), detail)
+    _proof_cache_put(key, {"proved": result.proved, "latex": result.derivative, "detail": result.detail})
+    return result
+
+
+# A proof simplifies a Piecewise derivative, which takes SymPy seconds to a minute per
+# invariant.  Its result depends only on the inlined expression, so it is kept on disk,
+# keyed by the expression's exact SymPy form (and the SymPy version): an unchanged
+# invariant is not proved again by the next check, compile or test process.
+def _proof_cache_dir() -> Path:
+    base = os.environ.get("CARBONSPEC_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "carbonspec")
+    return Path(base) / "proofs"
+
+
+def _proof_cache_get(key: str):
+    try:
+        return json.loads((_proof_cache_dir() / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _proof_cache_put(key: str, value: dict) -> None:
+    try:
+        d = _proof_cache_dir()
+        d.mkdir(parents=True, exist_ok=True)
+        tmp = d / f"{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(value), encoding="utf-8")
+        os.replace(tmp, d / f"{key}.json")
+    except OSError:
+        pass  # a read-only home only costs the time of proving again
 
 
 def _resolve_condition(model: Model, inv):

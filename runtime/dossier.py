@@ -2,9 +2,14 @@
 
 The pydantic models are built from the compiled model.json, so the dossier format
 follows the spec: each entity is an object with its inputs and a list per child entity
-(named by the entity's collection, e.g. `farms`, `systems`, `years`).  Unknown fields
-are refused (a misspelt input must not be silently dropped), and every error names the
-field path, e.g. `project.farms[0].systems[2].years[4].mineraux[1].QN`.
+(named by the entity's collection, e.g. `farms`, `systems`, `years`).  The models are
+named after the entities (Farm, FarmYear, CultureOS, ...) and every field carries its
+description, unit, domain, default and method line, so the JSON Schema (`carbonspec
+schema`, docs/dossier.schema.json) documents the format.  Unknown fields are refused (a
+misspelt input must not be silently dropped), numbers are strict (true or "120" is not a
+number), and every error names the field path, e.g.
+`project.farms[0].systems[2].years[4].mineraux[1].QN`, with what was found and what is
+expected (dossier_errors.py; the xlsx reader turns the path into a sheet and cell).
 
 Flattening walks the tree depth-first, so the rows of each entity are grouped by
 parent: the children of parent row p are rows start[p] .. start[p+1].
@@ -13,14 +18,19 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Literal, Optional, Tuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, create_model
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError, create_model
 
 from carbonspec.compiler.errors import InputError
+
+from .dossier_errors import _NOTHING, DossierError, Issue
+from .dossier_fields import (class_name, domain_text, expectation, method_reference,
+                             presence_text, type_text)
 
 
 def _path_text(loc) -> str:
@@ -31,6 +41,21 @@ def _path_text(loc) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def load_json(path: Path) -> Any:
+    """The parsed JSON of a dossier file; an unreadable file or bad JSON is a located error."""
+    where = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(where, f"cannot read dossier: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(where, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
 
 
 @dataclass
@@ -52,25 +77,33 @@ class DossierSchema:
         self.inputs = {e: [i for i in model["inputs"] if i["entity"] == e and not i.get("builtin")]
                        for e in self.entities}
         self.root = next(e["name"] for e in model["entities"] if e["parent"] is None)
+        self.class_names = {e: class_name(e) for e in self.entities}
         self.pyd: Dict[str, type] = {}
         for e in reversed(model["entities"]):
             self.pyd[e["name"]] = self._entity_model(e["name"])
         root_coll = self.entities[self.root]["collection"]
         self.document = create_model(
-            "Dossier", __config__=ConfigDict(extra="forbid"),
-            method=(Optional[str], None), version=(Optional[str], None), name=(Optional[str], None),
-            **{root_coll: (self.pyd[self.root], ...)})
+            "Dossier", __config__=ConfigDict(extra="forbid", title=f"Dossier {model['method']} v{model['version']}"),
+            __doc__=f"Dossier for {model.get('title') or model['method']} v{model['version']}: the {root_coll} "
+                    f"and, nested, every entity's inputs (carbonspec).",
+            method=(Optional[str], Field(None, description=f"method id; if given, must be '{model['method']}'")),
+            version=(Optional[str], Field(None, description=f"method version; if given, must be '{model['version']}'")),
+            name=(Optional[str], Field(None, description="free label of the dossier (shown in reports)")),
+            **{root_coll: (self.pyd[self.root], Field(..., description=self.entities[self.root]["description"]))})
 
     def _field(self, inp: dict):
         dom = inp.get("domain") or {}
-        kw: Dict[str, Any] = {"description": inp.get("description") or ""}
+        kw: Dict[str, Any] = {"title": inp["name"], "description": self.field_description(inp),
+                              "json_schema_extra": {"x-unit": type_text(inp), "x-method": method_reference(inp),
+                                                    "x-spec": inp.get("spec") or ""}}
         if inp["dtype"] in ("real", "int"):
             if dom.get("lo") is not None:
                 kw["ge" if dom["lo_closed"] else "gt"] = dom["lo"]
             if dom.get("hi") is not None:
                 kw["le" if dom["hi_closed"] else "lt"] = dom["hi"]
         if inp["dtype"] == "real":
-            typ: Any = float
+            # strict: true or "120" is not silently read as a number (a JSON number, int or float, is)
+            typ: Any = StrictFloat
             kw["allow_inf_nan"] = False
         elif inp["dtype"] == "int":
             typ = StrictInt
@@ -87,28 +120,59 @@ class DossierSchema:
             return (typ, Field(inp["default"], **kw))
         return (typ, Field(..., **kw))
 
+    def field_description(self, inp: dict) -> str:
+        """One line for the JSON Schema: the method's words, then unit, domain, presence and
+        the method lines, so the schema alone tells a tool vendor what to put there."""
+        parts = [inp.get("description") or inp["name"]]
+        parts.append(f"[{type_text(inp)}]")
+        dom = domain_text(inp.get("domain"))
+        if dom:
+            parts.append(dom)
+        parts.append(f"({presence_text(inp)})")
+        ref = method_reference(inp)
+        if ref:
+            parts.append(f"— méthode {ref}")
+        return " ".join(parts)
+
     def _entity_model(self, name: str):
+        ent = self.entities[name]
         fields = {i["name"]: self._field(i) for i in self.inputs[name]}
         for child in self.children[name]:
             coll = self.entities[child]["collection"]
-            fields[coll] = (List[self.pyd[child]], Field(default_factory=list))
-        return create_model(f"E_{name}", __config__=ConfigDict(extra="forbid"), **fields)
+            fields[coll] = (List[self.pyd[child]],
+                            Field(default_factory=list, title=coll,
+                                  description=f"{self.entities[child]['description']} "
+                                              f"(entity {child}, one object per row)"))
+        parent = ent["parent"]
+        doc = f"{ent['description']} (entity {name}" + (f", in {parent}.{ent['collection']})" if parent else ")")
+        return create_model(self.class_names[name], __config__=ConfigDict(extra="forbid", title=self.class_names[name]),
+                            __doc__=doc, **fields)
+
+    def expectation(self, inp: dict) -> str:
+        return expectation(inp, self.model["enums"])
+
+    def input_at(self, path: str) -> Optional[dict]:
+        """The input a field path ends with (project.farms[0].systems[1].Sfin -> system.Sfin)."""
+        ent = self.root
+        parts = re.findall(r"[A-Za-z_][A-Za-z_0-9]*", path)
+        if not parts or parts[0] != self.entities[self.root]["collection"]:
+            return None
+        for part in parts[1:]:
+            child = next((c for c in self.children[ent] if self.entities[c]["collection"] == part), None)
+            if child is not None:
+                ent = child
+                continue
+            return next((i for i in self.inputs[ent] if i["name"] == part), None)
+        return None
 
     def json_schema(self) -> dict:
-        return self.document.model_json_schema()
+        from .amg_bridge import with_amg_option  # the one runtime alternative to a spec input
+        return with_amg_option(self.document.model_json_schema())
 
     # ------------------------------------------------------------------ read --
     def read(self, path: Path) -> Tuple[dict, "Flat"]:
-        where = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(where, f"cannot read dossier: {exc.strerror}") from None
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
-        return raw, self.flatten(raw, where)
+        raw = load_json(path)
+        return raw, self.flatten(raw, str(path))
 
     def validate(self, raw: Any, where: str):
         if not isinstance(raw, dict):
@@ -116,7 +180,7 @@ class DossierSchema:
         for key in ("method", "version"):
             want = self.model[key]
             if raw.get(key) is not None and str(raw[key]) != want:
-                raise InputError(f"{where}: {key}", f"dossier is for {key} '{raw[key]}', this model is '{want}'")
+                raise DossierError(where, [Issue(key, f"dossier is for {key} '{raw[key]}', this model is '{want}'")])
         import gc
 
         # pydantic builds ~10 objects per row: the cyclic GC would rescan them all,
@@ -124,21 +188,37 @@ class DossierSchema:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return self.document.model_validate(raw)
+            doc = self.document.model_validate(raw)
         except ValidationError as exc:
-            lines = []
+            issues = []
             for e in exc.errors()[:20]:
-                got = e.get("input")
-                shown = "" if isinstance(got, (dict, list)) else f" (got {json.dumps(got, ensure_ascii=False)})"
+                got = e.get("input", _NOTHING)
+                if isinstance(got, (dict, list)) or e["type"] == "missing":
+                    got = _NOTHING
                 msg = e["msg"]
+                path = _path_text(e["loc"])
                 if e["type"] == "extra_forbidden":
                     msg = "unknown field; check its spelling against the dossier schema"
-                lines.append(f"{_path_text(e['loc'])}: {msg}{shown}")
-            more = f"\n  … and {exc.error_count() - 20} more" if exc.error_count() > 20 else ""
-            raise InputError(where, "invalid dossier:\n  " + "\n  ".join(lines) + more) from None
+                inp = self.input_at(path)
+                want = self.expectation(inp) if inp is not None and e["type"] != "extra_forbidden" else None
+                issues.append(Issue(path, msg, got, want))
+            raise DossierError(where, issues, max(exc.error_count() - 20, 0)) from None
         finally:
             if gc_was_enabled:
                 gc.enable()
+        self._check_root_not_empty(doc, where)
+        return doc
+
+    def _check_root_not_empty(self, doc, where: str) -> None:
+        """A project without farms would compute RE = 0 and pass every per-farm criterion
+        vacuously: each direct child list of the root must hold at least one row."""
+        root_coll = self.entities[self.root]["collection"]
+        root = getattr(doc, root_coll)
+        for child in self.children[self.root]:
+            coll = self.entities[child]["collection"]
+            if not getattr(root, coll):
+                raise DossierError(where, [Issue(f"{root_coll}.{coll}", f"the {root_coll} needs at least one "
+                                                 f"{child} ({self.entities[child]['description']}); the list is empty")])
 
     def flatten(self, raw: Any, where: str = "<dossier>") -> Flat:
         doc = self.validate(raw, where)
@@ -176,7 +256,7 @@ class DossierSchema:
                 raw_values[ent][inp["name"]] = values
                 data[inp["name"]] = self._encode(inp, values)
         for tl in self.model["timelines"]:
-            self._timeline(tl, data, paths)
+            self._timeline(tl, data, paths, where)
         return Flat(data, paths, raw_values)
 
     def _encode(self, inp: dict, values: List[Any]) -> np.ndarray:
@@ -194,7 +274,7 @@ class DossierSchema:
             codes = {v: i for i, v in enumerate(self.model["enums"][enum])}
         return np.array([codes.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64)
 
-    def _timeline(self, tl, data, paths):
+    def _timeline(self, tl, data, paths, where: str = "<dossier>"):
         """Years: the scenario of each year follows from k; check the years of each parent."""
         ent, index = tl["entity"], tl["index"]
         parent = self.entities[ent]["parent"]
@@ -212,7 +292,7 @@ class DossierSchema:
             seen = set()
             for j, k in enumerate(mine.tolist()):
                 if k in seen:
-                    raise InputError(f"{here}[{j}].{index}", f"year {index} = {k} is given twice")
+                    raise DossierError(where, [Issue(f"{here}[{j}].{index}", f"year {index} = {k} is given twice")])
                 seen.add(k)
             for sc in tl["scenarios"]:
                 wanted = set(range(sc["first"], sc["last"] + 1))
@@ -220,11 +300,11 @@ class DossierSchema:
                 span = f"{index} = {sc['first']} .. {sc['last']}"
                 if sc["required"] and have != sorted(wanted):
                     missing = sorted(wanted - seen)
-                    raise InputError(here, f"the {sc['name']} years ({span}) are all required; missing "
-                                           f"{index} = {', '.join(map(str, missing))}")
+                    raise DossierError(where, [Issue(here, f"the {sc['name']} years ({span}) are all required; missing "
+                                                  f"{index} = {', '.join(map(str, missing))}")])
                 if not sc["required"]:
                     if not have:
-                        raise InputError(here, f"at least one {sc['name']} year ({span}) is required")
+                        raise DossierError(where, [Issue(here, f"at least one {sc['name']} year ({span}) is required")])
                     if have != list(range(sc["first"], sc["first"] + len(have))):
-                        raise InputError(here, f"{sc['name']} years must be consecutive from {index} = "
-                                               f"{sc['first']}; got {', '.join(map(str, have))}")
+                        raise DossierError(where, [Issue(here, f"{sc['name']} years must be consecutive from {index} = "
+                                                      f"{sc['first']}; got {', '.join(map(str, have))}")])

@@ -204,7 +204,13 @@ def _missing_inputs(compiled: Compiled, flat: Flat, eq: dict, r: int) -> List[st
 
 def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "numba", where: str = "<dossier>"):
     """Dossier (already parsed JSON) -> (flat, outputs, annexes)."""
+    from . import amg_bridge  # imported here: the AMG model loads only when a dossier is run
+
+    soil_model = {}
+    if amg_bridge.has_amg_blocks(raw):  # systems' Sfin/Sfin_ref from AMG v2 (amg_bridge.py)
+        raw, soil_model = amg_bridge.apply_amg(raw, where, None, backend)
     flat = compiled.schema.flatten(raw, where)
+    flat.soil_model = soil_model  # provenance per system path, for results_document
     annexes = load_annexes(annex_dir, compiled.model)
     resolve_lookups(compiled, flat, annexes.tables)
     out = run_backend(compiled, flat.data, backend)
@@ -297,5 +303,6 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
         "annexes": annexes.describe(),
         "units": {eq["name"]: eq["unit"] for eq in model["equations"]},
         "results": top,
+        **({"soil_model": flat.soil_model} if getattr(flat, "soil_model", None) else {}),
         ents[root]["collection"]: row(root, 0),
     }

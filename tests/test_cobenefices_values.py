@@ -97,9 +97,9 @@ def test_erosion_c_culture_is_area_weighted_and_partial_tillage_shares(run):
 
 
 def test_erosion_not_computed_without_a_crop_factor_or_the_shares(run, compiled):
-    """Triticale has no row in Tableau 22: the indicator is not computed (value 0, reported as
+    """Sorghum (fodder) has no row in Tableau 22: the indicator is not computed (value 0, reported as
     such), never computed with an invented factor.  Without the tillage shares, likewise."""
-    tri = [{"espece": "triticale", "Surf_culture": 10.0, "RDT_normes": 6000.0}]
+    tri = [{"espece": "sorgho_fourrager", "Surf_culture": 10.0, "RDT_normes": 6000.0}]
     proj = dict(F_labour=1.0, F_travail_reduit=0.0, F_non_travail=0.0, F_residus=0.0, F_culture_couvert=0.0)
     flat, out = run(dossier(_erosion_years(proj, proj_crops=tri), canton="exemple_canton_3"))
     c = _by_name(compiled, flat, out)[("project.farms[0]", "Cobenefice_erosion")]

@@ -131,3 +131,79 @@ def test_eq29_default_is_average_data_everywhere(run):
         y.update(mode_donnees_C_initial="moyenne_BDAT", mode_donnees_autres_sol="moyenne_BDAT")
     flat, out = run(doc)
     assert out["rabais_incertitude_donnees_stockage"][0] == pytest.approx(0.049, rel=1e-12)
+
+
+# ------------------------------------------------------------ Hypothesis properties --
+import copy  # noqa: E402
+
+import numpy as np  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import strategies as S  # noqa: E402
+from carbonspec.runtime.engine import check_outputs, resolve_lookups, run_backend  # noqa: E402
+
+PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+DISCOUNTED = [("RE_stockage_carbone_sol_exploitation", "RE_stockage_carbone_sol_apres_rabais"),
+              ("RE_combustibles_exploitation", "RE_combustibles_apres_rabais"),
+              ("RE_proteines_exploitation", "RE_proteines_apres_rabais")]
+
+
+@st.composite
+def farms_with_options(draw):
+    doc = draw(S.dossier())
+    for f in doc["project"]["farms"]:
+        f["type_reference"] = "specifique"
+        f["nda"] = draw(st.booleans())
+        f["renouvellement"] = draw(st.booleans())
+    return doc
+
+
+def _outputs(compiled, tables, doc):
+    flat = compiled.schema.flatten(copy.deepcopy(doc))
+    resolve_lookups(compiled, flat, tables)
+    out = run_backend(compiled, flat.data, "reference")
+    check_outputs(compiled, flat, out)
+    return out
+
+
+@PROPS
+@given(doc=farms_with_options())
+def test_rabais_only_shrink_positive_terms(compiled, tables, doc):
+    """6.5.6 L2558 (A49): a term > 0 is multiplied by factors in [0, 1]; a term <= 0 is left as it is."""
+    out = _outputs(compiled, tables, doc)
+    for term, after in DISCOUNTED:
+        t, a = out[term], out[after]
+        pos = t > 0
+        assert (a[pos] <= t[pos] + 1e-12).all() and (a[pos] >= 0).all(), term
+        np.testing.assert_array_equal(a[~pos], t[~pos], err_msg=term)
+
+
+@PROPS
+@given(doc=farms_with_options())
+def test_re_certifiable_never_exceeds_re_when_every_term_is_positive(compiled, tables, doc):
+    out = _outputs(compiled, tables, doc)
+    terms = ["RE_fertilisation_exploitation", "RE_combustibles_exploitation", "RE_sechage_stockage_exploitation",
+             "RE_stockage_carbone_sol_exploitation", "RE_aval_exploitation", "RE_miscanthus_exploitation"]
+    all_pos = np.all([out[t] >= 0 for t in terms], axis=0)
+    cert, re_ = out["RE_certifiable_exploitation"][all_pos], out["RE_exploitation"][all_pos]
+    assert (cert <= re_ + 1e-9 * (1 + np.abs(re_))).all()
+
+
+@PROPS
+@given(doc=farms_with_options())
+def test_semi_generic_reference_is_exactly_a_factor_0_9(compiled, tables, doc):
+    """Tableau 18 (A40): with nothing else changing (no fuel, drying or liming data differs between
+    a specific and a semi-generic reference here), RE is the same and RE_certifiable of each farm
+    whose discounted sum is positive is multiplied by exactly 0.9."""
+    out = _outputs(compiled, tables, doc)
+    semi = copy.deepcopy(doc)
+    for f in semi["project"]["farms"]:
+        f["type_reference"] = "semi_generique"
+    out2 = _outputs(compiled, tables, semi)
+    np.testing.assert_allclose(out2["RE_exploitation"], out["RE_exploitation"], rtol=1e-12, atol=1e-12)
+    pos = out["RE_avant_rabais_generaux"] > 0
+    np.testing.assert_allclose(out2["RE_certifiable_exploitation"][pos], 0.9 * out["RE_certifiable_exploitation"][pos],
+                               rtol=1e-12)
+    np.testing.assert_allclose(out2["RE_certifiable_exploitation"][~pos], out["RE_certifiable_exploitation"][~pos],
+                               rtol=1e-12)

@@ -1,0 +1,456 @@
+"""Sfin and Sfin_ref of an LBC GC v2.0 dossier from the AMG v2 model (issue 5 item 3).
+
+Équation 25 (6.3.4) takes, per cropping system, the end-of-project soil C stocks Sfin and
+Sfin_ref.  The spec reads them as inputs and does not care where they come from (an
+external Annexe 13 model run, L1951).  This bridge lets a system give instead an `amg`
+block: the soil, the weather and the AMG practices of its reference and Projet years.
+Before the dossier is read, `apply_amg` validates every block, runs `simulate_pairs` once
+for all the systems of all the farms (vectorised), writes `Sfin` and `Sfin_ref` into the
+systems, removes the blocks, and returns one provenance record per system that the
+results document carries under `soil_model`.
+
+The block (documented in `annexes/amg/README.md`, "In an LBC dossier"; JSON Schema
+`amg_block_schema()`, committed as `examples/lbc_gc/amg-block.schema.json`) reuses the
+models of `runtime/amg/io.py` (the `carbonspec amg` format) so a user learns one format:
+`soil` is io.Soil, weather values are io.Weather's fields, each crop entry of a year is an
+io.Year without `year` and `weather` (built from io.Year's own fields) plus its `area`:
+
+    "amg": {"first_project_year": 2024,
+            "soil": {"clay": 310, "CaCO3": 45, "pH": 8.1, "CN": 9.8, "analysis": [...]},
+            "soil_analysis_year": 2022,                       (optional, specific reference)
+            "weather": {"series": [{"year": 2014, "T_mean": .., "rainfall": .., "PET": ..}, x10]}
+                     | {"years": [{"k": 0, "T_mean": .., "rainfall": .., "PET": ..}, x5]},
+            "reference": [{"k": -3, "crops": [{"area": 60, "crop": "winter_wheat", "yield": 7.5,
+                                                "water": 15, "residues": "returned",
+                                                "cover_crop": {...}, "organic": [...],
+                                                "irrigation": 0}, ...]}, k = -2, k = -1],
+            "project": [{"k": 0, "crops": [...]}, ... k = 4]}
+
+Choices (the method does not say):
+- A system-year is its assolement: each crop entry covers `area` ha and carries what grows
+  or is applied on that area (cover crop, catch crop, organic products in t FW/ha of that
+  area, irrigation in mm on that area).  AMG is linear in the C inputs, so the system's
+  stock is simulated with the area-weighted inputs of the year (crop and product weights =
+  area / system area), which is the mean of the stocks of its plots started from the same
+  initial stock.  The areas of a year must add up to the dossier's `Surf` of that year (a
+  mismatch is an error, not a silent rescaling).
+- reference = the three pre-Projet years k = -3, -2, -1 (6.3.2 L1848 for a specific
+  reference; for a (semi-)generic one, the assolement of those years with the regional
+  practices, 5.4); it is projected over the 5 Projet years as a 3-year cycle, mean over
+  its phases (pairs.py, 6.3.4 L1953).  project = the five Projet years k = 0..4, simulated
+  as given ("les pratiques réelles de chacune des 5 années", L1951), even when the dossier
+  holds fewer project years.  Rotations given whole over more than 5 years are not taken
+  by this block (simulate_pairs supports them).
+- `soil_analysis_year` before `first_project_year` (at most 5 years, 6.3.2 L1848) starts
+  the reference from that analysis (history simulated with the reference practices); only
+  for a specific reference (Tableau 15, "Simulations" column) and with the Annexe 3 series
+  (the history runs under one constant climate).
+- Tableau 17 data-collection modes stay the dossier's `mode_donnees_*` year inputs: the
+  bridge never sets them (an analysis in the block does not prove an in-situ measurement,
+  and the spec's default « données moyennes » is the highest rate).  It refuses one
+  contradiction: `mode_donnees_C_initial = mesure` on a system whose initial stock is
+  simulated from an older analysis (Tableau 15 puts that under « simulations »).
+- A system may not give both `amg` and `Sfin`/`Sfin_ref`; a miscanthus system (one with
+  `parcelles_miscanthus`) may not give `amg` (its storage is Équation 28's, X1).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from carbonspec.compiler.errors import InputError
+
+from .amg import ClimateColumns, Practices, SoilColumns, annexe3_climate, load_params, simulate_pairs
+from .amg.io import CatchCrop, CoverCrop, Soil, Weather, Year, _loc
+from .amg.pairs import LBC_HORIZON, MAX_ANALYSIS_AGE_YEARS
+
+_STRICT = ConfigDict(extra="forbid", populate_by_name=True)
+REFERENCE_KS = (-3, -2, -1)                    # 6.1.1 L1238: the 3 pre-Projet years
+PROJECT_KS = tuple(range(LBC_HORIZON))         # 1.5 L455: the 5 Projet years, k = 0..4
+MODEL_NAME = "AMG v2 (Clivot et al. 2019), AMG_base semantics"
+_AREA_RTOL = 1e-9
+
+# ------------------------------------------------------------------ format --
+# A crop entry is io.Year's fields except `year` and `weather`, plus `area`: built from
+# io.Year's own field definitions so the two formats cannot drift apart.
+AmgCrop = create_model(
+    "AmgCrop", __config__=_STRICT,
+    __doc__="One crop of the system's assolement in the year, on `area` ha, with what grows or is applied "
+            "on that area (the fields of a `carbonspec amg` year, without year and weather).",
+    area=(float, Field(..., gt=0, allow_inf_nan=False,
+                       description="ha of the system under this crop in the year; the areas of a year add up "
+                                   "to the system's Surf of that year")),
+    **{name: (f.annotation, copy.deepcopy(f)) for name, f in Year.model_fields.items()
+       if name not in ("year", "weather")})
+
+
+class AmgYear(BaseModel):
+    """Practices of one year k of the system."""
+    model_config = _STRICT
+    k: int = Field(..., description="year index of the dossier (reference -3..-1, Projet 0..4)")
+    crops: List[AmgCrop] = Field(..., min_length=1)  # type: ignore[valid-type]
+
+
+class SeriesWeather(Weather):
+    """One calendar year of the Annexe 3 ten-year series."""
+    year: int = Field(..., ge=1900, le=2200)
+
+
+class YearWeather(Weather):
+    """Weather of Projet year k (per simulated year)."""
+    k: int = Field(..., ge=0, le=LBC_HORIZON - 1)
+
+
+class AmgWeather(BaseModel):
+    """Either the Annexe 3 series (10 years; every simulated year takes its mean,
+    runtime/amg/climate.py) or the weather of each Projet year k = 0..4."""
+    model_config = _STRICT
+    series: Optional[List[SeriesWeather]] = Field(None, description="Annexe 3 (L3665-L3668): the 10 years before "
+                                                                    "the Projet, or the 5 before and the 5 of it")
+    years: Optional[List[YearWeather]] = Field(None, description="per Projet year k = 0..4")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.series is None) == (self.years is None):
+            raise ValueError("give either series (Annexe 3, 10 years) or years (k = 0..4), not both")
+        return self
+
+
+class AmgBlock(BaseModel):
+    """What a cropping system gives instead of Sfin and Sfin_ref: AMG v2 runs them."""
+    model_config = _STRICT
+    first_project_year: int = Field(..., ge=1900, le=2200, description="calendar year of k = 0")
+    soil: Soil
+    soil_analysis_year: Optional[int] = Field(
+        None, ge=1900, le=2200,
+        description="calendar year of the soil analysis giving the initial stock, if before the Projet (at most "
+                    "5 years, specific reference only, 6.3.2 L1848); default: at the start of the Projet")
+    weather: AmgWeather
+    reference: List[AmgYear] = Field(..., description="the practices of k = -3, -2, -1")
+    project: List[AmgYear] = Field(..., description="the practices of k = 0..4")
+
+
+def amg_block_schema() -> dict:
+    """JSON Schema of a system's `amg` block (committed as examples/lbc_gc/amg-block.schema.json)."""
+    return AmgBlock.model_json_schema(by_alias=True)
+
+
+def with_amg_option(schema: dict) -> dict:
+    """The dossier's JSON Schema with the `amg` alternative on cropping systems: the spec
+    reads Sfin/Sfin_ref, and this runtime step may fill them from AMG (6.3, Annexe 13)."""
+    system = schema.get("$defs", {}).get("System")
+    if system is None or "Sfin" not in system.get("properties", {}):
+        return schema
+    block = amg_block_schema()
+    defs = block.pop("$defs", {})
+    schema["$defs"].update({k: v for k, v in defs.items() if k not in schema["$defs"]})
+    block["description"] = ("AMG v2 soil model inputs (runtime/amg_bridge.py): instead of Sfin/Sfin_ref, "
+                            "which the run then fills from the simulated end-of-project stocks (Équation 25)")
+    system["properties"]["amg"] = block
+    return schema
+
+
+# ------------------------------------------------------------------ reading --
+def _systems(raw: Any):
+    """(farm index, system index, farm dict, system dict) of every system of a dossier
+    shaped as LBC's (project.farms[].systems[]); nothing for any other shape (the dossier
+    reader reports those)."""
+    project = raw.get("project") if isinstance(raw, dict) else None
+    farms = project.get("farms") if isinstance(project, dict) else None
+    if not isinstance(farms, list):
+        return
+    for i, farm in enumerate(farms):
+        systems = farm.get("systems") if isinstance(farm, dict) else None
+        if not isinstance(systems, list):
+            continue
+        for j, system in enumerate(systems):
+            if isinstance(system, dict):
+                yield i, j, farm, system
+
+
+def has_amg_blocks(raw: Any) -> bool:
+    """True when some system of the dossier gives an `amg` block."""
+    return any("amg" in s for _, _, _, s in _systems(raw))
+
+
+def _validate(block: Any, path: str, where: str) -> AmgBlock:
+    try:
+        return AmgBlock.model_validate(block)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif e["type"] not in ("missing", "value_error") and "input" in e \
+                and not isinstance(e["input"], (dict, list)):
+            msg += f" (got {json.dumps(e['input'], ensure_ascii=False)[:60]})"
+        more = f" (and {exc.error_count() - 1} more error(s))" if exc.error_count() > 1 else ""
+        loc = _loc(e["loc"])
+        raise InputError(f"{where}: {path}" + (f".{loc}" if loc and not loc.startswith("[") else loc),
+                         msg + more) from None
+
+
+def _years_by_k(years: List[AmgYear], want, path: str, what: str, where: str) -> List[AmgYear]:
+    seen: Dict[int, int] = {}
+    for n, y in enumerate(years):
+        if y.k in seen:
+            raise InputError(f"{where}: {path}[{n}].k", f"year k = {y.k} is given twice (also {path}[{seen[y.k]}])")
+        if y.k not in want:
+            raise InputError(f"{where}: {path}[{n}].k",
+                             f"k = {y.k} is not a {what} year (expected k = {', '.join(map(str, want))})")
+        seen[y.k] = n
+    missing = [k for k in want if k not in seen]
+    if missing:
+        raise InputError(f"{where}: {path}", f"the {what} practices of every year k = {', '.join(map(str, want))} "
+                                             f"are required; missing k = {', '.join(map(str, missing))}")
+    return [years[seen[k]] for k in want]
+
+
+def _dossier_years(system: dict) -> Dict[int, dict]:
+    out = {}
+    for y in system.get("years") or []:
+        if isinstance(y, dict) and isinstance(y.get("k"), int) and not isinstance(y.get("k"), bool):
+            out.setdefault(y["k"], y)
+    return out
+
+
+class _Columns:
+    """Practices columns of one scenario, filled system by system (run = system)."""
+
+    def __init__(self):
+        self.cr = {k: [] for k in ("run", "year", "crop", "yield", "water", "returned", "weight", "irrigation")}
+        self.er = {k: [] for k in ("run", "year", "eom", "dose", "weight")}
+        self.n_years: List[int] = []
+
+    def add(self, params, run: int, years: List[AmgYear], path: str, where: str, surf: Dict[int, dict],
+            idx_of: Dict[int, int]):
+        self.n_years.append(len(years))
+        for j, y in enumerate(years):
+            n = idx_of[y.k]
+            yl = f"{where}: {path}[{n}]"
+            total = math.fsum(c.area for c in y.crops)
+            dy = surf.get(y.k)
+            s = dy.get("Surf") if dy is not None else None
+            if isinstance(s, (int, float)) and not isinstance(s, bool) and math.isfinite(s) and s > 0 \
+                    and abs(total - s) > _AREA_RTOL * s:
+                raise InputError(f"{yl}.crops", f"the crop areas of k = {y.k} add up to {total:g} ha, the system's "
+                                                f"Surf of k = {y.k} is {s:g} ha (the amg crops must cover the system)")
+            for c, crop in enumerate(y.crops):
+                cl = f"{yl}.crops[{c}]"
+                w = crop.area / total
+                rows = [("mc", crop.crop, crop.yield_, crop.water, crop.residues, f"{cl}.crop", crop.irrigation)]
+                if crop.cover_crop is not None:
+                    cc = crop.cover_crop
+                    rows.append(("cc", cc.crop, cc.biomass, cc.water, cc.residues, f"{cl}.cover_crop.crop", 0.0))
+                if crop.catch_crop is not None:
+                    cc = crop.catch_crop
+                    rows.append(("cch", cc.crop, cc.yield_, cc.water, cc.residues, f"{cl}.catch_crop.crop", 0.0))
+                for ctype, name, yld, water, residues, loc, irr in rows:
+                    self.cr["run"].append(run)
+                    self.cr["year"].append(j)
+                    self.cr["crop"].append(params.crop_index(ctype, name, loc))
+                    self.cr["yield"].append(yld)
+                    self.cr["water"].append(water)
+                    self.cr["returned"].append(residues == "returned")
+                    self.cr["weight"].append(w)
+                    self.cr["irrigation"].append(irr)
+                for m, o in enumerate(crop.organic):
+                    self.er["run"].append(run)
+                    self.er["year"].append(j)
+                    self.er["eom"].append(params.eom_index(o.product, f"{cl}.organic[{m}].product"))
+                    self.er["dose"].append(o.dose)
+                    self.er["weight"].append(w)
+
+    def practices(self) -> Practices:
+        cr, er = self.cr, self.er
+        return Practices(n_runs=len(self.n_years), n_years=self.n_years, crop_run=cr["run"], crop_year=cr["year"],
+                         crop=cr["crop"], crop_yield=cr["yield"], crop_water=cr["water"],
+                         crop_returned=cr["returned"], crop_weight=cr["weight"], crop_irrigation=cr["irrigation"],
+                         eom_run=er["run"], eom_year=er["year"], eom=er["eom"], eom_dose=er["dose"],
+                         eom_weight=er["weight"])
+
+
+def _floats(a) -> List[float]:
+    return [float(x) for x in np.asarray(a).reshape(-1)]
+
+
+# ------------------------------------------------------------------ running --
+def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Path] = None,
+              backend: str = "numba", rounding: bool = True) -> Tuple[dict, Dict[str, dict]]:
+    """Replace every system's `amg` block by the Sfin and Sfin_ref AMG v2 simulates.
+
+    Returns (dossier, provenance): a copy of `raw` (the caller's dict is not modified)
+    whose systems give `Sfin`/`Sfin_ref` and no `amg`, and per system path
+    (`project.farms[i].systems[j]`) the provenance record of its stocks.  A bad block is an
+    InputError naming `project.farms[i].systems[j].amg.<field>` (exit code 2)."""
+    found = [(i, j, f, s) for i, j, f, s in _systems(raw) if "amg" in s]
+    if not found:
+        return raw, {}
+    params = load_params(annexes_amg_dir)
+    blocks: List[Tuple[int, int, str, AmgBlock]] = []
+    soil = {k: [] for k in ("clay", "caco3", "pH", "cn", "depth", "C0")}
+    ref_cols, proj_cols = _Columns(), _Columns()
+    history_years: List[int] = []
+    climates: List[Tuple[str, Any]] = []
+    for run, (i, j, farm, system) in enumerate(found):
+        path = f"project.farms[{i}].systems[{j}]"
+        both = [k for k in ("Sfin", "Sfin_ref") if system.get(k) is not None]
+        if both:
+            raise InputError(f"{where}: {path}", f"gives both an amg block and {' and '.join(both)}: the stocks come "
+                                                 f"either from the AMG model (amg) or from an external model run "
+                                                 f"(Sfin and Sfin_ref), not both")
+        if system.get("parcelles_miscanthus"):
+            raise InputError(f"{where}: {path}.amg", "a miscanthus system (with parcelles_miscanthus) counts 0 in "
+                                                     "Équation 25 (choice X1): its storage is Équation 28's "
+                                                     "Sfin_miscanthus / Sfin_ref_miscanthus; remove the amg block")
+        apath = f"{path}.amg"
+        b = _validate(system["amg"], apath, where)
+        try:
+            z, c0 = b.soil.resolve()
+        except ValueError as exc:
+            raise InputError(f"{where}: {apath}.soil", str(exc)) from None
+        for k, v in (("clay", b.soil.clay), ("caco3", b.soil.CaCO3), ("pH", b.soil.pH), ("cn", b.soil.CN),
+                     ("depth", z), ("C0", c0)):
+            soil[k].append(v)
+        t = b.first_project_year
+        m = 0
+        if b.soil_analysis_year is not None:
+            m = t - b.soil_analysis_year
+            if m < 0 or m > MAX_ANALYSIS_AGE_YEARS:
+                raise InputError(f"{where}: {apath}.soil_analysis_year",
+                                 f"{b.soil_analysis_year} is {'after the start of' if m < 0 else 'more than 5 years before'}"
+                                 f" the Projet ({t}): the analysis may be at most {MAX_ANALYSIS_AGE_YEARS} years "
+                                 f"before it (6.3.2 L1848)")
+            if m > 0 and farm.get("type_reference") != "specifique":
+                raise InputError(f"{where}: {apath}.soil_analysis_year",
+                                 "starting from an analysis made before the Projet is the specific reference's "
+                                 f"option (6.3.2 L1848, Tableau 15); this farm's type_reference is "
+                                 f"{farm.get('type_reference')!r}")
+            if m > 0 and b.weather.series is None:
+                raise InputError(f"{where}: {apath}.weather",
+                                 "an analysis before the Projet needs the Annexe 3 series (weather.series): the "
+                                 "years between the analysis and the Projet are simulated under its mean climate")
+        history_years.append(m)
+        dyears = _dossier_years(system)
+        if m > 0:
+            for n, y in enumerate(system.get("years") or []):
+                if isinstance(y, dict) and y.get("mode_donnees_C_initial") == "mesure":
+                    raise InputError(f"{where}: {path}.years[{n}].mode_donnees_C_initial",
+                                     f"'mesure', but the initial stock is simulated from the {b.soil_analysis_year} "
+                                     f"analysis ({m} year(s) before the Projet): Tableau 15 puts this under "
+                                     f"« simulations » (declare 'simulation', Tableau 17)")
+        # weather
+        w = b.weather
+        if w.series is not None:
+            s = w.series
+            try:
+                cl = annexe3_climate([x.year for x in s], [x.T_mean for x in s], [x.rainfall for x in s],
+                                     [x.PET for x in s], t)
+            except ValueError as exc:
+                raise InputError(f"{where}: {apath}.weather.series", str(exc)) from None
+            climates.append(("series", cl))
+        else:
+            ys = {}
+            for n, y in enumerate(w.years):
+                if y.k in ys:
+                    raise InputError(f"{where}: {apath}.weather.years[{n}].k", f"year k = {y.k} is given twice")
+                ys[y.k] = y
+            missing = [k for k in PROJECT_KS if k not in ys]
+            if missing:
+                raise InputError(f"{where}: {apath}.weather.years",
+                                 f"the weather of every Projet year k = 0..{LBC_HORIZON - 1} is required; missing "
+                                 f"k = {', '.join(map(str, missing))}")
+            climates.append(("years", [ys[k] for k in PROJECT_KS]))
+        # practices
+        ref = _years_by_k(b.reference, REFERENCE_KS, f"{apath}.reference", "reference", where)
+        proj = _years_by_k(b.project, PROJECT_KS, f"{apath}.project", "Projet", where)
+        ref_cols.add(params, run, ref, f"{apath}.reference", where, dyears,
+                     {y.k: n for n, y in enumerate(b.reference)})
+        proj_cols.add(params, run, proj, f"{apath}.project", where, dyears,
+                      {y.k: n for n, y in enumerate(b.project)})
+        blocks.append((i, j, path, b))
+
+    S = len(found)
+    soil_cols = SoilColumns(**{k: np.asarray(v, dtype=np.float64) for k, v in soil.items()})
+    history_climate = None
+    if all(kind == "series" for kind, _ in climates):
+        climate = ClimateColumns(*(np.array([getattr(c, f) for _, c in climates]) for f in ("T_mean", "rainfall", "PET")))
+    else:
+        # one simulate_pairs call: a series' mean climate is repeated over the 5 years (the
+        # same numbers the (S,) form gives); the history climate is the series mean
+        # (systems with per-year weather have no history, their row is never read).
+        cols = {f: np.zeros((S, LBC_HORIZON)) for f in ("T_mean", "rainfall", "PET")}
+        hist = {f: np.zeros(S) for f in cols}
+        for s_, (kind, c) in enumerate(climates):
+            for f in cols:
+                if kind == "series":
+                    cols[f][s_, :] = getattr(c, f)
+                    hist[f][s_] = getattr(c, f)
+                else:
+                    cols[f][s_, :] = [getattr(y, f) for y in c]
+                    hist[f][s_] = cols[f][s_, 0]
+        climate = ClimateColumns(cols["T_mean"], cols["rainfall"], cols["PET"])
+        history_climate = ClimateColumns(hist["T_mean"], hist["rainfall"], hist["PET"])
+    reference = ref_cols.practices()
+    project = proj_cols.practices()
+    m = np.asarray(history_years, dtype=np.int64)
+    use_history = bool(m.max() > 0)
+    res = simulate_pairs(soil_cols, climate, reference, project, horizon=LBC_HORIZON,
+                         history=reference if use_history else None, history_years=m if use_history else None,
+                         history_climate=history_climate if use_history else None, params=params,
+                         backend=backend, rounding=rounding)
+
+    out = _copy_path(raw, [(i, j) for i, j, _, _ in blocks])
+    provenance: Dict[str, dict] = {}
+    for s_, (i, j, path, b) in enumerate(blocks):
+        sfin, sref = float(res.Sfin[s_]), float(res.Sfin_ref[s_])
+        if not (math.isfinite(sfin) and math.isfinite(sref)):  # never a silent NaN into Équation 25
+            raise InputError(f"{where}: {path}.amg", f"AMG gave a non-finite stock (Sfin {sfin}, Sfin_ref {sref})")
+        system = out["project"]["farms"][i]["systems"][j]
+        del system["amg"]  # (a null Sfin / Sfin_ref, i.e. not given, is overwritten below)
+        system["Sfin"], system["Sfin_ref"] = sfin, sref
+        kind, c = climates[s_]
+        climate_rec = ({"annexe3_series_mean": {"T_mean": c.T_mean, "rainfall": c.rainfall, "PET": c.PET},
+                        "years": [x.year for x in b.weather.series]} if kind == "series" else
+                       {"per_project_year": [{"k": y.k, "T_mean": y.T_mean, "rainfall": y.rainfall, "PET": y.PET}
+                                             for y in c]})
+        rec = {
+            "model": MODEL_NAME,
+            "tables": {"directory": str(params.directory), "hash": params.content_hash},
+            "backend": backend, "rounding": "AMG_base (R round)" if rounding else "none",
+            "Sfin_ref": sref, "Sfin": sfin, "unit": "t C/ha",
+            "depth_cm": float(soil_cols.depth[s_]), "initial_stock": float(soil_cols.C0[s_]),
+            "soil_analysis_years_before_project": int(m[s_]),
+            "C_start": float(res.C_start[s_]),
+            "first_project_year": b.first_project_year,
+            "climate": climate_rec,
+            "stocks_ref": _floats(res.stocks_ref[s_]), "stocks": _floats(res.stocks[s_]),
+            "stocks_note": "stocks after j simulated years, j = 0..5 (column 0: start of the Projet; "
+                           "reference: mean over its 3 rotation phases)",
+            "humified_inputs_ref": _floats(res.M_ref[s_]), "humified_inputs": _floats(res.M[s_]),
+            "rotation_phases_ref": int(res.phases_ref[s_]), "rotation_phases": int(res.phases[s_]),
+        }
+        if res.history_stocks is not None and m[s_] > 0:
+            rec["history_stocks"] = _floats(res.history_stocks[s_, :m[s_] + 1])
+        provenance[path] = rec
+    return out, provenance
+
+
+def _copy_path(raw: dict, systems: List[Tuple[int, int]]) -> dict:
+    """A copy of the dossier sharing everything but the objects on the way to the given
+    systems (those are copied, so the caller's dossier is left as it was)."""
+    out = dict(raw)
+    out["project"] = dict(raw["project"])
+    farms = out["project"]["farms"] = list(raw["project"]["farms"])
+    for i in sorted({i for i, _ in systems}):
+        farms[i] = dict(farms[i])
+        farms[i]["systems"] = list(farms[i]["systems"])
+    for i, j in systems:
+        farms[i]["systems"][j] = dict(farms[i]["systems"][j])
+    return out

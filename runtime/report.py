@@ -1,0 +1,216 @@
+"""The content of a run's report, independent of its format.
+
+`run --format xlsx|html` shows the same thing an auditor needs, in two layouts: the line
+items of RE (summary), the rabais breakdown, the eligibility verdict with its evidence,
+the co-benefits, the provenance of the computation, and one table per entity with every
+input and every equation value on every row (the trace).  This module turns the results
+document (engine.results_document, the JSON output) and the model into a list of plain
+tables; report_xlsx.py and report_html.py only lay them out, so both formats always carry
+the same figures as the JSON.
+
+Everything here is generic over the model: line items are the DESIGN.md result keys that
+the model has, rabais are the equations of the spec file(s) named "*rabais*", criteria are
+the equations with a `criterion`, co-benefits those with a `cobenefit` entry.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from .dossier import Flat
+
+# DESIGN.md "Result JSON", in t CO2e (rabais_global is a fraction)
+SUMMARY_KEYS = ("RE_fertilisation", "RE_combustibles", "RE_sechage_stockage", "RE_sechage_OS", "RE_proteines",
+                "RE_aval", "RE_stockage_carbone_sol", "RE_emissions_miscanthus", "RE_stockage_carbone_sol_miscanthus",
+                "RE_emissions", "RE", "RE_certifiable", "rabais_global")
+
+
+
+@dataclass
+class Table:
+    """One sheet of the xlsx report, one section of the HTML page."""
+    name: str                       # sheet name / HTML anchor (<= 31 characters)
+    title: str
+    header: List[str]
+    rows: List[List[Any]]
+    units: Optional[List[str]] = None
+    notes: List[str] = field(default_factory=list)
+    kind: str = "list"              # "list" (short tables) or "trace" (per-entity tables)
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    eligible: bool
+    tables: List[Table]
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+
+def _cite(src: Optional[dict]) -> str:
+    src = src or {}
+    return ", ".join(x for x in (src.get("label"), src.get("section") and f"§{src['section']}", src.get("text")) if x)
+
+
+def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, dossier_name: str = "") -> Report:
+    """All tables of the report; `doc` is the results document the JSON format prints."""
+    model = compiled.model
+    eqs = {e["name"]: e for e in model["equations"]}
+    verdict = doc["eligibility"]
+    title = f"{model.get('title') or model['method']} v{model['version']} — résultats"
+    subtitle = " · ".join(x for x in (dossier_name, doc.get("computed_with", "")) if x)
+    tables = [
+        summary_table(doc, eqs),
+        rabais_table(compiled, flat, out),
+        eligibility_table(compiled, flat, out, verdict),
+        cobenefits_table(compiled, flat, out),
+        provenance_table(doc, dossier_name),
+    ]
+    tables += entity_tables(compiled, flat, out)
+    return Report(title, subtitle, bool(verdict["eligible"]), tables)
+
+
+# ------------------------------------------------------------------ summary --
+def summary_table(doc: dict, eqs: Dict[str, dict]) -> Table:
+    """The line items of DESIGN.md that the model computes, with the value the JSON prints."""
+    rows = []
+    for key in SUMMARY_KEYS:
+        if key not in doc["results"]:
+            continue
+        eq = eqs.get(key, {})
+        rows.append([key, doc["results"][key], eq.get("unit") or "", eq.get("description") or "", _cite(eq.get("source"))])
+    notes = ["RE du Projet par poste (t CO2e) ; rabais_global est une fraction (Équation 31)."]
+    if not doc["eligibility"]["eligible"]:
+        notes.append("NON ÉLIGIBLE : voir la feuille eligibility (les résultats sont complets).")
+    return Table("summary", "Synthèse des RE", ["poste", "valeur", "unité", "description", "méthode"], rows, notes=notes)
+
+
+# ------------------------------------------------------------------- rabais --
+def _is_rabais(eq: dict) -> bool:
+    return "rabais" in Path((eq.get("spec") or "").split(":")[0]).stem
+
+
+def _spec_order(eq: dict):
+    file, _, line = (eq.get("spec") or ":0").partition(":")
+    return (file, int(line or 0))
+
+
+def rabais_table(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Table:
+    """Every equation of the rabais block (rates, discounted terms, RE_certifiable), on every
+    row of its entity, in the spec's order."""
+    rabais = sorted((e for e in compiled.model["equations"] if _is_rabais(e)), key=_spec_order)
+    rows = []
+    for eq in rabais:
+        for r, path in enumerate(flat.paths[eq["entity"]]):
+            rows.append([path, eq["name"], float(out[eq["name"]][r]), eq["unit"] or "", eq.get("description") or "",
+                         _cite(eq.get("source"))])
+    rows.sort(key=lambda row: path_key(row[0]))  # project first, then each farm; spec order inside (stable)
+    return Table("rabais", "Rabais (6.5, Tableaux 17-18, Équations 29-31)",
+                 ["ligne", "symbole", "valeur", "unité", "description", "méthode"], rows,
+                 notes=["Taux en fraction (0.2 = 20 %) ; termes en t CO2e après leurs rabais."])
+
+
+def path_key(path: str):
+    """Natural order of row paths: project < project.farms[2] < project.farms[10]."""
+    return [(0, int(x)) if x.isdigit() else (1, x) for x in re.split(r"\[(\d+)\]", path)]
+
+
+# -------------------------------------------------------------- eligibility --
+def eligibility_table(compiled, flat: Flat, out: Dict[str, np.ndarray], verdict: dict) -> Table:
+    """Every criterion on every row it applies to: met or failed, with its evidence."""
+    rows = []
+    for eq in compiled.model["equations"]:
+        crit = eq.get("criterion")
+        if not crit:
+            continue
+        for r, path in enumerate(flat.paths[eq["entity"]]):
+            met = bool(out[eq["name"]][r] >= 0.5)
+            rows.append([path, eq["name"], crit["title"] or eq["name"], "oui" if met else "NON",
+                         " ; ".join(crit["evidence"]), _cite(eq.get("source"))])
+    failed = verdict["failed"]
+    notes = ["Verdict : " + ("ÉLIGIBLE" if verdict["eligible"] else
+                             f"NON ÉLIGIBLE — {len(failed)} critère(s) non rempli(s) : "
+                             + ", ".join(f"{f['criterion']} ({f['where']})" for f in failed))]
+    return Table("eligibility", "Éligibilité (3, Tableau 5)",
+                 ["ligne", "critère", "intitulé", "rempli", "justificatifs", "méthode"], rows, notes=notes)
+
+
+# ---------------------------------------------------------------- co-benefits --
+def cobenefits_table(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Table:
+    """Section 7 indicators as the engine reports them (`engine.cobenefits`): each value is
+    already the change of Équation 32 (projet - référence), so 'amélioré' is Tableau 20's
+    sign test (< 0 for every quantified impact, < 1 for the Équation 35 ratio); an indicator
+    the dossier does not allow to compute is shown as such, never as improved."""
+    from .engine import cobenefits
+    header = ["ligne", "symbole", "co-bénéfice", "évolution", "unité", "amélioré si", "amélioré", "obligatoire",
+              "calculé", "méthode"]
+    rows: List[List[Any]] = []
+    for c in cobenefits(compiled, flat, out):
+        rows.append([c["where"], c["indicator"], c["title"], c["value"] if c["computed"] else "", c["unit"],
+                     c["improved_if"], ("oui" if c["improved"] else "non") if c["computed"] else "—",
+                     "oui" if c["mandatory"] else "non (optionnel)",
+                     "oui" if c["computed"] else "NON : données manquantes", c["source"]])
+    notes = ["Évolution = moyenne des années de Projet - moyenne des années de référence (Équation 32) ; "
+             "Projet collectif : moyenne des exploitations pondérée par leur surface (L2647)."]
+    if not rows:
+        notes = ["Aucun co-bénéfice n'est calculé par cette version de la spec."]
+    return Table("cobenefits", "Co-bénéfices (7)", header, rows, notes=notes)
+
+
+# ----------------------------------------------------------------- provenance --
+def provenance_table(doc: dict, dossier_name: str) -> Table:
+    """What pins the figures: method, version, spec hash, annex set and its value hash, backend."""
+    ann = doc.get("annexes") or {}
+    rows = [
+        ["dossier", dossier_name],
+        ["méthode", doc["method"]],
+        ["version", doc["version"]],
+        ["empreinte de la spec (spec_hash)", doc["spec_hash"]],
+        ["annexes (annex_version)", ann.get("version", "")],
+        ["empreinte des valeurs d'annexe", ann.get("hash", "")],
+        ["dossier des annexes", Path(ann.get("directory", "")).name],
+        ["backend", doc["backend"]],
+        ["calculé avec", doc.get("computed_with", "")],
+    ]
+    for name, t in sorted((ann.get("tables") or {}).items()):
+        status = ", ".join(f"{k} {v}" for k, v in t.get("status", {}).items() if v)
+        rows.append([f"table {name}", f"{t.get('rows', 0)} lignes ({status}) — {t.get('file', '')}"])
+    return Table("provenance", "Provenance du calcul", ["élément", "valeur"], rows)
+
+
+# ------------------------------------------------------------------ the trace --
+def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Table]:
+    """One table per entity: every row, every input (as given, or its default) and every
+    equation value.  Sheet names are the entity names (the dossier workbook uses the
+    collection names, so the two kinds of workbook are never confused)."""
+    model = compiled.model
+    scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
+    tables = []
+    reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance"}
+    for ent in (e["name"] for e in model["entities"]):
+        inputs = [i for i in model["inputs"] if i["entity"] == ent]
+        eqs = [e for e in model["equations"] if e["entity"] == ent]
+        header = ["ligne"] + [i["name"] for i in inputs] + [e["name"] for e in eqs]
+        units = [""] + [(i["unit"] if i["dtype"] == "real" else i["dtype"]) for i in inputs] + [e["unit"] or "" for e in eqs]
+        rows = []
+        for r, path in enumerate(flat.paths[ent]):
+            row: List[Any] = [path]
+            for i in inputs:
+                if i["name"] in flat.raw.get(ent, {}):
+                    row.append(flat.raw[ent][i["name"]][r])
+                elif i["name"] in scenario_symbols:
+                    row.append(model["enums"]["scenario"][int(flat.data[i["name"]][r])])
+                else:
+                    row.append(None)
+            row += [float(out[e["name"]][r]) for e in eqs]
+            rows.append(row)
+        name = ent if ent not in reserved else f"e_{ent}"
+        description = next(e["description"] for e in model["entities"] if e["name"] == ent)
+        tables.append(Table(name[:31], f"{ent} — {description}", header, rows, units=units, kind="trace"))
+    return tables
