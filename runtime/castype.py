@@ -38,7 +38,7 @@ import numpy as np
 from carbonspec.compiler.errors import InputError
 
 from .certify import case_values, line_items, reference_document
-from .coverage import Blocked, Coverage, CoverageBackend, Record, input_record
+from .coverage import Blocked, Coverage, CoverageBackend, Record, input_record, labelled_record
 from .dossier import Flat
 from .engine import Compiled, check_outputs, eligibility, resolve_lookups, run_backend
 from .tables import AnnexSet, load_annexes
@@ -140,20 +140,25 @@ def generate(compiled: Compiled, annex_dir: Path, backends: Sequence[str] = ("re
     blocked, accepted = [], []
     for name, build in probes.items():
         where = f"cas-type probe '{name}'"
-        flat = compiled.schema.flatten(json.loads(json.dumps(build())), where)
-        resolve_lookups(compiled, flat, annexes.tables)
-        cov = CoverageBackend(model)
-        out = cov.compute(flat.data)
+        cov, flat = None, None
         try:
+            flat = compiled.schema.flatten(json.loads(json.dumps(build())), where)
+            resolve_lookups(compiled, flat, annexes.tables)
+            cov = CoverageBackend(model)
+            out = cov.compute(flat.data)
             check_outputs(compiled, flat, out)
         except InputError as exc:
-            message = f"{exc.where}: {exc.message}"
+            message = " ".join(f"{exc.where}: {exc.message}".split())
             expected = getattr(build, "refused_because", "")
             if expected not in message:
                 raise InputError(where, f"refused for another reason than the spec defect it probes "
                                         f"('{expected}'): {message}") from None
-            cov.record.inputs |= input_record(model, flat)
-            blocked.append(Blocked(name, message, cov.record.minus(record)))
+            if cov is not None:  # computed, refused by a value: what it reaches is measured
+                cov.record.inputs |= input_record(model, flat)
+                reached = cov.record
+            else:  # refused before any value: what it would reach is declared (`blocks`)
+                reached = labelled_record(model, getattr(build, "blocks", ()), where)
+            blocked.append(Blocked(name, message, reached.minus(record)))
             continue
         accepted.append(name)
     values, status = {}, {}

@@ -126,11 +126,13 @@ def culture_mrp(culture: str, production: Dict[int, tuple], **kw) -> dict:
     return c
 
 
-def probe(refused_because: str) -> Callable[[Callable[[], dict]], Callable[[], dict]]:
+def probe(refused_because: str, blocks: Iterable[str] = ()) -> Callable[[Callable[[], dict]], Callable[[], dict]]:
     """Register a probe: a dossier a known spec defect makes the spec refuse, with the text its
-    refusal must contain (coverage.Blocked)."""
+    refusal must contain and, when it is refused before any computation (by the dossier
+    format), the labels of what it would reach (coverage.Blocked)."""
     def register(fn: Callable[[], dict]) -> Callable[[], dict]:
         fn.refused_because = refused_because
+        fn.blocks = tuple(blocks)
         PROBES[fn.__name__] = fn
         return fn
     return register
@@ -782,13 +784,26 @@ def negative_totals_not_eligible() -> dict:
     return project(f1, f2, name="negative terms; not eligible")
 
 
-# ================================================================== probes ==
-@probe(refused_because="Cobenefice_erosion")
+# ====================================================== a farm without systems ==
+@case
 def farm_without_cropping_system() -> dict:
-    """A farm with no cropping system (criterion 1 fails) declaring method B without fuel data:
-    the only dossier where Équation 29 has no year (rabais 0, nb_annees_rabais_donnees = 0) and
-    criterion 1 fails (reference years are required, so any system has area at t-1).  Refused
-    by the current spec: the farm's co-benefits average over no system (0/0 = NaN) —
-    90-cobenefices.cspec Cobenefice_erosion, _NH3, _nitrate, _IFT, _eau, _phosphore and
-    P2O5_ha_*_exploitation need a guard for a farm without systems."""
+    """A project whose only farm has no cropping system and no farm year (criterion 1 fails):
+    Équation 29 has no year (rabais 0, nb_annees_rabais_donnees = 0), no area is lost to
+    miscanthus, and every co-benefit of the farm is not computed (Équation 32 has no system
+    and no year to average; 90-cobenefices SdC_presents, annees_exploitation_presentes); the
+    project means have no farm to weigh (0)."""
     return project(farm([], methode_combustibles="B", SAU=50.0), name="farm without cropping system")
+
+
+# ================================================================== probes ==
+@probe(refused_because="the reference years (k_exploitation = -3 .. -1) are all required",
+       blocks=["Surf_cobenefices [2/2] = 0 otherwise", "annees_exploitation_presentes [2/2] = 0 otherwise",
+               "Cobenefice_energie [2/2] = 0 otherwise", "Cobenefice_energie_projet [2/2] = 0 otherwise",
+               "Cobenefice_energie not computed"])
+def farm_without_farm_years() -> dict:
+    """A farm without farm years: the only dossier where the energy co-benefit is not computed
+    (90-cobenefices annees_exploitation_presentes, Surf_cobenefices with no farm year).  The
+    dossier format refuses it (the reference farm years -3 .. -1 and a project year are
+    required, 00-method timeline farm_year.k_exploitation), so these guards are dead: the spec
+    should drop them or the timeline allow a farm without farm years."""
+    return project(farm([], annees=[], methode_combustibles="B"), name="farm without farm years")

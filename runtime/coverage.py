@@ -27,10 +27,12 @@ A side compared with 0 that cannot be negative (a flag, a count, a sum of areas:
 from the declared domains through the expressions, `nonnegative`) is not a signed term.
 
 Blocked items.  A case module may declare probes (`PROBES`): dossiers that reach items no
-valid dossier can reach because of a known spec defect, and that the spec therefore refuses.
-The items only a refused probe reaches are reported as BLOCKED with the refusal message:
-neither covered nor missing.  When the spec accepts a probe, it no longer blocks anything
-(its items show as missing until it is registered as a case).
+valid dossier can reach because of a known spec defect (a NaN, or a guard the dossier format
+makes dead), and that the spec therefore refuses.  The items only a refused probe reaches are
+reported as BLOCKED with the refusal message: neither covered nor missing.  A probe refused
+when computed gives what it reaches by itself; one refused before (the dossier format) names
+them (`blocks`).  When the spec accepts a probe, it no longer blocks anything (its items show
+as missing until it is registered as a case).
 
 `CoverageBackend` is the NumPy reference interpreter with a recording hook; its values
 are those of `ReferenceBackend` (a test checks it).
@@ -466,6 +468,28 @@ def input_record(model: dict, flat) -> Set[Tuple[str, str, object]]:
             if (ent, name) in wanted:
                 seen |= {(ent, name, v) for v in vals if v is not None}
     return seen
+
+
+def labelled_record(model: dict, labels, where: str = "probe") -> Record:
+    """The record of the items named by their labels (equation names, Branch.label(),
+    CobenefitState.label()): what a probe refused before any computation would reach.  A
+    label that names nothing is an error (it would silently block nothing)."""
+    rec = Record()
+    by_label: Dict[str, List[str]] = {}
+    for b in branches(model):
+        by_label.setdefault(b.label(), []).append(b.id)
+    states = {c.label(): c.key for c in cobenefit_states(model)}
+    eqs = {e["name"] for e in model["equations"]}
+    for label in labels:
+        if label in by_label:
+            rec.taken |= set(by_label[label])
+        elif label in states:
+            rec.cobenefits.add(states[label])
+        elif label in eqs:
+            rec.nonzero.add(label)
+        else:
+            raise ValueError(f"{where}: '{label}' names no equation, branch or co-benefit state of the model")
+    return rec
 
 
 # ---------------------------------------------------------------- report --

@@ -88,6 +88,11 @@ JUSTIFIED: Dict[str, str] = {
     "literal C_chaulage expr.branches[5].value.args[1].args[1].args[0].args[0].args[1] x1.10":
         "equivalent mutant: min(pH_final, 6.8) - max(pH_initial, 6.4) is at most 6.8 - 6.4 = 0.4, so the cap "
         "min(., 0.4) of Équation 7 never binds, nor does min(., 0.44)",
+    **{f"flip annees_exploitation_presentes expr.branches[0].when.args[{i}].left.where ==->!=":
+       "equivalent mutant: the dossier format requires every reference farm year and at least one project farm "
+       "year (timeline farm_year.k_exploitation), so count(farm_year where scenario_exploitation != "
+       f"{sc}) > 0 holds whenever count(... == {sc}) > 0 does: always"
+       for i, sc in ((0, "project"), (1, "reference"))},
     "literal SAU_plantee_annee_2 expr.branches[0].value.where.right x1.10":
         "equivalent mutant: annee_plantation is an integer (1, 2 or 3), so annee_plantation <= 2.2 selects the "
         "same plots as <= 2",

@@ -50,17 +50,14 @@ def castype_dir():
 
 
 # ------------------------------------------------------------------ coverage --
-# What the probe farm_without_cropping_system alone reaches while the spec refuses a farm
-# without cropping systems (its co-benefit means over no system are NaN): Équation 29 without
-# any year, a farm without field-crop area (criterion 1 fails), the area lost to miscanthus
-# without a reference area.  When the lead fixes 90-cobenefices.cspec the probe is accepted,
-# the coverage says so, and it becomes a case again.
-BLOCKED_BY_FARM_WITHOUT_SYSTEMS = (
-    ["rabais_donnees_stockage_annee_m3 [2/2] = 0 otherwise", "rabais_donnees_stockage_annee_m2 [2/2] = 0 otherwise",
-     "rabais_donnees_stockage_annee_m1 [2/2] = 0 otherwise", "rabais_donnees_stockage_annee_0 [2/2] = 0 otherwise"]
-    + ["nb_annees_rabais_donnees [2/2] = 0 otherwise"] * 4
-    + ["rabais_incertitude_donnees_stockage [1/2] = 0 when nb_annees_rabais_donnees == 0",
-       "perte_surface_GC_miscanthus [2/2] = 0 otherwise", "E1_atelier_GC [2/2] = 0 otherwise"])
+# What the probe farm_without_farm_years alone would reach: the guards of the energy
+# co-benefit for a farm without farm years, which the dossier format refuses (reference years
+# and a project year are required), so no valid dossier reaches them.  If the spec drops the
+# guards, or the format accepts such a farm, the coverage says so.
+BLOCKED_BY_FARM_WITHOUT_FARM_YEARS = ["Surf_cobenefices [2/2] = 0 otherwise",
+                                      "annees_exploitation_presentes [2/2] = 0 otherwise",
+                                      "Cobenefice_energie [2/2] = 0 otherwise",
+                                      "Cobenefice_energie_projet [2/2] = 0 otherwise"]
 
 
 def test_the_cases_cover_the_whole_method(castype_ref):
@@ -72,14 +69,16 @@ def test_the_cases_cover_the_whole_method(castype_ref):
     assert set(s["equations"]["exempt_zero_checks"]) == {"donnees_combustibles_incoherentes",
                                                           "annees_sans_donnees_combustibles"}
     # only the items of the known spec defect are blocked, and they are named
-    assert sorted(s["branches"]["blocked"]) == sorted(BLOCKED_BY_FARM_WITHOUT_SYSTEMS)
-    assert sorted(s["rabais_rates"]["blocked"]) == sorted(BLOCKED_BY_FARM_WITHOUT_SYSTEMS[:-2])
-    assert [b["probe"] for b in s["blocked_by"]] == ["farm_without_cropping_system"]
-    assert "Cobenefice_erosion" in s["blocked_by"][0]["reason"] and "not a finite number" in s["blocked_by"][0]["reason"]
-    for key in ("equations", "signs", "inputs", "cobenefits"):
+    assert sorted(s["branches"]["blocked"]) == sorted(BLOCKED_BY_FARM_WITHOUT_FARM_YEARS)
+    assert s["cobenefits"]["blocked"] == ["Cobenefice_energie not computed"]
+    assert [b["probe"] for b in s["blocked_by"]] == ["farm_without_farm_years"]
+    assert "reference years (k_exploitation = -3 .. -1) are all required" in s["blocked_by"][0]["reason"]
+    for key in ("equations", "rabais_rates", "signs", "inputs"):
         assert s[key]["blocked"] == []
     text = "\n".join(castype_ref.coverage.lines())
-    assert "11 BLOCKED by a spec defect" in text and "BLOCKED branch: E1_atelier_GC [2/2]" in text
+    assert "4 BLOCKED by a spec defect" in text and "BLOCKED branch: Cobenefice_energie [2/2]" in text
+    # a farm without cropping systems is a case (criterion 1 fails, Équation 29 has no year)
+    assert "farm_without_cropping_system" in CASES
     assert 10 <= len(castype_ref.cases) <= 60  # tens of cases, not thousands
 
 
@@ -110,7 +109,8 @@ def test_a_side_that_cannot_be_negative_is_not_a_signed_term(compiled):
 
 def test_a_probe_the_spec_accepts_no_longer_blocks(compiled):
     """A probe that the spec accepts (its defect fixed) blocks nothing: the coverage says to
-    register it as a case.  A probe refused for another reason than its defect is an error."""
+    register it as a case.  A probe refused for another reason than its defect is an error, as
+    is a declared blocked item that names nothing."""
     from carbonspec.compiler.errors import InputError
     from carbonspec.runtime.castype_lbc_gc_v2_0 import PROBES
 
@@ -124,11 +124,17 @@ def test_a_probe_the_spec_accepts_no_longer_blocks(compiled):
     assert "PROBE 'fixed' is now accepted by the spec" in "\n".join(ct.coverage.lines())
 
     def other():
-        return PROBES["farm_without_cropping_system"]()
+        return PROBES["farm_without_farm_years"]()
     other.refused_because = "some other defect"
     with pytest.raises(InputError) as exc:
         castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes={"other": other})
     assert "refused for another reason" in exc.value.message
+
+    def typo():
+        return PROBES["farm_without_farm_years"]()
+    typo.refused_because, typo.blocks = "are all required", ("Cobenefice_energie [2/2] = zero otherwise",)
+    with pytest.raises(ValueError, match="names no equation, branch or co-benefit state"):
+        castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes={"typo": typo})
 
 
 def test_coverage_names_what_a_smaller_set_misses(compiled):
