@@ -62,10 +62,14 @@ METHOD_TOLERANCE_ITEMS = {"RE_fertilisation", "RE_combustibles", "RE_sechage_sto
 
 
 def unlisted_cobenefits(model: dict) -> List[str]:
-    """Co-benefit equations that are not line items (not on the root entity): reported, not
-    silently dropped."""
+    """Co-benefit equations that are not on the root entity and have no root-entity equation
+    with the same co-benefit title (the project-scale mean of L2647): not certified at all, so
+    reported rather than silently dropped.  (A farm-scale indicator whose project mean is a
+    line item is certified through it.)"""
     root = next(e["name"] for e in model["entities"] if e["parent"] is None)
-    return [f"{e['name']} ({e['entity']})" for e in model["equations"] if e.get("cobenefit") and e["entity"] != root]
+    at_root = {e["cobenefit"]["title"] for e in model["equations"] if e.get("cobenefit") and e["entity"] == root}
+    return [f"{e['name']} ({e['entity']})" for e in model["equations"]
+            if e.get("cobenefit") and e["entity"] != root and e["cobenefit"]["title"] not in at_root]
 
 
 def line_items(model: dict) -> List[dict]:

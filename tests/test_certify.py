@@ -289,6 +289,12 @@ def test_line_items_come_from_model_json_with_co_benefits(reference):
     assert not cert.compare(doc, received).conformant
 
 
+def test_only_co_benefits_without_a_project_mean_are_reported_as_not_certified():
+    """A farm-scale co-benefit whose project mean is a line item (same title) is certified
+    through it; Équation 35's ratio has no project equation, so castype notes it."""
+    assert cert.unlisted_cobenefits(generated()[0].model) == ["Ratio_empreinte_eau (farm)"]
+
+
 def _chromium():
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless_shell"):
         path = shutil.which(name)
