@@ -103,6 +103,8 @@ def _item(eq: dict, kind: str) -> dict:
             "basis": "informative (L3447: IFT may come from another tool)" if ift
             else "informative (optional co-benefit, Tableau 19; L3447 certifies the mandatory ones)" if optional
             else "L3445" if eq["name"] in METHOD_TOLERANCE_ITEMS
+            else f"L3447 where mandatory ({cb['mandatory']} = 1); informative elsewhere"
+            if kind == "co-benefit" and isinstance(cb.get("mandatory"), str)
             else "L3447" if kind == "co-benefit" else "A76 (no tolerance printed; 5 % applied)",
             "informative": ift or optional}
     if kind == "co-benefit":
@@ -230,7 +232,9 @@ def compare(reference: dict, received: Dict[str, Dict[str, Optional[float]]],
                               "not as a number")
             else:
                 verdict, dev, floored, reason = judge(exp, got, item["unit"])
-            if informative and verdict != "conformant":
+            if informative and (verdict != "conformant" or not item.get("informative")):
+                # the reason says why a failing value does not count, or why this case's item is
+                # informative when the item is not (not mandatory here)
                 verdict, reason = "informative", (reason + "; " if reason else "") + why
             elif informative:
                 verdict = "informative"
