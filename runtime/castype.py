@@ -37,8 +37,8 @@ import numpy as np
 
 from carbonspec.compiler.errors import InputError
 
-from .certify import line_items, reference_document
-from .coverage import Coverage, CoverageBackend, Record, input_record
+from .certify import case_values, line_items, reference_document
+from .coverage import Blocked, Coverage, CoverageBackend, Record, input_record, labelled_record
 from .dossier import Flat
 from .engine import Compiled, check_outputs, eligibility, resolve_lookups, run_backend
 from .tables import AnnexSet, load_annexes
@@ -48,15 +48,25 @@ FIXED_ISO = "1980-01-01T00:00:00Z"
 AGREEMENT = dict(rtol=1e-9, atol=1e-12)
 
 
-def cases_for(model: dict) -> Dict[str, Callable[[], dict]]:
-    """The case builders of a method version (module castype_<method>_v<version>)."""
+def _module(model: dict):
     name = f"carbonspec.runtime.castype_{model['method']}_v{model['version'].replace('.', '_')}"
     try:
-        module = importlib.import_module(name)
+        return importlib.import_module(name)
     except ModuleNotFoundError:
         raise InputError("--method/--version", f"no cas-type cases are written for {model['method']} "
                                                f"v{model['version']} (module {name})") from None
-    return module.CASES
+
+
+def cases_for(model: dict) -> Dict[str, Callable[[], dict]]:
+    """The case builders of a method version (module castype_<method>_v<version>)."""
+    return _module(model).CASES
+
+
+def probes_for(model: dict) -> Dict[str, Callable[[], dict]]:
+    """The probes of a method version (see coverage.Blocked): dossiers that reach what no valid
+    dossier can because of a known spec defect; each has `refused_because`, a text its
+    refusal message must contain."""
+    return getattr(_module(model), "PROBES", {})
 
 
 @dataclass
@@ -86,12 +96,14 @@ class CasType:
 
 
 def generate(compiled: Compiled, annex_dir: Path, backends: Sequence[str] = ("reference", "numba"),
-             cases: Optional[Dict[str, Callable[[], dict]]] = None) -> CasType:
+             cases: Optional[Dict[str, Callable[[], dict]]] = None,
+             probes: Optional[Dict[str, Callable[[], dict]]] = None) -> CasType:
     """Build and compute every case; require both backends to agree.  Raises InputError
     (located at the case) when a case is not a valid dossier for this spec."""
     model = compiled.model
     annexes = load_annexes(annex_dir, model)
     builders = cases if cases is not None else cases_for(model)
+    probes = probes if probes is not None else probes_for(model)
     record = Record()
     results: List[CaseResult] = []
     for name, build in builders.items():
@@ -125,9 +137,36 @@ def generate(compiled: Compiled, annex_dir: Path, backends: Sequence[str] = ("re
         doc = build.__doc__ or ""
         results.append(CaseResult(name, dossier.get("name") or name, " ".join(doc.split()), dossier, flat, out,
                                   cov.record, eligibility(compiled, flat, out)))
-    root_values = {c.name: {i["name"]: float(c.outputs[i["name"]][0]) for i in line_items(model)} for c in results}
-    reference = reference_document(model, annexes.version, annexes.content_hash, root_values)
-    return CasType(compiled, annexes, results, Coverage(model, record), reference, tuple(backends))
+    blocked, accepted = [], []
+    for name, build in probes.items():
+        where = f"cas-type probe '{name}'"
+        cov, flat = None, None
+        try:
+            flat = compiled.schema.flatten(json.loads(json.dumps(build())), where)
+            resolve_lookups(compiled, flat, annexes.tables)
+            cov = CoverageBackend(model)
+            out = cov.compute(flat.data)
+            check_outputs(compiled, flat, out)
+        except InputError as exc:
+            message = " ".join(f"{exc.where}: {exc.message}".split())
+            expected = getattr(build, "refused_because", "")
+            if expected not in message:
+                raise InputError(where, f"refused for another reason than the spec defect it probes "
+                                        f"('{expected}'): {message}") from None
+            if cov is not None:  # computed, refused by a value: what it reaches is measured
+                cov.record.inputs |= input_record(model, flat)
+                reached = cov.record
+            else:  # refused before any value: what it would reach is declared (`blocks`)
+                reached = labelled_record(model, getattr(build, "blocks", ()), where)
+            blocked.append(Blocked(name, message, reached.minus(record)))
+            continue
+        accepted.append(name)
+    values, status = {}, {}
+    for c in results:
+        values[c.name], status[c.name] = case_values(model, c.outputs)
+    reference = reference_document(model, annexes.version, annexes.content_hash, values, status)
+    return CasType(compiled, annexes, results, Coverage(model, record, blocked, accepted), reference,
+                   tuple(backends))
 
 
 def _entity(model: dict, eq: str) -> str:
@@ -166,6 +205,7 @@ def case_reference(ct: CasType, c: CaseResult) -> dict:
     return {"case": c.name, "title": c.title, "description": c.description, **stamp(ct),
             "line_items": ct.reference["results"][c.name],
             "units": ct.reference["units"],
+            "cobenefits": ct.reference["cobenefits"][c.name],
             "eligibility": c.eligibility,
             "intermediate": intermediate(ct, c)}
 
@@ -310,8 +350,14 @@ def case_workbook(ref: dict):
     _sheet(wb, "info", ["key", "value"], [["case", ref["case"]], ["title", ref["title"]],
                                           ["description", ref["description"]]] + _info_rows(ref)
            + [["eligible", ref["eligibility"]["eligible"]]], {0: 16, 1: 100})
-    _sheet(wb, "line_items", ["line_item", "unit", "value"],
-           [[k, ref["units"][k], v] for k, v in ref["line_items"].items()], {0: 40})
+    def status(k):
+        st = ref["cobenefits"].get(k)
+        if st is None:
+            return ""
+        return ", ".join(("computed" if st["computed"] else "not computed",
+                          "mandatory" if st["mandatory"] else "not mandatory"))
+    _sheet(wb, "line_items", ["line_item", "unit", "value", "cobenefit_status"],
+           [[k, ref["units"][k], v, status(k)] for k, v in ref["line_items"].items()], {0: 40, 3: 30})
     _sheet(wb, "intermediate", ["path", "equation", "unit", "value", "source"],
            [[r["path"], r["equation"], r["unit"], r["value"], r["source"]] for r in ref["intermediate"]],
            {0: 60, 1: 40, 2: 18, 4: 40})
@@ -383,6 +429,15 @@ def readme(ct: CasType) -> str:
         "row 2 their units, one row per case; optional sheet `info` (key, value: method, version, annex_version).",
         "",
         "Line items (unit): " + ", ".join(f"`{i['name']}` ({i['unit']})" for i in ct.reference["line_items"]) + ".",
+        "",
+        "Co-benefits (section 7, project scale: area-weighted mean of the farms, L2647).  Tableau 33 and L3447",
+        "certify the mandatory co-benefits except IFT: an IFT item, the optional phosphorus and a co-benefit not",
+        "mandatory in a case (erosion outside an erosion zone, water without irrigation) are compared but",
+        "informative (key `cobenefits` of `reference-results.json`: per case, mandatory and computed).",
+        "**Not computed**: where the dossier lacks what an indicator needs (IFT not declared, a crop without a",
+        "Tableau 22 factor or Annexe 18 footprint, no tillage shares), the method reports it as not computed:",
+        "its reference value is `null` (a blank cell in the xlsx).  Report it the same way, `null` or a blank",
+        "cell — a number there is not conformant (0 would claim a computed change of 0).",
         "",
         "## Cases",
         "",

@@ -11,8 +11,14 @@ non-zero line item so that `rabais_global` equals the rate under test.  Everythi
 does not change between the scenarios (the wheat every year, P and K fertiliser, ...)
 cancels in the line items but still exercises its equations and branches.
 
+Co-benefits (section 7) ride on the same cases: their inputs (IFT, the tillage, residue and
+cover shares of Équation 34 with a canton of Annexe 17, irrigation water, other energy) do
+not enter any RE, so they are added where they fit the case's story without moving its RE
+line items; each co-benefit is seen improved and worse, mandatory or not, computed or not.
+
 Which equations, branches and rabais rates the cases cover is computed, not listed here
 (runtime/coverage.py): a new equation of the spec without a case shows up as missing.
+PROBES are dossiers the current spec refuses because of a known spec defect (coverage.Blocked).
 The values are test inputs, chosen to be plausible for a 100-200 ha field-crop farm; they
 describe no real farm.
 """
@@ -22,6 +28,7 @@ import copy
 from typing import Callable, Dict, Iterable, List, Optional
 
 CASES: Dict[str, Callable[[], dict]] = {}
+PROBES: Dict[str, Callable[[], dict]] = {}
 
 REF = (-3, -2, -1)
 
@@ -119,17 +126,41 @@ def culture_mrp(culture: str, production: Dict[int, tuple], **kw) -> dict:
     return c
 
 
-PK = [mineral("superphosphate_45", QP=4000.0), mineral("chlorure_potassium_60", QK=3000.0)]
+def probe(refused_because: str, blocks: Iterable[str] = ()) -> Callable[[Callable[[], dict]], Callable[[], dict]]:
+    """Register a probe: a dossier a known spec defect makes the spec refuse, with the text its
+    refusal must contain and, when it is refused before any computation (by the dossier
+    format), the labels of what it would reach (coverage.Blocked)."""
+    def register(fn: Callable[[], dict]) -> Callable[[], dict]:
+        fn.refused_because = refused_because
+        fn.blocks = tuple(blocks)
+        PROBES[fn.__name__] = fn
+        return fn
+    return register
+
+
+def tillage(labour: float = 0.0, reduit: float = 0.0, non_travail: float = 0.0, residus: float = 0.0,
+            couvert: float = 0.0) -> dict:
+    """The shares of Équation 34 (erosion factor C_pratique) of a system-year."""
+    return {"F_labour": labour, "F_travail_reduit": reduit, "F_non_travail": non_travail, "F_residus": residus,
+            "F_culture_couvert": couvert}
+
+
+PLOUGHED = tillage(labour=1.0)  # ploughed, residues buried, bare in winter: C_pratique = 1
 
 
 # ======================================================= 6.1.1 fertilisation ==
 @case
 def fertilisation_mineral_N_reduction() -> dict:
     """RE_fertilisation (Équations 3-5, 8, 9, 12): mineral N reduced from 150 to 120 kg N/ha
-    (anhydrous ammonia, incorporated, low FRAC_LESS), P and K unchanged.  Isolates EF1_min:
-    direct N2O is most of the difference."""
-    ref = {"mineraux": [mineral("ammoniac_anhydre_82", 15000.0, mode_apport_min="enfoui")] + PK}
-    proj = {"mineraux": [mineral("ammoniac_anhydre_82", 12000.0, mode_apport_min="enfoui")] + PK}
+    (anhydrous ammonia, incorporated, low FRAC_LESS), K unchanged.  Isolates EF1_min: direct
+    N2O is most of the difference.  Co-benefits improved: NH3 and nitrate (intermediate terms
+    of Équations 8-9), IFT 3.0 -> 2.4 (informative, L3447), phosphorus 70 -> 45 kg P2O5/ha
+    (classes 4 -> 3 of Tableau 23; optional co-benefit)."""
+    def fert(QN, QP):
+        return [mineral("ammoniac_anhydre_82", QN, mode_apport_min="enfoui"),
+                mineral("superphosphate_45", QP=QP), mineral("chlorure_potassium_60", QK=3000.0)]
+    ref = {"mineraux": fert(15000.0, 7000.0), "IFT": 3.0}
+    proj = {"mineraux": fert(12000.0, 4500.0), "IFT": 2.4}
     return project(farm([system(ref_proj(ref, proj))], FRAC_LESS=0.05),
                    name="mineral N reduced by 30 kg N/ha")
 
@@ -148,10 +179,17 @@ def fertilisation_nitrification_inhibitors() -> dict:
 
 @case
 def fertilisation_mineralised_N() -> dict:
-    """Équation 5 (QN_minéralisé, L1360): the modelled soil carbon loss falls from 20 to 5 t C;
-    low FRAC_LESS.  Isolates R (C/N ratio) and EF1_org."""
-    return project(farm([system(lambda k: {"QC_mineralise": 20.0 if k < 0 else 5.0})], FRAC_LESS=0.05),
-                   name="less N mineralised from soil organic matter")
+    """Équation 5 (QN_minéralisé, L1360): the modelled soil carbon loss falls from 20 to 5 t C
+    with conservation tillage; low FRAC_LESS.  Isolates R (C/N ratio) and EF1_org.  Erosion
+    (Équations 33-34, canton with aléa 3 in winter: mandatory): reduced tillage with residues
+    buried (C = 0.20 x 0.35) replaced by no-till with residues on the surface (0.20 x 0.25 x
+    0.88): change -0.026, improved; isolates C_travail_réduit, C_non_travail and
+    C_résidus."""
+    def year(k):
+        practice = tillage(reduit=1.0) if k < 0 else tillage(non_travail=1.0, residus=1.0)
+        return dict(QC_mineralise=20.0 if k < 0 else 5.0, **practice)
+    return project(farm([system(year)], FRAC_LESS=0.05, canton="exemple_canton_2"),
+                   name="less N mineralised from soil organic matter; no-till")
 
 
 @case
@@ -225,19 +263,31 @@ def fertilisation_urea_CO2() -> dict:
 @case
 def fertilisation_average_N_fertiliser_CO2() -> dict:
     """Équation 11 (choice A04): the average N fertiliser (21.12 % urea) in the reference
-    replaced by the same N as a 28 % N solution.  Isolates F_EngrMoy_moyen."""
-    ref = {"mineraux": [mineral("engrais_azote_moyen", 18000.0, D_uree=60000.0)]}
-    proj = {"mineraux": [mineral("solution_azotee_28", 18000.0)]}
-    return project(farm([system(ref_proj(ref, proj))]), name="average N fertiliser replaced")
+    replaced by the same N as a 28 % N solution, on wheat and triticale (same crops every year).
+    Isolates F_EngrMoy_moyen.  Erosion is mandatory (canton with aléa 5 in winter) but not
+    computed: triticale has no C_culture in Tableau 22 (nor an Annexe 18 water footprint), so
+    the indicator is reported as not computed, never with an invented factor."""
+    crops = [wheat(70.0), {"espece": "triticale", "Surf_culture": 30.0, "RDT_reel": 6500.0}]
+    ref = dict(PLOUGHED, mineraux=[mineral("engrais_azote_moyen", 18000.0, D_uree=60000.0)], cultures=crops)
+    proj = dict(PLOUGHED, mineraux=[mineral("solution_azotee_28", 18000.0)], cultures=crops)
+    return project(farm([system(ref_proj(ref, proj))], canton="exemple_canton_3"),
+                   name="average N fertiliser replaced")
 
 
 @case
 def fertilisation_beet_and_potato_residues() -> dict:
     """Équation 6 special cases (L1276): beet residues fixed at 140 kg N/ha in the reference,
-    potato at 40 kg N/ha on a larger area in the project.  Isolates both fixed values."""
-    ref = {"cultures": [wheat(50.0), {"espece": "betterave", "Surf_culture": 10.0, "RDT_reel": 80000.0}]}
-    proj = {"cultures": [wheat(50.0), {"espece": "pomme_de_terre", "Surf_culture": 50.0, "RDT_reel": 45000.0}]}
-    return project(farm([system(ref_proj(ref, proj))]), name="beet replaced by potato")
+    potato at 40 kg N/ha on a larger area in the project.  Isolates both fixed values.  The
+    potatoes are irrigated (100 000 m3 a year): water is mandatory and worse (+1000 m3/ha),
+    and the Équation 35 ratio is 100 000 / 540 150 m3 < 1 (efficient).  Erosion outside an
+    erosion zone (not mandatory), computed and worse: the area-weighted C_culture rises from
+    0.223 to 0.27 (choice A69); a third each of ploughing, reduced and no tillage, the shares
+    rounded to 0.3333 (their sum 0.9999 is within the 0.001 of ecart_parts_travail_du_sol)."""
+    thirds = tillage(labour=0.3333, reduit=0.3333, non_travail=0.3333)
+    ref = dict(thirds, cultures=[wheat(50.0), {"espece": "betterave", "Surf_culture": 10.0, "RDT_reel": 80000.0}])
+    proj = dict(thirds, Volume_irrigation=100000.0,
+                cultures=[wheat(50.0), {"espece": "pomme_de_terre", "Surf_culture": 50.0, "RDT_reel": 45000.0}])
+    return project(farm([system(ref_proj(ref, proj))], canton="exemple_canton_1"), name="beet replaced by potato")
 
 
 @case
@@ -257,11 +307,15 @@ def fertilisation_cover_crops_low_biomass() -> dict:
 def fertilisation_cover_crops_high_biomass() -> dict:
     """Équation 6: cover crops and a sown fallow (biomass from the Annexe 5 abacus, L1316) added
     in the project, all above the second class limit (high biomass, low N content).  Isolates
-    the high class (N_AG_forte)."""
+    the high class (N_AG_forte).  Erosion (canton with aléa 4-5: mandatory): ploughed every
+    year, bare in winter in the reference and covered in the project (F_culture_couvert 0 -> 1):
+    C = 0.20 -> 0.20 x 0.80, change -0.04, improved; isolates C_couvert and C_labour."""
     covers = [{"espece_CI": "avoine_rude", "Surf_CI": 50.0, "BIOM": 4.0},
               {"espece_CI": "trefle_incarnat", "Surf_CI": 30.0, "BIOM": 3.2},
               {"espece_CI": "jachere", "type_jachere": "jachere_semee_multi_especes", "Surf_CI": 20.0}]
-    return project(farm([system(ref_proj({}, {"intercultures": covers}))]), name="cover crops, high biomass")
+    proj = dict(tillage(labour=1.0, couvert=1.0), intercultures=covers)
+    return project(farm([system(ref_proj(PLOUGHED, proj))], canton="exemple_canton_3"),
+                   name="cover crops, high biomass")
 
 
 @case
@@ -275,11 +329,14 @@ def fertilisation_soybean_catch_crop() -> dict:
 
 @case
 def fertilisation_crop_yield_sources() -> dict:
-    """Équation 6 (AG_DM, RDT, FRAC_export, QN_résidus_CD): the rotation changes from wheat to
-    wheat at its standard yield, rapeseed (harvest index) with a measured dry matter, maize with
+    """Équation 6 (AG_DM, RDT, FRAC_export, QN_résidus_CD): the rotation changes from wheat (6 t/ha)
+    to wheat at its standard yield, rapeseed (harvest index) with a measured dry matter, maize with
     exported residues but no FRAC_export in Annexe 5 (0, L1296), and a catch crop.  Liming, drying and downstream
-    figures are declared without their levers (no RE: L1443, L1216, L1675)."""
-    proj = {"cultures": [{"espece": "ble_tendre", "Surf_culture": 40.0, "RDT_normes": 6200.0},
+    figures are declared without their levers (no RE: L1443, L1216, L1675).  Co-benefits worse:
+    erosion (mandatory, aléa 3 in winter; ploughed every year, area-weighted C_culture 0.20 ->
+    0.284), IFT 2.5 -> 3.2, water (the maize irrigated, 45 000 m3 a year) with an Équation 35
+    ratio >= 1 (the theoretical footprint grows less than the water used)."""
+    proj = {"IFT": 3.2, "Volume_irrigation": 45000.0, **PLOUGHED, "cultures": [{"espece": "ble_tendre", "Surf_culture": 40.0, "RDT_normes": 6200.0},
                          {"espece": "colza", "Surf_culture": 30.0, "RDT_reel": 3600.0, "MS_recolte": 0.92},
                          {"espece": "mais_grain", "Surf_culture": 30.0, "RDT_reel": 9500.0,
                           "residus_exportes": True},
@@ -293,8 +350,9 @@ def fertilisation_crop_yield_sources() -> dict:
     os_ = culture_os("mais_grain", {-3: 30.0, -2: 31.0, -1: 29.0, 0: 25.0, 1: 24.0}, 300.0)
     mrp = culture_mrp("pois", {-3: (4.0, 10.0), -2: (4.0, 10.0), -1: (4.0, 10.0), 0: (4.0, 20.0), 1: (4.0, 20.0)})
     lime = {"amendements": [{"produit_amd": "calcaire_magnesien", "Q_brut": 5000.0}]}
-    return project(farm([system(ref_proj(lime, dict(proj, **lime)))], postes_ferme=[drying], cultures_OS=[os_],
-                        cultures_MRP=[mrp]),
+    ref = dict(lime, IFT=2.5, cultures=[wheat(RDT_reel=6000.0)], **PLOUGHED)
+    return project(farm([system(ref_proj(ref, dict(proj, **lime)))], postes_ferme=[drying], cultures_OS=[os_],
+                        cultures_MRP=[mrp], canton="exemple_canton_2"),
                    name="rotation change; liming, drying, OS and protein data without their levers")
 
 
@@ -404,13 +462,17 @@ def combustibles_C_tractor_power_spraying() -> dict:
 
 @case
 def combustibles_C_irrigation() -> dict:
-    """Équation 16 (irrigation, choice A21): a travelling gun replaced by a pivot for the same
-    water volume.  Isolates F_kWh→GNR."""
+    """Équation 16 (irrigation, choice A21): a travelling gun (150 000 m3 a year) replaced by a
+    pivot using 20 % less water.  Isolates F_kWh→GNR (both irrigation terms are divided by it).
+    Co-benefits: water mandatory and improved (-300 m3/ha); same crops and yields, so the
+    theoretical footprint does not change and the Équation 35 ratio is not computed (A73);
+    energy improved through the CED of the irrigation fuel."""
     def year(k):
-        s = "enrouleur" if k < 0 else "pivot"
+        s, v = ("enrouleur", 150000.0) if k < 0 else ("pivot", 120000.0)
         return {"interventions": _interventions([]),
-                "irrigations": [{"systeme_irrigation": s, "Volume_eau": 150000.0}]}
-    return project(farm([system(lambda k: {})], annees=farm_years(year), methode_combustibles="C"),
+                "irrigations": [{"systeme_irrigation": s, "Volume_eau": v}]}
+    return project(farm([system(lambda k: {"Volume_irrigation": 150000.0 if k < 0 else 120000.0})],
+                        annees=farm_years(year), methode_combustibles="C"),
                    name="method C: pivot instead of travelling gun")
 
 
@@ -419,7 +481,10 @@ def combustibles_C_irrigation() -> dict:
 def sechage_stockage_at_the_farm() -> dict:
     """Équations 17-19: drying maize with natural gas (kg), storage with electricity (kWh),
     drying with diesel (L), all using less energy per quintal in the project; a crop dried only
-    in the project (no reference tonnage: intensity 0, choice ref_sans_tonnage)."""
+    in the project (no reference tonnage: intensity 0, choice ref_sans_tonnage).  The energy
+    co-benefit takes this energy from Energie_autres, declared in MJ (gas x 52.8 MJ/kg,
+    electricity x 8.28 MJ/kWh, GNR x 42.7 MJ/L): 1 409 700 MJ a year in the reference,
+    951 620 MJ in the project."""
     def rows(ton, conso_ref, conso_proj, energy, unit, new=False):
         out = {}
         for k in (*REF, 0, 1):
@@ -433,7 +498,8 @@ def sechage_stockage_at_the_farm() -> dict:
               poste("stockage", rows(8000.0, 40000.0, 25000.0, "electricite", "Conso_poste_kWh")),
               poste("sechage", rows(2000.0, 3000.0, 2000.0, "gnr", "Conso_poste_L")),
               poste("sechage", rows(500.0, 0.0, 600.0, "gnr", "Conso_poste_L", new=True))]
-    return project(farm([system(lambda k: {})], levier_sechage_stockage=True, postes_ferme=postes),
+    autres = farm_years(lambda k: {"Energie_autres": 1409700.0 if k < 0 else 951620.0})
+    return project(farm([system(lambda k: {})], annees=autres, levier_sechage_stockage=True, postes_ferme=postes),
                    name="less energy for drying and storage at the farm")
 
 
@@ -494,13 +560,85 @@ def stockage_first_project() -> dict:
     return project(farm([s1, s2]), name="soil carbon storage, first project")
 
 
+def modes(meteo: str, C_initial: str, autres_sol: str, biomasses: str, MAFOR: str) -> dict:
+    """The data-collection modes of a system-year (Tableau 17, Équation 29 step 1)."""
+    return {"mode_donnees_meteo": meteo, "mode_donnees_C_initial": C_initial,
+            "mode_donnees_autres_sol": autres_sol, "mode_donnees_biomasses": biomasses,
+            "mode_donnees_MAFOR": MAFOR}
+
+
+# The modes of a system-year and their Équation 29 step-1 rate, (r_météo + r_C_initial +
+# r_autres_sol + r_biomasses + r_MAFOR) / 5 (Tableau 17):
+MEASURED = modes("mesure", "mesure", "mesure", "couplage", "mesure")           # 0
+AVERAGE_BDAT = modes("moyenne", "moyenne_BDAT", "moyenne_BDAT", "moyenne", "moyenne")  # (2.5+5+5+7+5)/5 = 4.9 %
+SIMULATED = modes("simulation", "simulation", "simulation", "prelevement_ou_teledetection", "mesure")  # 1.3 %
+
+
+def _renewal(year_modes: Dict[int, dict], n_proj: int) -> dict:
+    s = system(lambda k: year_modes[k], n_proj=n_proj, Sfin=58.0, Sfin_ref=50.0)
+    return project(farm([s], n_proj=n_proj, renouvellement=True, renouvellement_levier_nouveau=True),
+                   name="soil carbon storage, renewal")
+
+
 @case
 def stockage_renewal() -> dict:
-    """Tableau 18: a renewed project with a new lever (non-permanence rabais 10 %) and the data
-    rabais computed by the project holder (6.5.3, Équation 29)."""
-    s = system(lambda k: {}, Sfin=58.0, Sfin_ref=50.0)
-    return project(farm([s], renouvellement=True, renouvellement_levier_nouveau=True,
-                        rabais_incertitude_donnees_stockage_saisi=0.03), name="soil carbon storage, renewal")
+    """Tableau 18 and Équation 29: a renewed one-year project with a new lever (non-permanence
+    rabais 10 %), storage the only reduction.  The data-collection modes of Tableau 17 change
+    from year to year: average and BDAT data in t-3 and t-1 (4.9 %), in-situ measurements and
+    coupled biomass measurement in t-2 (0 %), simulations, sampling or remote sensing in t
+    (1.3 %): rabais_incertitude_données_stockage = (4.9 + 0 + 4.9 + 1.3) / 4 = 2.775 %, so
+    rabais_global = 1 - 0.97225 x 0.9.  Each year weighs as much as the others (step 3: a
+    calculator that drops or repeats a year misses rabais_global by more than 5 %)."""
+    return _renewal({-3: AVERAGE_BDAT, -2: MEASURED, -1: AVERAGE_BDAT, 0: SIMULATED}, n_proj=1)
+
+
+@case
+def stockage_renewal_average_data() -> dict:
+    """Équation 29 with the highest data rabais: a one-year renewal (10 % non-permanence) whose
+    every parameter comes from average data (BDAT for the soil) in every year, 4.9 %, so
+    rabais_global = 1 - 0.951 x 0.9 = 14.41 %; the rate of each average-data mode then moves
+    rabais_global by more than 5 %, as does counting a year the farm does not have (step 3
+    averages the 3 + 1 years)."""
+    return _renewal({k: AVERAGE_BDAT for k in (*REF, 0)}, n_proj=1)
+
+
+@case
+def stockage_renewal_measured_data() -> dict:
+    """Équation 29 with no data rabais: a one-year renewal whose every parameter is measured in
+    situ (biomass by coupled sampling and remote sensing) every year: every rate of Tableau 17
+    is 0, so rabais_global is exactly the 10 % of the renewal; a calculator giving any
+    average-data rate (3 % or more for a soil parameter) to a measured one misses it by more
+    than 5 %."""
+    return _renewal({k: MEASURED for k in (*REF, 0)}, n_proj=1)
+
+
+def _renewal_last_year_average(n_proj: int) -> dict:
+    last = n_proj - 1
+    return _renewal({k: AVERAGE_BDAT if k == last else MEASURED for k in (*REF, *range(n_proj))}, n_proj)
+
+
+@case
+def stockage_renewal_3_years_last_year_average_data() -> dict:
+    """Équation 29 step 3 over 3 + 3 years: a three-year renewal measured in situ every year except
+    the last project year (k = 2), whose data are average data (4.9 %): rabais 4.9 / 6 % and
+    rabais_global 1 - (1 - 0.049 / 6) x 0.9; a calculator dropping that year, or averaging over
+    another number of years, misses rabais_global by more than 5 %."""
+    return _renewal_last_year_average(3)
+
+
+@case
+def stockage_renewal_4_years_last_year_average_data() -> dict:
+    """Équation 29 step 3 over 3 + 4 years: as the three-year case, the average-data year being
+    k = 3 (rabais 4.9 / 7 %)."""
+    return _renewal_last_year_average(4)
+
+
+@case
+def stockage_renewal_5_years_last_year_average_data() -> dict:
+    """Équation 29 step 3 over 3 + 5 years (the longest project, L1236): as the three-year case,
+    the average-data year being k = 4, the last year of the timeline (rabais 4.9 / 8 %;
+    dropping that year moves rabais_global by 5.2 %)."""
+    return _renewal_last_year_average(5)
 
 
 # ======================================================== 6.4 miscanthus ==
@@ -513,17 +651,23 @@ def _misc_year(k, ref_N: float, fuel: float) -> dict:
 @case
 def miscanthus_planting_schedule() -> dict:
     """Équations 26-28 (choices A36-A38, X1, X2): miscanthus planted in project years 1, 2 and 3
-    (one plot with a 15-year lease) in its own cropping system, next to an ordinary system that
-    stores carbon; five project years."""
-    plots = [{"SAU_plantation": 10.0, "annee_plantation": 1, "Sfin_miscanthus": 62.0, "Sfin_ref_miscanthus": 50.0},
+    (two owned plots, one with a 15-year lease) in its own cropping system, next to an ordinary
+    system that stores carbon; five project years.  Intensité_comb_ref (Équation 14) comes from
+    the farm's GNR invoices (1850 L a year, unchanged: no RE_combustibles).  Criterion 5 met:
+    every plot owned or leased for >= 5 years, and the field-crop area lost to miscanthus is
+    20 / 100 ha = 20 %, the bound itself (A55: at most 20 %)."""
+    plots = [{"SAU_plantation": 10.0, "annee_plantation": 1, "proprietaire": True, "Sfin_miscanthus": 62.0,
+              "Sfin_ref_miscanthus": 50.0},
              {"SAU_plantation": 6.0, "annee_plantation": 2, "duree_bail_restante": 15.0, "Sfin_miscanthus": 58.0,
               "Sfin_ref_miscanthus": 50.0},
-             {"SAU_plantation": 4.0, "annee_plantation": 3, "Sfin_miscanthus": 60.0, "Sfin_ref_miscanthus": 50.0}]
+             {"SAU_plantation": 4.0, "annee_plantation": 3, "proprietaire": True, "Sfin_miscanthus": 60.0,
+              "Sfin_ref_miscanthus": 50.0}]
     misc = misc_system(lambda k: _misc_year(k, 160.0, 0.4), plots, n_proj=5, Surf=20.0)
     other = system(lambda k: {}, n_proj=5, Surf=80.0, Sfin=54.0, Sfin_ref=50.0)
     for y in other["years"]:
         y["cultures"] = [wheat(80.0)]
-    return project(farm([misc, other], n_proj=5, Intensite_comb_ref_saisie=0.06),
+    fuel = farm_years(lambda k: {"combustibles": [_gnr(1850.0)]}, n_proj=5)
+    return project(farm([misc, other], annees=fuel, n_proj=5),
                    name="miscanthus planted over three years")
 
 
@@ -534,7 +678,8 @@ def miscanthus_residues_and_storage_only() -> dict:
     is the N2O of the miscanthus residues alone (isolates QN_résidus_aériens(feuilles) and the
     area in place each year); liming changes C_chaulage from year to year (Équation 7 applies to
     the residue N, Équation 27); the storage is the only other reduction, so rabais_global is
-    about the 3 % of Tableau 18."""
+    about the 3 % of Tableau 18.  Criterion 5 fails twice: the plots are neither owned nor
+    leased, and the whole field-crop area (72 ha) goes to miscanthus (> 20 %)."""
     plots = [{"SAU_plantation": a, "annee_plantation": n, "Sfin_miscanthus": 60.0, "Sfin_ref_miscanthus": 50.0}
              for a, n in ((18.0, 1), (12.0, 2), (42.0, 3))]
     liming = {0: {"pH_initial": 5.8, "pH_final": 6.9, "k_chaulage": 0}, 1: {"pH_initial": 7.0, "pH_final": 7.1},
@@ -543,7 +688,7 @@ def miscanthus_residues_and_storage_only() -> dict:
     def year(k):
         return {"cultures": []} if k < 0 else dict(cultures=[], EGES_combustibles_miscanthus=0.0, **liming[k])
     misc = misc_system(year, plots, n_proj=3, Surf=72.0)
-    return project(farm([misc], n_proj=3, Intensite_comb_ref_saisie=0.0, levier_chaulage=True, FRAC_LESS=0.05),
+    return project(farm([misc], n_proj=3, levier_chaulage=True, FRAC_LESS=0.05),
                    name="miscanthus residues and storage")
 
 
@@ -596,26 +741,69 @@ def reference_semi_generique_method_B() -> dict:
 def nda_only() -> dict:
     """6.5.5: additionality not demonstrated (public funding of the levers): 20 % on the sum
     after the specific rabais, once; fertilisation is the only reduction.  Isolates
-    taux_rabais_nda."""
-    return project(farm([system(_fert_reduction)], nda=True), name="additionality not demonstrated")
+    taux_rabais_nda.  A one-year project (p = 1, L1236): Équation 29 averages the 3 + 1 years
+    the farm has (no system in year k = 1)."""
+    return project(farm([system(_fert_reduction, n_proj=1)], n_proj=1, nda=True),
+                   name="additionality not demonstrated; one project year")
 
 
 @case
 def negative_totals_not_eligible() -> dict:
     """Équations 1, 2, 30, 31 with negative terms (choice A49: never discounted): more N, more
     fuel, soil and miscanthus carbon losses; RE < 0 so rabais_global = 0 (A53).  A collective
-    project whose first farm fails criteria 2-4 (renewal without a new lever) and whose second
-    farm has no field-crop system (criterion 1) and declares method B without any fuel data."""
-    misc_plot = [{"SAU_plantation": 5.0, "annee_plantation": 1, "Sfin_miscanthus": 45.0,
+    project whose first farm fails criteria 2-4 (renewal without a new lever) and the owned
+    miscanthus plot passes criterion 5 (5 of 105 ha), and whose second farm declares method B
+    without any fuel data.  Co-benefits worse, weighted by farm area at the project scale
+    (L2647): NH3, nitrate, energy, phosphorus (class 3 -> 4 of Tableau 23), IFT on the first farm
+    (2.0 -> 2.6; not declared by the second, so not computed for the project), water on the
+    second (irrigated, the only farm counted in the project mean; ratio not computed, ΔE_théo =
+    0), erosion on the second (residues no longer left on the surface; the first is not
+    computed: miscanthus years have no crop of Tableau 22)."""
+    misc_plot = [{"SAU_plantation": 5.0, "annee_plantation": 1, "proprietaire": True, "Sfin_miscanthus": 45.0,
                   "Sfin_ref_miscanthus": 50.0}]
-    misc = misc_system(lambda k: _misc_year(k, 100.0, 0.2), misc_plot, Surf=5.0)
-    more_N = system(lambda k: {"mineraux": [mineral("ammonitrate_33_5", 12000.0 if k < 0 else 15000.0)]},
+    def misc_year(k):
+        if k < 0:  # wheat with calcium nitrate (little volatilisation) before the miscanthus
+            return {"cultures": [wheat(5.0)], "mineraux": [mineral("nitrate_calcium_15_5", 500.0)], "IFT": 1.0}
+        return {"cultures": [], "EGES_combustibles_miscanthus": 0.2, "IFT": 0.0}
+    misc = misc_system(misc_year, misc_plot, Surf=5.0)
+    more_N = system(lambda k: {"mineraux": [mineral("ammonitrate_33_5", 12000.0 if k < 0 else 15000.0),
+                                            mineral("superphosphate_45", QP=11000.0 if k < 0 else 14000.0)],
+                               "IFT": 2.0 if k < 0 else 2.6},
                     Sfin=47.0, Sfin_ref=50.0)
 
     def fuel(k):
         return {"combustibles": [_gnr(8000.0 if k < 0 else 10000.0)]}
     f1 = farm([more_N, misc], annees=farm_years(fuel), methode_combustibles="A", nda=True,
-              Intensite_comb_ref_saisie=0.05, outil_certifie=False, conditionnalite_PAC=False, leviers_declares=0,
+              outil_certifie=False, conditionnalite_PAC=False, leviers_declares=0,
               renouvellement=True)
-    f2 = farm([], methode_combustibles="B", SAU=50.0)
+    irrigated = system(lambda k: dict(tillage(labour=1.0, residus=1.0 if k < 0 else 0.0),
+                                      Volume_irrigation=10000.0 if k < 0 else 12000.0, cultures=[wheat(50.0)],
+                                      mineraux=[mineral("ammonitrate_33_5", 5000.0 if k < 0 else 7500.0)]),
+                       Surf=50.0)
+    f2 = farm([irrigated], methode_combustibles="B", SAU=50.0, canton="exemple_canton_2")
     return project(f1, f2, name="negative terms; not eligible")
+
+
+# ====================================================== a farm without systems ==
+@case
+def farm_without_cropping_system() -> dict:
+    """A project whose only farm has no cropping system and no farm year (criterion 1 fails):
+    Équation 29 has no year (rabais 0, nb_annees_rabais_donnees = 0), no area is lost to
+    miscanthus, and every co-benefit of the farm is not computed (Équation 32 has no system
+    and no year to average; 90-cobenefices SdC_presents, annees_exploitation_presentes); the
+    project means have no farm to weigh (0)."""
+    return project(farm([], methode_combustibles="B", SAU=50.0), name="farm without cropping system")
+
+
+# ================================================================== probes ==
+@probe(refused_because="the reference years (k_exploitation = -3 .. -1) are all required",
+       blocks=["Surf_cobenefices [2/2] = 0 otherwise", "annees_exploitation_presentes [2/2] = 0 otherwise",
+               "Cobenefice_energie [2/2] = 0 otherwise", "Cobenefice_energie_projet [2/2] = 0 otherwise",
+               "Cobenefice_energie not computed"])
+def farm_without_farm_years() -> dict:
+    """A farm without farm years: the only dossier where the energy co-benefit is not computed
+    (90-cobenefices annees_exploitation_presentes, Surf_cobenefices with no farm year).  The
+    dossier format refuses it (the reference farm years -3 .. -1 and a project year are
+    required, 00-method timeline farm_year.k_exploitation), so these guards are dead: the spec
+    should drop them or the timeline allow a farm without farm years."""
+    return project(farm([], annees=[], methode_combustibles="B"), name="farm without farm years")

@@ -17,8 +17,18 @@ A vendor runs the cas-type inputs in its tool and sends its results per case and
   a rounding to 0.1 t), 0.01 for dimensionless ratios (rabais_global: an expected 0 accepts
   <= 0.0005), and, for any other unit (a co-benefit), no floor beyond 1e-9: an expected 0
   requires a received 0.  The report says which items were judged against the floor.
-- The IFT co-benefit may be computed with another tool (L3447): an IFT line item is compared
-  and shown, marked "informative", and does not count in the verdict.
+- Co-benefits (section 7; the project-level equations with a `cobenefit` field): Tableau 33
+  and L3447 certify the *mandatory* co-benefits, "à l'exception du co-bénéfice IFT qui peut
+  être calculé avec un autre outil".  So an IFT item, an optional co-benefit (Tableau 19:
+  phosphorus) and a conditionally mandatory one in a case where its condition is not met
+  (erosion outside an erosion zone, water without irrigation) are compared and shown, marked
+  "informative", and do not count in the verdict, even when no value is received.
+- Not computed: a co-benefit whose `computed_when` flag is 0 in a case (the dossier lacks what
+  the indicator needs: IFT not declared, a crop without a Tableau 22 factor ...) has no
+  reference value: `null` in reference-results.json, a blank cell in the xlsx, status "not
+  computed".  The method reports it as not computed, never as a number (its equation's value
+  0 is a placeholder, not a change of 0), so the tool must report it as not computed too:
+  null / blank.  A number there fails the item (unless it is informative).
 - A missing case, a missing line item, a blank value or one that is not a finite number
   fails that line item, with the reason.  A results file for another method, method version
   or annex version fails as a whole (the cas-type pins all three).
@@ -27,6 +37,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -51,10 +62,14 @@ METHOD_TOLERANCE_ITEMS = {"RE_fertilisation", "RE_combustibles", "RE_sechage_sto
 
 
 def unlisted_cobenefits(model: dict) -> List[str]:
-    """Co-benefit equations that are not line items (not on the root entity): reported, not
-    silently dropped."""
+    """Co-benefit equations that are not on the root entity and have no root-entity equation
+    with the same co-benefit title (the project-scale mean of L2647): not certified at all, so
+    reported rather than silently dropped.  (A farm-scale indicator whose project mean is a
+    line item is certified through it.)"""
     root = next(e["name"] for e in model["entities"] if e["parent"] is None)
-    return [f"{e['name']} ({e['entity']})" for e in model["equations"] if e.get("cobenefit") and e["entity"] != root]
+    at_root = {e["cobenefit"]["title"] for e in model["equations"] if e.get("cobenefit") and e["entity"] == root}
+    return [f"{e['name']} ({e['entity']})" for e in model["equations"]
+            if e.get("cobenefit") and e["entity"] != root and e["cobenefit"]["title"] not in at_root]
 
 
 def line_items(model: dict) -> List[dict]:
@@ -72,19 +87,52 @@ def line_items(model: dict) -> List[dict]:
     return items
 
 
+IFT_NAME = re.compile(r"(^|_)IFT(_|$)", re.IGNORECASE)
+
+
 def _item(eq: dict, kind: str) -> dict:
     cb = eq.get("cobenefit") or {}
     src = eq.get("source") or {}
-    informative = kind == "co-benefit" and "IFT" in eq["name"].upper()
-    return {"name": eq["name"], "unit": eq["unit"], "kind": kind,
+    ift = kind == "co-benefit" and bool(IFT_NAME.search(eq["name"]))
+    optional = kind == "co-benefit" and cb.get("mandatory") is False
+    item = {"name": eq["name"], "unit": eq["unit"], "kind": kind,
             "title": cb.get("title") or eq.get("description") or eq["name"],
             "source": ", ".join(x for x in (src.get("section"), src.get("label"), src.get("text")) if x),
             "tolerance": TOLERANCE,
             "floor": floor(eq["unit"]),
-            "basis": "informative (L3447: IFT may come from another tool)" if informative
+            "basis": "informative (L3447: IFT may come from another tool)" if ift
+            else "informative (optional co-benefit, Tableau 19; L3447 certifies the mandatory ones)" if optional
             else "L3445" if eq["name"] in METHOD_TOLERANCE_ITEMS
+            else f"L3447 where mandatory ({cb['mandatory']} = 1); informative elsewhere"
+            if kind == "co-benefit" and isinstance(cb.get("mandatory"), str)
             else "L3447" if kind == "co-benefit" else "A76 (no tolerance printed; 5 % applied)",
-            "informative": informative}
+            "informative": ift or optional}
+    if kind == "co-benefit":
+        item["mandatory"] = cb.get("mandatory", True)      # true, false, or the name of a flag
+        item["computed_when"] = cb.get("computed_when")    # the name of a flag, or null
+    return item
+
+
+def case_values(model: dict, outputs: Dict[str, "np.ndarray"]) -> Tuple[Dict[str, Optional[float]], Dict[str, dict]]:
+    """The line items of one computed dossier as a tool reports them: (item -> value, None for
+    a co-benefit not computed; co-benefit item -> {"mandatory": bool, "computed": bool})."""
+    values: Dict[str, Optional[float]] = {}
+    status: Dict[str, dict] = {}
+    for item in line_items(model):
+        name = item["name"]
+        values[name] = float(outputs[name][0])
+        if item["kind"] != "co-benefit":
+            continue
+        mandatory = item["mandatory"]
+        if isinstance(mandatory, str):
+            mandatory = bool(outputs[mandatory][0] > 0.5)
+        computed = True
+        if item["computed_when"]:
+            computed = bool(outputs[item["computed_when"]][0] > 0.5)
+        status[name] = {"mandatory": bool(mandatory), "computed": computed}
+        if not computed:
+            values[name] = None
+    return values, status
 
 
 def floor(unit: str) -> float:
@@ -97,12 +145,13 @@ class Line:
     case: str
     item: str
     unit: str
-    expected: float
+    expected: Optional[float]   # None: a co-benefit the method does not compute in this case
     received: Optional[float]
     deviation: Optional[float]  # signed, relative to max(|expected|, floor)
     verdict: str                # "conformant", "NOT conformant", "missing", "informative"
     reason: str = ""
     floored: bool = False       # judged against the floor (tiny or zero reference)
+    status: str = ""            # co-benefit in this case: "not computed", "not mandatory here", ...
 
 
 @dataclass
@@ -148,22 +197,48 @@ def compare(reference: dict, received: Dict[str, Dict[str, Optional[float]]],
         if got not in (None, "") and str(got) != str(reference[ref_key]):
             problems.append(f"the results are for {what} '{got}'; the cas-type is for '{reference[ref_key]}'")
     lines = []
+    statuses = reference.get("cobenefits") or {}
     for case, values in reference["results"].items():
         got_case = received.get(case)
         for name, exp in values.items():
             item = items[name]
+            st = (statuses.get(case) or {}).get(name) or {}
+            informative, status, why = bool(item.get("informative")), "", item["basis"]
+            if item["kind"] == "co-benefit":
+                if not st.get("computed", True):
+                    status = "not computed"
+                if item.get("informative"):
+                    status = ", ".join(x for x in (status, "IFT" if "IFT" in item["basis"] else "optional") if x)
+                elif not st.get("mandatory", True):
+                    informative, why = True, (f"informative (not mandatory in this case: {item['mandatory']} = 0; "
+                                               "L3447 certifies the mandatory co-benefits)")
+                    status = ", ".join(x for x in (status, "not mandatory here") if x)
             if got_case is None:
                 lines.append(Line(case, name, item["unit"], exp, None, None, "missing",
-                                  f"case '{case}' is missing from the results"))
+                                  f"case '{case}' is missing from the results", status=status))
                 continue
-            if name not in got_case:
+            got = got_case.get(name)
+            if name not in got_case and not informative:
                 lines.append(Line(case, name, item["unit"], exp, None, None, "missing",
-                                  f"line item '{name}' is missing for this case"))
+                                  f"line item '{name}' is missing for this case", status=status))
                 continue
-            verdict, dev, floored, reason = judge(exp, got_case[name], item["unit"])
-            if item.get("informative") and verdict != "missing":
-                verdict, reason = "informative", (reason + "; " if reason else "") + item["basis"]
-            lines.append(Line(case, name, item["unit"], exp, got_case[name], dev, verdict, reason, floored))
+            if exp is None:  # not computed by the method in this case
+                if got is None:
+                    verdict, dev, floored, reason = "conformant", None, False, "not computed, as in the reference"
+                else:
+                    verdict, dev, floored = "NOT conformant", None, False
+                    reason = (f"the method does not compute this co-benefit in this case "
+                              f"({item.get('computed_when')} = 0): report it as not computed (null or blank), "
+                              "not as a number")
+            else:
+                verdict, dev, floored, reason = judge(exp, got, item["unit"])
+            if informative and (verdict != "conformant" or not item.get("informative")):
+                # the reason says why a failing value does not count, or why this case's item is
+                # informative when the item is not (not mandatory here)
+                verdict, reason = "informative", (reason + "; " if reason else "") + why
+            elif informative:
+                verdict = "informative"
+            lines.append(Line(case, name, item["unit"], exp, got, dev, verdict, reason, floored, status))
     extra = [c for c in received if c not in reference["results"]]
     for c, vals in received.items():
         if c in reference["results"]:
@@ -172,9 +247,13 @@ def compare(reference: dict, received: Dict[str, Dict[str, Optional[float]]],
 
 
 def reference_document(model: dict, annex_version: str, annex_hash: str,
-                       results: Dict[str, Dict[str, float]]) -> dict:
-    """The layout `certify --results` reads (JSON): a vendor fills `results` the same way."""
+                       results: Dict[str, Dict[str, Optional[float]]],
+                       status: Optional[Dict[str, Dict[str, dict]]] = None) -> dict:
+    """The layout `certify --results` reads (JSON): a vendor fills `results` the same way
+    (null: not computed).  `cobenefits`: per case, each co-benefit item mandatory or not and
+    computed or not in that case (from `case_values`)."""
     items = line_items(model)
+    status = status or {}
     return {
         "format": "carbonspec-castype-results", "format_version": 1,
         "method": model["method"], "version": model["version"], "spec_hash": model["spec_hash"],
@@ -184,6 +263,10 @@ def reference_document(model: dict, annex_version: str, annex_hash: str,
         "line_items": items,
         "units": {i["name"]: i["unit"] for i in items},
         "results": {case: {i["name"]: values[i["name"]] for i in items} for case, values in results.items()},
+        "not_computed": "a null result is a co-benefit the method does not compute in that case (its "
+                        "computed_when flag is 0): report it as not computed (null, or a blank cell)",
+        "cobenefits": {case: {i["name"]: (status.get(case) or {}).get(i["name"], {"mandatory": True, "computed": True})
+                              for i in items if i["kind"] == "co-benefit"} for case in results},
     }
 
 
@@ -411,18 +494,18 @@ def report_workbook(ctx: dict):
     ws["B2"].font = Font(bold=True, color="006100" if ctx["conformant"] else "9C0006")
     items = wb.create_sheet("items")
     items.append(["case", "line_item", "unit", "expected", "received", "deviation", "verdict", "reason",
-                  "judged_against_floor", "tolerance_basis"])
+                  "judged_against_floor", "tolerance_basis", "cobenefit_status"])
     bad = PatternFill("solid", fgColor="FFC7CE")
     for case, lines in ctx["by_case"].items():
         for l in lines:
             items.append([l.case, l.item, l.unit, l.expected, l.received, l.deviation, l.verdict, l.reason,
-                          l.floored, ctx["items"][l.item]["basis"]])
+                          l.floored, ctx["items"][l.item]["basis"], l.status])
             if l.verdict not in ("conformant", "informative"):
                 for cell in items[items.max_row]:
                     cell.fill = bad
             items.cell(items.max_row, 6).number_format = "0.00%"
     items.freeze_panes = "A2"
-    for col, w in zip("ABCDEFGHIJ", (40, 36, 10, 16, 16, 11, 16, 50, 10, 30)):
+    for col, w in zip("ABCDEFGHIJK", (40, 36, 10, 16, 16, 11, 16, 50, 10, 30, 24)):
         items.column_dimensions[col].width = w
     for row in (ws, items):
         for cell in row[1]:

@@ -32,7 +32,7 @@ import numpy as np
 
 from carbonspec.compiler.errors import InputError
 
-from .certify import compare
+from .certify import case_values, compare
 from .coverage import text, walk
 from .engine import check_outputs
 from .reference import ReferenceBackend
@@ -41,27 +41,58 @@ FACTOR = 1.10
 NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
 # Escapes that no case can catch, with the reason (mutant id -> why).  Each reason gives the
-# largest effect the change can have on a line item; see the mutation report for the
-# measured one.
-_R = ("cannot move a line item by 5 %% without a near-cancellation: Équation 29's default is the mean of the "
-      "five Tableau 17 rates (4.1 %%), so %s x 1.1 adds %.2f points to rabais_incertitude_données_stockage; "
-      "rabais_global moves by %.1f %% in a storage-only renewal (the most sensitive case without cancellation: "
-      "1 - 0.959 x 0.9) and RE_certifiable by %.2f %% of RE_stockage_carbone_sol; only a case where RE_certifiable "
-      "cancels to < %.0f %% of the storage term would catch it, and there the rounding that Tableau 33's 5 %% "
-      "allows for would fail conformant tools")
+# largest effect the change can have on a line item; see the mutation report for the one
+# measured on the cas-type.
+#
+# Équation 29 (data rabais of RE_stockage carbone sol).  Its five Tableau 17 rates are averaged
+# (/ 5) per system-year, then over systems and years, and it only reaches RE_certifiable and
+# rabais_global.  rabais_global = p + (1 - p) r for a storage-only project (p the non-permanence
+# rabais, >= 10 %), the most sensitive line item; mixing years or systems, other RE terms and
+# the nda rabais only dilute the relative change (the mediant of the uniform cases).  The
+# bounds below were MEASURED over all 288 uniform combinations of the Tableau 17 modes in a
+# one-year storage-only renewal (p = 10 %); RE_certifiable then moves by at most
+# 0.6 % of RE_stockage_carbone_sol (|Δr| <= 0.006), so only a dossier whose RE_certifiable
+# cancels to about a tenth of its storage term could show them, and there the rounding that
+# Tableau 33's 5 % allows for would fail conformant tools.
+_EQ29 = ("cannot move a line item by 5 %%: %s; measured over the 288 uniform combinations of Tableau 17 modes "
+         "in a one-year storage-only renewal (p = 10 %%, the most sensitive rabais_global), it moves "
+         "rabais_global by at most %.2f %% (RE_certifiable by < 0.7 %% of the storage term)")
+_EQ29_BOUNDS = {
+    "constant r_Cinitial_moyenne x1.10": ("x 1.1 adds at most 0.003 / 5 to a system-year's rate", 0.51),
+    "constant r_autres_sol_moyenne x1.10": ("x 1.1 adds at most 0.003 / 5 to a system-year's rate", 0.51),
+    "constant r_Cinitial_simulation x1.10": ("x 1.1 adds at most 0.002 / 5 to a system-year's rate", 0.35),
+    "constant r_autres_sol_simulation x1.10": ("x 1.1 adds at most 0.002 / 5 to a system-year's rate", 0.35),
+    "constant r_biomasse_mesure x1.10": ("x 1.1 adds at most 0.0025 / 5 to a system-year's rate", 0.43),
+    "constant nb_rabais_donnees_stockage x1.10": ("dividing the five rates by 5.5 lowers every rate by 1/11, "
+                                                  "at most 0.049 / 11", 2.78),
+    "swap r_meteo expr branches 1<->2": ("exchanging r_météo 2.5 % and 0 moves a system-year's rate by 0.005",
+                                         4.50),
+    "flip r_meteo expr.branches[0].when ==->!=": ("with two branches, the flip is the swap of r_météo 2.5 % "
+                                                  "and 0 (0.005 per system-year)", 4.50),
+    "swap r_C_initial expr branches 1<->2": ("exchanging the 2 % and 3 % of r_C_initial moves a rate by "
+                                             "0.002", 1.74),
+    "swap r_autres_donnees_sol expr branches 1<->2": ("exchanging the 2 % and 3 % of r_autres_sol moves a "
+                                                      "rate by 0.002", 1.74),
+    "swap r_C_initial expr branches 2<->3": ("exchanging the 3 % and 5 % of r_C_initial moves a rate by "
+                                             "0.004", 3.42),
+    "swap r_autres_donnees_sol expr branches 2<->3": ("exchanging the 3 % and 5 % of r_autres_sol moves a "
+                                                      "rate by 0.004", 3.42),
+    "flip r_C_initial expr.branches[0].when ==->!=": ("giving 2 % to every mode but simulation (0) moves a "
+                                                      "rate by at most 0.006, BDAT 5 % -> 2 %", 4.95),
+    "flip r_autres_donnees_sol expr.branches[0].when ==->!=": ("giving 2 % to every mode but simulation (0) "
+                                                               "moves a rate by at most 0.006, BDAT 5 % -> 2 %",
+                                                               4.95),
+}
 JUSTIFIED: Dict[str, str] = {
-    **{f"constant {name} x1.10": _R % (name, 100 * r * 0.1 / 5, 100 * r * 0.1 / 5 * 0.9 / 0.1369,
-                                       100 * r * 0.1 / 5 * 0.9, 100 * r * 0.1 / 5 * 0.9 / 0.05)
-       for name, r in (("r_meteo_moyenne", 0.025), ("r_Cinitial_moyenne", 0.03), ("r_autres_sol_moyenne", 0.03),
-                       ("r_biomasse_moyenne", 0.07), ("r_MAFOR_moyenne", 0.05))},
-    "literal rabais_incertitude_donnees_stockage expr.branches[1].value.args[1] x1.10":
-        "cannot move a line item by 5 % without a near-cancellation: dividing the sum of the five Tableau 17 rates "
-        "by 5.5 instead of 5 lowers the default data rabais from 4.1 % to 3.73 %; rabais_global moves by 2.4 % in a "
-        "storage-only renewal (the most sensitive case without cancellation) and RE_certifiable by 0.33 % of "
-        "RE_stockage_carbone_sol (see the r_* constants)",
+    **{mid: _EQ29 % (why, bound) for mid, (why, bound) in _EQ29_BOUNDS.items()},
     "literal C_chaulage expr.branches[5].value.args[1].args[1].args[0].args[0].args[1] x1.10":
         "equivalent mutant: min(pH_final, 6.8) - max(pH_initial, 6.4) is at most 6.8 - 6.4 = 0.4, so the cap "
         "min(., 0.4) of Équation 7 never binds, nor does min(., 0.44)",
+    **{f"flip annees_exploitation_presentes expr.branches[0].when.args[{i}].left.where ==->!=":
+       "equivalent mutant: the dossier format requires every reference farm year and at least one project farm "
+       "year (timeline farm_year.k_exploitation), so count(farm_year where scenario_exploitation != "
+       f"{sc}) > 0 holds whenever count(... == {sc}) > 0 does: always"
+       for i, sc in ((0, "project"), (1, "reference"))},
     "literal SAU_plantee_annee_2 expr.branches[0].value.where.right x1.10":
         "equivalent mutant: annee_plantation is an integer (1, 2 or 3), so annee_plantation <= 2.2 selects the "
         "same plots as <= 2",
@@ -212,6 +243,7 @@ class Outcome:
     where: str               # case and line item that caught it, or the largest deviation
     max_deviation: float     # largest |deviation| over every case and line item
     justification: str = ""
+    certifiable: bool = True  # reaches a line item that counts in the verdict of some case
 
 
 def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool]] = None) -> List[Outcome]:
@@ -220,6 +252,7 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
     model = compiled.model
     items = [i["name"] for i in reference["line_items"]]
     item_set = set(items)
+    certified = certified_items(reference)
     deps = dependencies(model)
     outcomes = []
     for m in mutants(model):
@@ -228,6 +261,7 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
         names = downstream(model, m.equations)
         order = [e for e in model["equations"] if e["name"] in names]
         feeds = bool(names & item_set)
+        feeds_certified = bool(names & certified)
         if m.apply:
             m.apply()
         try:
@@ -242,7 +276,7 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
                 except InputError as exc:
                     caught, how, where = True, "refused", f"{c.name}: {exc.message[:160]}"
                     break
-                got = {c.name: {i: float(out[i][0]) for i in items}}
+                got = {c.name: case_values(model, out)[0]}
                 one = {**reference, "results": {c.name: reference["results"][c.name]}}
                 cmp = compare(one, got)
                 for line in cmp.lines:
@@ -258,15 +292,37 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
                 m.undo()
         if not caught and worst > 0:
             where = f"largest deviation {worst_at}"
-        o = Outcome(m, caught, how, where, worst)
+        o = Outcome(m, caught, how, where, worst, certifiable=feeds_certified)
         if not caught:
             if not feeds:
                 o.justification = "feeds no line item (" + ", ".join(sorted(m.equations)) + \
                                   " only reaches traces, eligibility criteria or consistency checks)"
+            elif not feeds_certified:
+                o.justification = "reaches only line items that are informative in every case (" + \
+                                  ", ".join(sorted(names & item_set)) + \
+                                  "): IFT (L3447: may come from another tool), optional co-benefits (Tableau 19) " \
+                                  "or co-benefits never mandatory in the cas-type"
             elif m.id in JUSTIFIED:
                 o.justification = JUSTIFIED[m.id]
         outcomes.append(o)
     return outcomes
+
+
+def certified_items(reference: dict) -> Set[str]:
+    """The line items that count in the verdict of at least one case (certify.compare's rule:
+    not IFT, not an optional co-benefit, mandatory in that case)."""
+    out = set()
+    statuses = reference.get("cobenefits") or {}
+    for item in reference["line_items"]:
+        if item.get("informative"):
+            continue
+        if item["kind"] != "co-benefit":
+            out.add(item["name"])
+            continue
+        if any((statuses.get(case) or {}).get(item["name"], {}).get("mandatory", True)
+               for case in reference["results"]):
+            out.add(item["name"])
+    return out
 
 
 def summary(outcomes: List[Outcome]) -> dict:
@@ -278,8 +334,15 @@ def summary(outcomes: List[Outcome]) -> dict:
         k = by_kind.setdefault(o.mutant.kind, {"total": 0, "caught": 0})
         k["total"] += 1
         k["caught"] += o.caught
+    reach = [o for o in outcomes if o.certifiable]
+    reach_caught = [o for o in reach if o.caught]
     return {
         "total": total, "caught": len(caught), "score": len(caught) / total if total else 1.0,
+        # the mutants certification can see at all: those reaching a line item that counts in a
+        # verdict (not only eligibility criteria, classes, mandatory flags, traces, IFT or
+        # optional co-benefits)
+        "certifiable": {"total": len(reach), "caught": len(reach_caught),
+                        "score": len(reach_caught) / len(reach) if reach else 1.0},
         "by_kind": by_kind,
         "caught_by_refusal": sum(1 for o in caught if o.how == "refused"),
         "escaped_justified": [{"mutant": o.mutant.id, "change": o.mutant.description, "why": o.justification,
@@ -291,8 +354,12 @@ def summary(outcomes: List[Outcome]) -> dict:
 
 def report_lines(s: dict) -> List[str]:
     """The summary, printable (console, Markdown report)."""
+    c = s["certifiable"]
     out = [f"mutation score: {s['caught']}/{s['total']} mutants caught ({s['score']:.1%}); "
-           f"{s['caught_by_refusal']} of them by a refused run (non-finite or out-of-domain value)"]
+           f"{s['caught_by_refusal']} of them by a refused run (non-finite or out-of-domain value)",
+           f"  of the {c['total']} mutants that reach a certified line item: {c['caught']} caught ({c['score']:.1%}); "
+           f"the other {s['total'] - c['total']} only reach eligibility criteria, classes, mandatory flags, "
+           "traces or informative co-benefits"]
     for kind, k in s["by_kind"].items():
         out.append(f"  {kind:9s} {k['caught']}/{k['total']}")
     out.append(f"escaped, justified: {len(s['escaped_justified'])}")
