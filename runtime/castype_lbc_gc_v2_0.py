@@ -790,20 +790,11 @@ def farm_without_cropping_system() -> dict:
     """A project whose only farm has no cropping system and no farm year (criterion 1 fails):
     Équation 29 has no year (rabais 0, nb_annees_rabais_donnees = 0), no area is lost to
     miscanthus, and every co-benefit of the farm is not computed (Équation 32 has no system
-    and no year to average; 90-cobenefices SdC_presents, annees_exploitation_presentes); the
+    to average; 90-cobenefices SdC_presents; energy is averaged over the farm years); the
     project means have no farm to weigh (0)."""
     return project(farm([], methode_combustibles="B", SAU=50.0), name="farm without cropping system")
 
 
 # ================================================================== probes ==
-@probe(refused_because="the reference years (k_exploitation = -3 .. -1) are all required",
-       blocks=["Surf_cobenefices [2/2] = 0 otherwise", "annees_exploitation_presentes [2/2] = 0 otherwise",
-               "Cobenefice_energie [2/2] = 0 otherwise", "Cobenefice_energie_projet [2/2] = 0 otherwise",
-               "Cobenefice_energie not computed"])
-def farm_without_farm_years() -> dict:
-    """A farm without farm years: the only dossier where the energy co-benefit is not computed
-    (90-cobenefices annees_exploitation_presentes, Surf_cobenefices with no farm year).  The
-    dossier format refuses it (the reference farm years -3 .. -1 and a project year are
-    required, 00-method timeline farm_year.k_exploitation), so these guards are dead: the spec
-    should drop them or the timeline allow a farm without farm years."""
-    return project(farm([], annees=[], methode_combustibles="B"), name="farm without farm years")
+# (none at present: the guards the probe farm_without_farm_years reached were dropped from the
+# spec, since the timeline requires every farm's reference and project farm years)

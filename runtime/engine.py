@@ -253,8 +253,11 @@ def cobenefits(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Li
             if cb.get("computed_when"):
                 flag = cb["computed_when"]
                 computed = bool((out[flag] if flag in out else flat.data[flag])[r] > 0.5)
-            improved = computed and {"<": value < imp["value"], "<=": value <= imp["value"],
-                                     ">": value > imp["value"], ">=": value >= imp["value"]}.get(imp["op"], False)
+            # a change within rounding noise of the threshold (e.g. -1e-13 MJ/ha when every year
+            # is the same) is no change: "improved" needs a margin of 1e-9 (relative, at least absolute)
+            thr, tol = imp["value"], 1e-9 * max(1.0, abs(imp["value"]), abs(value))
+            improved = computed and {"<": value < thr - tol, "<=": value <= thr + tol,
+                                     ">": value > thr + tol, ">=": value >= thr - tol}.get(imp["op"], False)
             src = eq["source"] or {}
             rows.append({"where": flat.paths[eq["entity"]][r], "indicator": eq["name"], "title": cb["title"],
                          "value": value, "unit": eq["unit"], "improved_if": f"{imp['op']} {imp['value']:g}",

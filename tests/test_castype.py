@@ -50,14 +50,10 @@ def castype_dir():
 
 
 # ------------------------------------------------------------------ coverage --
-# What the probe farm_without_farm_years alone would reach: the guards of the energy
-# co-benefit for a farm without farm years, which the dossier format refuses (reference years
-# and a project year are required), so no valid dossier reaches them.  If the spec drops the
-# guards, or the format accepts such a farm, the coverage says so.
-BLOCKED_BY_FARM_WITHOUT_FARM_YEARS = ["Surf_cobenefices [2/2] = 0 otherwise",
-                                      "annees_exploitation_presentes [2/2] = 0 otherwise",
-                                      "Cobenefice_energie [2/2] = 0 otherwise",
-                                      "Cobenefice_energie_projet [2/2] = 0 otherwise"]
+# Items only a dossier the spec refuses could reach (a probe, coverage.Blocked).  The last
+# ones (guards of the energy co-benefit for a farm without farm years) were dropped from the
+# spec; the probe mechanism itself is tested below with synthetic probes.
+BLOCKED_BY_SPEC_DEFECTS: list = []  # no probe at present (castype_lbc_gc_v2_0.PROBES is empty)
 
 
 def test_the_cases_cover_the_whole_method(castype_ref):
@@ -68,15 +64,10 @@ def test_the_cases_cover_the_whole_method(castype_ref):
     # the consistency checks of 30-combustibles (domain <= 0) are exempt, not silently covered
     assert set(s["equations"]["exempt_zero_checks"]) == {"donnees_combustibles_incoherentes",
                                                           "annees_sans_donnees_combustibles"}
-    # only the items of the known spec defect are blocked, and they are named
-    assert sorted(s["branches"]["blocked"]) == sorted(BLOCKED_BY_FARM_WITHOUT_FARM_YEARS)
-    assert s["cobenefits"]["blocked"] == ["Cobenefice_energie not computed"]
-    assert [b["probe"] for b in s["blocked_by"]] == ["farm_without_farm_years"]
-    assert "reference years (k_exploitation = -3 .. -1) are all required" in s["blocked_by"][0]["reason"]
-    for key in ("equations", "rabais_rates", "signs", "inputs"):
-        assert s[key]["blocked"] == []
-    text = "\n".join(castype_ref.coverage.lines())
-    assert "4 BLOCKED by a spec defect" in text and "BLOCKED branch: Cobenefice_energie [2/2]" in text
+    # nothing is blocked: every equation, branch and co-benefit state is reached by a case
+    for key in ("equations", "branches", "rabais_rates", "signs", "inputs", "cobenefits"):
+        assert s[key]["blocked"] == BLOCKED_BY_SPEC_DEFECTS, key
+    assert s["blocked_by"] == []
     # a farm without cropping systems is a case (criterion 1 fails, Équation 29 has no year)
     assert "farm_without_cropping_system" in CASES
     assert 10 <= len(castype_ref.cases) <= 60  # tens of cases, not thousands
@@ -87,7 +78,7 @@ def test_co_benefits_are_seen_in_every_state(castype_ref):
     computed or not where that depends on the dossier (Tableaux 19-20)."""
     s = castype_ref.coverage.summary()["cobenefits"]
     assert s["covered"] + len(s["blocked"]) == s["total"] == len(coverage.cobenefit_states(castype_ref.model)) > 40
-    assert s["blocked"] == ["Cobenefice_energie not computed"]  # dead guard: see BLOCKED_BY_FARM_WITHOUT_FARM_YEARS
+    assert s["blocked"] == []
     states = {(c.equation, c.aspect, c.value) for c in coverage.cobenefit_states(castype_ref.model)}
     assert ("Cobenefice_IFT_projet", "computed", False) in states
     assert ("Cobenefice_NH3", "computed", False) in states  # a farm without cropping system
@@ -114,7 +105,10 @@ def test_a_probe_the_spec_accepts_no_longer_blocks(compiled):
     register it as a case.  A probe refused for another reason than its defect is an error, as
     is a declared blocked item that names nothing."""
     from carbonspec.compiler.errors import InputError
-    from carbonspec.runtime.castype_lbc_gc_v2_0 import PROBES
+    from carbonspec.runtime.castype_lbc_gc_v2_0 import farm, project
+
+    def farm_without_farm_years():  # refused: the reference farm years are required
+        return project(farm([], annees=[], methode_combustibles="B"), name="farm without farm years")
 
     one = {"nda_only": CASES["nda_only"]}
 
@@ -126,14 +120,14 @@ def test_a_probe_the_spec_accepts_no_longer_blocks(compiled):
     assert "PROBE 'fixed' is now accepted by the spec" in "\n".join(ct.coverage.lines())
 
     def other():
-        return PROBES["farm_without_farm_years"]()
+        return farm_without_farm_years()
     other.refused_because = "some other defect"
     with pytest.raises(InputError) as exc:
         castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes={"other": other})
     assert "refused for another reason" in exc.value.message
 
     def typo():
-        return PROBES["farm_without_farm_years"]()
+        return farm_without_farm_years()
     typo.refused_because, typo.blocks = "are all required", ("Cobenefice_energie [2/2] = zero otherwise",)
     with pytest.raises(ValueError, match="names no equation, branch or co-benefit state"):
         castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes={"typo": typo})
