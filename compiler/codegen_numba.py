@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, List, Set, Tuple
+from typing import List, Set, Tuple
 
 import jinja2
 
 from . import ir
 from .model import Model, Symbol
 from .stages import Stage, build_stages
-from .units import fmt
 
 TEMPLATES = Path(__file__).with_name("templates")
 

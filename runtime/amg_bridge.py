@@ -67,7 +67,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from carbonspec.compiler.errors import InputError
 
 from .amg import ClimateColumns, Practices, SoilColumns, annexe3_climate, load_params, simulate_pairs
-from .amg.io import CatchCrop, CoverCrop, Soil, Weather, Year, _loc
+from .amg.io import Soil, Weather, Year, _loc
 from .amg.pairs import LBC_HORIZON, MAX_ANALYSIS_AGE_YEARS
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)

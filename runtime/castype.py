@@ -37,7 +37,7 @@ import numpy as np
 
 from carbonspec.compiler.errors import InputError
 
-from .certify import case_values, line_items, reference_document
+from .certify import case_values, reference_document
 from .coverage import Blocked, Coverage, CoverageBackend, Record, input_record, labelled_record
 from .dossier import Flat
 from .engine import Compiled, check_outputs, eligibility, resolve_lookups, run_backend
@@ -400,7 +400,6 @@ def _cell(v):
 # ----------------------------------------------------------------- readme --
 def readme(ct: CasType) -> str:
     s = stamp(ct)
-    cov = ct.coverage.summary()
     lines = [
         f"# Cas-type — {ct.model.get('title', ct.model['method'])} v{s['version']}",
         "",

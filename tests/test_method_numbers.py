@@ -3,7 +3,6 @@ text: each constant, input default, equation literal and `method-text` annex row
 its line(s), and its numbers must be printed there (decimal comma or point, or as a
 percentage).  A wrong constant sells credits that do not exist."""
 import re
-from pathlib import Path
 
 import pytest
 

@@ -2,7 +2,6 @@
 conversion factor, the CLI runs the example, and bad dossiers give located errors."""
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
