@@ -67,7 +67,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from carbonspec.compiler.errors import InputError
 
 from .amg import ClimateColumns, Practices, SoilColumns, annexe3_climate, load_params, simulate_pairs
-from .amg.io import Soil, Weather, Year, _loc
+from .amg.io import Soil, Weather, Year, _loc, crop_rows
 from .amg.pairs import LBC_HORIZON, MAX_ANALYSIS_AGE_YEARS
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
@@ -244,14 +244,7 @@ class _Columns:
             for c, crop in enumerate(y.crops):
                 cl = f"{yl}.crops[{c}]"
                 w = crop.area / total
-                rows = [("mc", crop.crop, crop.yield_, crop.water, crop.residues, f"{cl}.crop", crop.irrigation)]
-                if crop.cover_crop is not None:
-                    cc = crop.cover_crop
-                    rows.append(("cc", cc.crop, cc.biomass, cc.water, cc.residues, f"{cl}.cover_crop.crop", 0.0))
-                if crop.catch_crop is not None:
-                    cc = crop.catch_crop
-                    rows.append(("cch", cc.crop, cc.yield_, cc.water, cc.residues, f"{cl}.catch_crop.crop", 0.0))
-                for ctype, name, yld, water, residues, loc, irr in rows:
+                for ctype, name, yld, water, residues, loc, irr in crop_rows(crop, cl):
                     self.cr["run"].append(run)
                     self.cr["year"].append(j)
                     self.cr["crop"].append(params.crop_index(ctype, name, loc))

@@ -248,6 +248,20 @@ def read_input(path: Path) -> AmgInput:
     return doc
 
 
+def crop_rows(entry, where: str) -> list:
+    """The AMG crop rows of one year's entry: the main crop, then its cover crop and catch
+    crop if any, as (type, crop name, yield or biomass, water %, residues, location of the
+    crop field for errors, irrigation mm).  Shared by `carbonspec amg` and the LBC bridge."""
+    rows = [("mc", entry.crop, entry.yield_, entry.water, entry.residues, f"{where}.crop", entry.irrigation)]
+    if entry.cover_crop is not None:
+        c = entry.cover_crop
+        rows.append(("cc", c.crop, c.biomass, c.water, c.residues, f"{where}.cover_crop.crop", 0.0))
+    if entry.catch_crop is not None:
+        c = entry.catch_crop
+        rows.append(("cch", c.crop, c.yield_, c.water, c.residues, f"{where}.catch_crop.crop", 0.0))
+    return rows
+
+
 def to_columns(doc: AmgInput, params: AmgParams, name: str):
     """The plots as (SoilColumns, T, rainfall, PET, Practices) per group of plots with the
     same number of years (a rectangular grid per group): a list of (plot indices, ...)."""
@@ -272,14 +286,7 @@ def to_columns(doc: AmgInput, params: AmgParams, name: str):
             for j, y in enumerate(p.years):
                 where = f"{name}: plots[{i}].years[{j}]"
                 T[run, j], rain[run, j], pet[run, j] = y.weather.T_mean, y.weather.rainfall, y.weather.PET
-                rows = [("mc", y.crop, y.yield_, y.water, y.residues, f"{where}.crop", y.irrigation)]
-                if y.cover_crop is not None:
-                    c = y.cover_crop
-                    rows.append(("cc", c.crop, c.biomass, c.water, c.residues, f"{where}.cover_crop.crop", 0.0))
-                if y.catch_crop is not None:
-                    c = y.catch_crop
-                    rows.append(("cch", c.crop, c.yield_, c.water, c.residues, f"{where}.catch_crop.crop", 0.0))
-                for ctype, cname, yld, water, residues, w, irr in rows:
+                for ctype, cname, yld, water, residues, w, irr in crop_rows(y, where):
                     cr["run"].append(run)
                     cr["year"].append(j)
                     cr["crop"].append(params.crop_index(ctype, cname, w))
