@@ -47,7 +47,7 @@ def synthetic_grid(n_plots: int, years: int, seed: int):
 
 
 def kernel_args(soil, T, W, M_ref, M_proj, params, rounding):
-    from carbonspec.runtime.amg import SoilColumns, initial_pools
+    from carbonspec.runtime.models.amg import SoilColumns, initial_pools
     both = {k: np.concatenate([v, v]) for k, v in soil.items()}
     sc = SoilColumns(**both)
     QC0, CS = initial_pools(sc.C0, params.model["Ps"], rounding)
@@ -68,7 +68,7 @@ def first_call_child() -> None:
     t0 = time.perf_counter()
     import numba  # noqa: F401  (timed on purpose)
     t1 = time.perf_counter()
-    from carbonspec.runtime.amg import load_params, run_kernel
+    from carbonspec.runtime.models.amg import load_params, run_kernel
     params = load_params()
     soil, T, W, Mr, Mp = synthetic_grid(4, 5, 1)
     args = kernel_args(soil, T, W, Mr, Mp, params, True)
@@ -98,7 +98,7 @@ def run_first_call(cache_dir: str) -> dict:
 def synthetic_practices(n: int, years: int, ref_years: int, seed: int, params):
     """Practices of n systems: `years` Projet years (main crop + cover crop half of the
     time + manure 1 year in 4) and a `ref_years` reference cycle (main crop only)."""
-    from carbonspec.runtime.amg import Practices
+    from carbonspec.runtime.models.amg import Practices
     rng = np.random.default_rng(seed)
     mains = [params.crop_index("mc", k, "bench") for k in ("winter_wheat", "grain_maize", "winter_barley",
                                                              "winter_rapeseed", "sunflower", "sugar_beet")]
@@ -148,7 +148,7 @@ def main() -> None:
     warm = run_first_call(cache_dir)
 
     import numba
-    from carbonspec.runtime.amg import ClimateColumns, SoilColumns, load_params, run_kernel, simulate_pairs
+    from carbonspec.runtime.models.amg import ClimateColumns, SoilColumns, load_params, run_kernel, simulate_pairs
 
     params = load_params()
     N, Y = args.plots, args.years
@@ -208,7 +208,7 @@ def main() -> None:
     line("load average (1 min) at start / at end", f"{load_before:.2f} / {os.getloadavg()[0]:.2f}")
     print()
     print("Numba first call, child process (4 plots)            fresh cache  warm cache")
-    for key, label in (("import_numba", "import numba"), ("load", "import carbonspec.runtime.amg + tables"),
+    for key, label in (("import_numba", "import numba"), ("load", "import carbonspec.runtime.models.amg + tables"),
                        ("first", "first call (compile / load from cache)"), ("second", "second call"),
                        ("process", "whole child process (wall)")):
         line(label, f"{cold[key]:9.3f}    {warm[key]:9.3f}")

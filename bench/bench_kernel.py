@@ -256,8 +256,8 @@ def synthetic_dossier(system_years: int, seed: int = 20240601) -> dict:
 # ------------------------------------------------------------------ helpers --
 def prepare(compiled, raw: dict):
     """flatten + resolve_lookups, timed separately.  Returns (flat, timings)."""
-    from carbonspec.runtime.engine import resolve_lookups
-    from carbonspec.runtime.tables import load_tables
+    from carbonspec.runtime.engine.core import resolve_lookups
+    from carbonspec.runtime.engine.tables import load_tables
 
     t0 = time.perf_counter()
     flat = compiled.schema.flatten(raw, "<synthetic>")
@@ -312,7 +312,7 @@ def first_call_child() -> None:
     t0 = time.perf_counter()
     import numba  # noqa: F401  (timed on purpose)
     t1 = time.perf_counter()
-    from carbonspec.runtime.engine import load_compiled, run_backend
+    from carbonspec.runtime.engine.core import load_compiled, run_backend
     compiled = load_compiled(MODEL_DIR)
     flat, _ = prepare(compiled, synthetic_dossier(YEARS_PER_SYSTEM * 2, seed=7))
     compiled.kernel  # imports kernel.py: njit decorators, nothing compiled yet
@@ -364,7 +364,7 @@ def main() -> None:
     # Prepare the big dossier.
     import numba
     from carbonspec.compiler.errors import InputError
-    from carbonspec.runtime.engine import check_outputs, load_compiled, run_backend
+    from carbonspec.runtime.engine.core import check_outputs, load_compiled, run_backend
 
     compiled = load_compiled(MODEL_DIR)
     t0 = time.perf_counter()

@@ -105,7 +105,7 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
     """Compute a dossier with a compiled method; print or write the results (every equation's
     value per entity row, so any figure traces back to its equation and inputs).  Nothing is
     written unless the whole computation and its rendering succeeded."""
-    from carbonspec.runtime.engine import evaluate, load_compiled, results_document
+    from carbonspec.runtime.engine.core import evaluate, load_compiled, results_document
 
     if fmt != Format.json and output is None:
         raise InputError("--output", f"--format {fmt.value} writes a file: give --output FILE.{fmt.value}")
@@ -119,7 +119,7 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
     try:
         flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
     except InputError as exc:
-        from carbonspec.runtime.dossier_errors import relocate
+        from carbonspec.runtime.dossier.errors import relocate
 
         root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
         raise relocate(exc, str(dossier), root_coll, locate) from None
@@ -150,10 +150,10 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
 def _read_dossier(compiled, path: Path):
     """(nested dossier dict, locator of its fields or None): xlsx by suffix, else JSON."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from carbonspec.runtime.dossier_xlsx import read_dossier_xlsx
+        from carbonspec.runtime.dossier.xlsx import read_dossier_xlsx
 
         return read_dossier_xlsx(compiled.schema, path)
-    from carbonspec.runtime.dossier import load_json
+    from carbonspec.runtime.dossier.reader import load_json
 
     return load_json(path), None
 
@@ -161,14 +161,14 @@ def _read_dossier(compiled, path: Path):
 def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path) -> bytes:
     if fmt == Format.json:
         return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    from carbonspec.runtime.report import build_report
+    from carbonspec.runtime.reports.content import build_report
 
     report = build_report(compiled, flat, values, doc, dossier.name)
     if fmt == Format.xlsx:
-        from carbonspec.runtime.report_xlsx import report_xlsx_bytes
+        from carbonspec.runtime.reports.xlsx import report_xlsx_bytes
 
         return report_xlsx_bytes(report)
-    from carbonspec.runtime.report_html import report_html
+    from carbonspec.runtime.reports.html import report_html
 
     return report_html(report).encode("utf-8")
 
@@ -190,8 +190,8 @@ def template(method: str = typer.Option(..., "--method", help="method id, e.g. l
              version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
              out_file: Path = typer.Option(..., "--out", help="the workbook to write, FILE.xlsx")):
     """Write an empty dossier workbook (one sheet per entity, README sheet) to fill in and `run`."""
-    from carbonspec.runtime.dossier_xlsx import write_template
-    from carbonspec.runtime.engine import load_compiled
+    from carbonspec.runtime.dossier.xlsx import write_template
+    from carbonspec.runtime.engine.core import load_compiled
 
     if out_file.suffix.lower() != ".xlsx":
         raise InputError("--out", f"the template is an xlsx workbook: give a FILE.xlsx, not '{out_file}'")
@@ -207,8 +207,8 @@ def annexes(method: str = typer.Option(..., "--method", help="method id, e.g. lb
             annex_dir: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex workbooks")):
     """List the annex tables: where each is, its rows, and how many rows are method-text,
     public-source or placeholder."""
-    from carbonspec.runtime.engine import load_compiled
-    from carbonspec.runtime.tables import STATUSES, load_annexes
+    from carbonspec.runtime.engine.core import load_compiled
+    from carbonspec.runtime.engine.tables import STATUSES, load_annexes
 
     root = project_root()
     compiled = load_compiled(_compiled_dir(root, method, version))
@@ -245,7 +245,7 @@ def _compiled_dir(root: Path, method: str, version: str) -> Path:
 @app.command()
 def schema(method: str = typer.Option(..., "--method"), version: str = typer.Option(..., "--version")):
     """Print the JSON Schema of the dossier format of a compiled method."""
-    from carbonspec.runtime.engine import load_compiled
+    from carbonspec.runtime.engine.core import load_compiled
 
     compiled = load_compiled(_compiled_dir(project_root(), method, version))
     sys.stdout.write(json.dumps(compiled.schema.json_schema(), ensure_ascii=False, indent=1) + "\n")
@@ -264,7 +264,7 @@ def amg(file: Path = typer.Argument(..., help="JSON description of plots (exampl
                                          help="do not emulate AMG_base's R rounding (on by default)")):
     """Run the AMG v2 soil carbon model alone on plots (soil, weather, crops, organic
     products, irrigation per year) and print the yearly stocks (t C/ha)."""
-    from carbonspec.runtime.amg.io import run_file
+    from carbonspec.runtime.models.amg.io import run_file
 
     text, summary = run_file(file, fmt.value, backend.value, not no_rounding,
                              project_root() / "annexes" / "amg")
@@ -282,8 +282,8 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
     line item of Tableau 33 and every intermediate value, computed by both backends; print the
     coverage of the method and fail (exit 1, nothing written) if an equation, branch, rabais rate,
     sign of a discounted term or input value is not covered."""
-    from carbonspec.runtime import castype as ct_mod
-    from carbonspec.runtime.engine import load_compiled
+    from carbonspec.runtime.certification import castype as ct_mod
+    from carbonspec.runtime.engine.core import load_compiled
 
     root = project_root()
     compiled = load_compiled(_compiled_dir(root, method, version))
@@ -294,12 +294,12 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
     out.print(f"cas-type {method} v{version}: {len(ct.cases)} cases · {ct_mod.stamp(ct)['computed_with']}")
     for line in ct.coverage.lines():
         out.print("  " + _escape(line))
-    from carbonspec.runtime.certify import unlisted_cobenefits
+    from carbonspec.runtime.certification.certify import unlisted_cobenefits
     for name in unlisted_cobenefits(compiled.model):
         err.print(f"note: co-benefit {_escape(name)} is not on the project entity, so it is not a certified "
                   "line item (only project-level equations are)")
     if not ct.coverage.complete():
-        err.print("cas-type INCOMPLETE: add a case (runtime/castype_<method>_v<version>.py) for each MISSING "
+        err.print("cas-type INCOMPLETE: add a case (runtime/certification/castype_<method>_v<version>.py) for each MISSING "
                   "item above; nothing was written")
         raise typer.Exit(1)
     try:
@@ -308,7 +308,7 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
         raise InputError(f"--out {out_dir}", f"cannot write the cas-type: {exc.strerror or exc}") from None
     out.print(f"wrote {len(files)} files into {out_dir} (reference results: {out_dir / 'reference-results.json'})")
     if mutation:
-        from carbonspec.runtime import mutation as mut
+        from carbonspec.runtime.certification import mutation as mut
 
         outcomes = mut.run(compiled, ct.cases, ct.reference)
         summary = mut.summary(outcomes)
@@ -331,7 +331,7 @@ def certify(castype_dir: Path = typer.Option(..., "--castype", help="cas-type fo
     """Compare a tool's results with the cas-type's reference results, line item by line item, at
     the method's 5 % tolerance (section 8.5); write the audit report (HTML and xlsx).  Exit 0
     conformant, 1 not conformant, 2 unreadable input."""
-    from carbonspec.runtime import certify as cert
+    from carbonspec.runtime.certification import certify as cert
 
     reference, comparison, meta = cert.certify(castype_dir, results)
     html_path, xlsx_path = cert.report_paths(report, results)

@@ -74,9 +74,9 @@ DOSSIER_SCHEMA = "dossier.schema.json"
 def _dossier_schema(model: Model):
     """The runtime's pydantic dossier models, built from the same model.json the runtime
     reads, so the documented format is exactly the one `run` validates."""
-    from carbonspec.runtime.dossier import DossierSchema
+    from carbonspec.runtime.dossier.reader import DossierSchema
 
-    from .build import model_json
+    from .model_json import model_json
 
     return DossierSchema(model_json(model))
 
@@ -97,7 +97,7 @@ def dossier_view(model: Model) -> Dict[str, object]:
     """The "Format du dossier" section: per entity (tree order), its JSON collection and
     xlsx sheet, and every input with type/unit, domain, default or optional, description
     and method line -- what a project holder fills in, as `run` validates it."""
-    from carbonspec.runtime.dossier_fields import domain_text, method_reference, presence_text, type_text
+    from carbonspec.runtime.dossier.fields import domain_text, method_reference, presence_text, type_text
 
     schema = _dossier_schema(model)
     entities = []

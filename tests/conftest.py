@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from carbonspec.runtime.engine import check_outputs, load_compiled, resolve_lookups, run_backend
-from carbonspec.runtime.tables import load_tables
+from carbonspec.runtime.engine.core import check_outputs, load_compiled, resolve_lookups, run_backend
+from carbonspec.runtime.engine.tables import load_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "spec" / "lbc_gc" / "v2.0"

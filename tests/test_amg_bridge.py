@@ -1,4 +1,4 @@
-"""Sfin and Sfin_ref from the AMG v2 model in an LBC dossier (runtime/amg_bridge.py):
+"""Sfin and Sfin_ref from the AMG v2 model in an LBC dossier (runtime/models/amg_bridge.py):
 the amg block gives exactly what simulate_pairs gives through Équations 24-25, the same
 RE as the external-results form, located errors for bad blocks, the Tableau 17 rabais
 from the dossier's declared modes, and the committed JSON Schema."""
@@ -12,11 +12,11 @@ import pytest
 
 from carbonspec.compiler.cli import main
 from carbonspec.compiler.errors import InputError
-from carbonspec.runtime.amg import (ClimateColumns, SoilColumns, annexe3_climate, bulk_density_ptf,
+from carbonspec.runtime.models.amg import (ClimateColumns, SoilColumns, annexe3_climate, bulk_density_ptf,
                                     initial_stock_layers, load_params, practices_from_records, simulate_pairs)
-from carbonspec.runtime.amg.io import Year
-from carbonspec.runtime.amg_bridge import AmgCrop, amg_block_schema, apply_amg, has_amg_blocks
-from carbonspec.runtime.engine import evaluate, results_document
+from carbonspec.runtime.models.amg.io import Year
+from carbonspec.runtime.models.amg_bridge import AmgCrop, amg_block_schema, apply_amg, has_amg_blocks
+from carbonspec.runtime.engine.core import evaluate, results_document
 
 from conftest import ANNEXES, ROOT
 

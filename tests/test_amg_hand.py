@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from carbonspec.compiler.errors import InputError
-from carbonspec.runtime.amg import (ClimateColumns, Practices, SoilColumns,
+from carbonspec.runtime.models.amg import (ClimateColumns, Practices, SoilColumns,
                                     annexe3_climate, bulk_density_ptf, considered_depth, crop_inputs,
                                     eom_inputs, initial_stock_layers, load_params, run_kernel, simulate,
                                     simulate_miscanthus, simulate_pairs, soc_stock)
-from carbonspec.runtime.amg.kernel import r_round as r_round_numba
-from carbonspec.runtime.amg.params import default_table_dir
-from carbonspec.runtime.amg.reference import r_round as r_round_numpy
+from carbonspec.runtime.models.amg.kernel import r_round as r_round_numba
+from carbonspec.runtime.models.amg.params import default_table_dir
+from carbonspec.runtime.models.amg.reference import r_round as r_round_numpy
 
 P = load_params()
 
@@ -121,14 +121,14 @@ def test_weights_scale_inputs_and_irrigation_sums():
     pr = Practices(n_runs=1, n_years=[1], crop_run=[0, 0], crop_year=[0, 0], crop=[wheat, maize],
                    crop_yield=[7.0, 10.0], crop_water=[0, 0], crop_returned=[True, True], crop_weight=[0.6, 0.4],
                    crop_irrigation=[0.0, 100.0])
-    from carbonspec.runtime.amg import yearly_inputs
+    from carbonspec.runtime.models.amg import yearly_inputs
     yi = yearly_inputs(P, pr, [30.0])
     assert yi.M[0, 0] == pytest.approx(0.6 * one[0] + 0.4 * one[1], rel=1e-13)
     assert yi.irrigation[0, 0] == pytest.approx(40.0)
 
 
 def test_practices_from_records_match_the_columns():
-    from carbonspec.runtime.amg import practices_from_records, yearly_inputs
+    from carbonspec.runtime.models.amg import practices_from_records, yearly_inputs
     recs = [[{"crops": [{"crop": "winter_wheat", "yield": 7.0, "water": 15, "residues": "exported"},
                         {"type": "cc", "crop": "Mustard", "yield": 3.0, "irrigation": 20}],
               "organic": [{"product": "bovine_manure", "dose": 30}]},

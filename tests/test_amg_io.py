@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime.amg.io import schema
+from carbonspec.runtime.models.amg.io import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "amg" / "trial_1.json"
@@ -114,4 +114,4 @@ def test_plots_of_different_lengths_run_together(tmp_path, capsys):
 
 def test_committed_schema_is_current():
     assert json.loads(SCHEMA.read_text(encoding="utf-8")) == schema(), \
-        "examples/amg/amg-input.schema.json is stale: regenerate it from carbonspec.runtime.amg.io.schema()"
+        "examples/amg/amg-input.schema.json is stale: regenerate it from carbonspec.runtime.models.amg.io.schema()"

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbonspec.runtime.amg import (ClimateColumns, Practices, SoilColumns, initial_pools, load_params, run_kernel,
+from carbonspec.runtime.models.amg import (ClimateColumns, Practices, SoilColumns, initial_pools, load_params, run_kernel,
                                     simulate, simulate_pairs)
 
 P = load_params()

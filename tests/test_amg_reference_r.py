@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime.amg import crop_inputs, load_params
-from carbonspec.runtime.amg.io import read_input, run_document
+from carbonspec.runtime.models.amg import crop_inputs, load_params
+from carbonspec.runtime.models.amg.io import read_input, run_document
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "amg" / "trial_1.json"

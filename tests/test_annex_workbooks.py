@@ -10,7 +10,7 @@ import pytest
 
 from carbonspec.compiler.cli import main
 from carbonspec.compiler.errors import InputError
-from carbonspec.runtime.tables import load_annexes
+from carbonspec.runtime.engine.tables import load_annexes
 
 from conftest import ANNEXES, ROOT
 

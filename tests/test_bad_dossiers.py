@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime.dossier_xlsx import write_dossier_xlsx
+from carbonspec.runtime.dossier.xlsx import write_dossier_xlsx
 
 from conftest import ROOT
 
@@ -178,7 +178,7 @@ def test_missing_file_is_refused(tmp_path, capsys, name):
 # ====================================================================== xlsx ==
 @pytest.fixture(scope="module")
 def workbook_path(tmp_path_factory, ):
-    from carbonspec.runtime.engine import load_compiled
+    from carbonspec.runtime.engine.core import load_compiled
 
     from conftest import GENERATED
 

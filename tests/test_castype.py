@@ -17,11 +17,11 @@ import openpyxl
 import pytest
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime import castype, coverage, mutation
-from carbonspec.runtime.castype_lbc_gc_v2_0 import CASES
-from carbonspec.runtime.certify import line_items
-from carbonspec.runtime.engine import evaluate, load_compiled, run_backend
-from carbonspec.runtime.reference import ReferenceBackend
+from carbonspec.runtime.certification import castype, coverage, mutation
+from carbonspec.runtime.certification.castype_lbc_gc_v2_0 import CASES
+from carbonspec.runtime.certification.certify import line_items
+from carbonspec.runtime.engine.core import evaluate, load_compiled, run_backend
+from carbonspec.runtime.engine.reference import ReferenceBackend
 
 from conftest import GENERATED, ROOT
 
@@ -105,7 +105,7 @@ def test_a_probe_the_spec_accepts_no_longer_blocks(compiled):
     register it as a case.  A probe refused for another reason than its defect is an error, as
     is a declared blocked item that names nothing."""
     from carbonspec.compiler.errors import InputError
-    from carbonspec.runtime.castype_lbc_gc_v2_0 import farm, project
+    from carbonspec.runtime.certification.castype_lbc_gc_v2_0 import farm, project
 
     def farm_without_farm_years():  # refused: the reference farm years are required
         return project(farm([], annees=[], methode_combustibles="B"), name="farm without farm years")
@@ -401,7 +401,7 @@ def test_equation_29_escapes_are_below_the_tolerance_where_they_move_most(compil
     one-year renewal): below 5 %, and the figure the justification states."""
     import re
 
-    from carbonspec.runtime import castype_lbc_gc_v2_0 as M
+    from carbonspec.runtime.certification import castype_lbc_gc_v2_0 as M
 
     worst = {"swap r_meteo expr branches 1<->2": M.MEASURED,
              "flip r_C_initial expr.branches[0].when ==->!=": M.modes("mesure", "moyenne_BDAT", "mesure", "couplage",

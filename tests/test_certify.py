@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime import certify as cert
+from carbonspec.runtime.certification import certify as cert
 
 from test_castype import generated
 

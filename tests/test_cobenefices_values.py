@@ -8,7 +8,7 @@ FRAC_LESS 0.24 (default, L1425), Tableau 22 C_culture blé tendre 0.20 and colza
 import pytest
 
 from carbonspec.compiler.errors import InputError
-from carbonspec.runtime.engine import cobenefits
+from carbonspec.runtime.engine.core import cobenefits
 
 from conftest import dossier, farm_years, year
 

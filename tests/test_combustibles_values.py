@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carbonspec.compiler.errors import InputError
-from carbonspec.runtime.engine import resolve_lookups, run_backend
+from carbonspec.runtime.engine.core import resolve_lookups, run_backend
 
 from conftest import dossier, run_both, year
 
@@ -390,7 +390,7 @@ def test_fuel_invariants_hold(compiled, tables, name, data, delta):
     method-A ones; it cannot settle the sign of / F_kWh_GNR, so this checks the third)."""
     doc = _fuel_dossier(data.draw)
     inv = next(i for i in compiled.model["invariants"] if i["name"] == name)
-    from carbonspec.runtime.reference import ReferenceBackend
+    from carbonspec.runtime.engine.reference import ReferenceBackend
     flat = compiled.schema.flatten(copy.deepcopy(doc))
     resolve_lookups(compiled, flat, tables)
     base = run_backend(compiled, flat.data, "numba")[inv["target"]]

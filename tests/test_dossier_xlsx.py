@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime.dossier_xlsx import read_dossier_xlsx, write_dossier_xlsx
-from carbonspec.runtime.engine import load_compiled
+from carbonspec.runtime.dossier.xlsx import read_dossier_xlsx, write_dossier_xlsx
+from carbonspec.runtime.engine.core import load_compiled
 
 from conftest import GENERATED, ROOT
 
@@ -158,7 +158,7 @@ def test_reader_conversions_and_row_order(tmp_path, schema):
 
 
 def test_writer_refuses_an_invalid_dossier(tmp_path, schema):
-    from carbonspec.runtime.dossier import DossierError
+    from carbonspec.runtime.dossier.reader import DossierError
 
     raw = _example("yonne-120ha.json")
     raw["project"]["farms"][0]["systems"][0]["years"][0]["Surf"] = -1

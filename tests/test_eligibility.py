@@ -5,7 +5,7 @@ import json
 import pytest
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime.engine import eligibility
+from carbonspec.runtime.engine.core import eligibility
 
 from conftest import ROOT, dossier, year
 

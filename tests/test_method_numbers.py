@@ -9,7 +9,7 @@ import pytest
 from carbonspec.compiler import ast as A
 from carbonspec.compiler.model import check_spec_dir
 from carbonspec.compiler.units import scale_of
-from carbonspec.runtime.tables import load_annexes
+from carbonspec.runtime.engine.tables import load_annexes
 
 from conftest import METHOD_TEXT, ROOT, SPEC
 

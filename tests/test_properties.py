@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbonspec.runtime.engine import check_outputs, resolve_lookups, run_backend
-from carbonspec.runtime.reference import ReferenceBackend
+from carbonspec.runtime.engine.core import check_outputs, resolve_lookups, run_backend
+from carbonspec.runtime.engine.reference import ReferenceBackend
 
 import strategies as S
 

@@ -141,7 +141,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import strategies as S  # noqa: E402
-from carbonspec.runtime.engine import check_outputs, resolve_lookups, run_backend  # noqa: E402
+from carbonspec.runtime.engine.core import check_outputs, resolve_lookups, run_backend  # noqa: E402
 
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DISCOUNTED = [("RE_stockage_carbone_sol_exploitation", "RE_stockage_carbone_sol_apres_rabais"),

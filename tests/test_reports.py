@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime.report import SUMMARY_KEYS, cobenefits_table
+from carbonspec.runtime.reports.content import SUMMARY_KEYS, cobenefits_table
 
 from conftest import ROOT
 
@@ -119,7 +119,7 @@ def test_provenance_sheet(yonne_json, yonne_xlsx):
 
 def test_cobenefits_sheet_lists_the_model_cobenefits(yonne_json, yonne_xlsx):
     """Generic: the spec may not have co-benefits yet; then the sheet says so."""
-    from carbonspec.runtime.engine import load_compiled
+    from carbonspec.runtime.engine.core import load_compiled
 
     from conftest import GENERATED
 
@@ -137,7 +137,7 @@ def test_cobenefits_table_shows_the_engine_indicators(compiled, tables):
     test, mandatory (Tableau 19) and computed.  Hand case: 1500 -> 1200 kg N on 10 ha, nitrate
     change (1200 - 1500) × 0.24 / 10 = -7.2 kg N/ha, improved; IFT not given: not computed."""
     from conftest import dossier, year
-    from carbonspec.runtime.engine import resolve_lookups, run_backend
+    from carbonspec.runtime.engine.core import resolve_lookups, run_backend
     doc = dossier([year(k, mineraux=[{"produit_min": "ammonitrate_33_5", "QN": 1500.0 if k < 0 else 1200.0}])
                    for k in (-3, -2, -1, 0)])
     flat = compiled.schema.flatten(doc)

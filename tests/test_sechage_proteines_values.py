@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carbonspec.compiler.errors import InputError
-from carbonspec.runtime.engine import resolve_lookups, run_backend
-from carbonspec.runtime.reference import ReferenceBackend
-from carbonspec.runtime.tables import load_annexes
+from carbonspec.runtime.engine.core import resolve_lookups, run_backend
+from carbonspec.runtime.engine.reference import ReferenceBackend
+from carbonspec.runtime.engine.tables import load_annexes
 
 from conftest import ROOT, dossier, run_both, year
 
@@ -283,7 +283,7 @@ def test_equation_23_proteines(run):
 def test_TV13_protein_equivalence_coefficients():
     """Digest TV13: CEp = protein content / 0.46 (soybean meal), L4431-L4443; lupin printed 0.73
     for 0.34 / 0.46 = 0.739 (A81) — the annex keeps the printed value."""
-    from carbonspec.runtime.engine import load_compiled
+    from carbonspec.runtime.engine.core import load_compiled
     from conftest import GENERATED
     annex = ROOT / "annexes" / "lbc_gc" / "v2.0"
     t = load_annexes(annex, load_compiled(GENERATED).model).tables["proteines"]

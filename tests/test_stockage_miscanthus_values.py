@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carbonspec.compiler.errors import InputError
-from carbonspec.runtime.engine import check_outputs, resolve_lookups, run_backend
-from carbonspec.runtime.reference import ReferenceBackend
+from carbonspec.runtime.engine.core import check_outputs, resolve_lookups, run_backend
+from carbonspec.runtime.engine.reference import ReferenceBackend
 
 import strategies as S
 from conftest import dossier, farm_years, run_both, year
@@ -394,7 +394,7 @@ def test_criterion_5_ownership_lease_and_area_lost(run, compiled):
     has 10 ha in its reference years, the other system 40 ha: reference area 50 ha.
     Plots of 4 + 6 ha: 10 / 50 = 20 % (met, 'limitée à 20 %', A55); 4 + 7 ha: 22 % (failed).
     Plot 1 owned, plot 2 under a 5-year lease: met; a 4-year lease or no lease given: failed."""
-    from carbonspec.runtime.engine import eligibility
+    from carbonspec.runtime.engine.core import eligibility
     proj = [year(0, EGES_combustibles_miscanthus=0.4)]
     other = {"Sfin": 50.0, "Sfin_ref": 50.0,
              "years": [year(k, Surf=40.0, cultures=[wheat(40.0)]) for k in (-3, -2, -1, 0)]}

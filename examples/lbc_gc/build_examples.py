@@ -358,8 +358,8 @@ def main(root: Path = HERE) -> None:
         written.append(path)
     # the xlsx twin of yonne-120ha, written by the dossier writer (same dossier, other layout)
     repo = HERE.parents[1]
-    from carbonspec.runtime.dossier_xlsx import write_dossier_xlsx
-    from carbonspec.runtime.engine import load_compiled
+    from carbonspec.runtime.dossier.xlsx import write_dossier_xlsx
+    from carbonspec.runtime.engine.core import load_compiled
 
     compiled = load_compiled(repo / "generated" / "lbc_gc" / "v2.0")
     xlsx = root / "yonne-120ha.xlsx"

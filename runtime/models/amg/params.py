@@ -2,7 +2,7 @@
 the miscanthus phases, read once and handed to the model as NumPy columns.
 
 Why a loader of its own: these tables are the soil model's, not tables a method spec
-declares, so `runtime/tables.py` (which checks sheets against `table` declarations) does
+declares, so `runtime/engine/tables.py` (which checks sheets against `table` declarations) does
 not apply.  The layout is the project's all the same (annexes/README.md): row 1 the column
 names, row 2 the unit or kind of each column, rows 3+ data; every row ends with `source`
 and `status` (method-text | public-source | placeholder).  Any departure is an InputError
@@ -54,7 +54,7 @@ _TEXT = ("key", "text")
 def default_table_dir() -> Path:
     """$CARBONSPEC_HOME/annexes/amg, else the checkout's annexes/amg."""
     home = os.environ.get("CARBONSPEC_HOME")
-    root = Path(home) if home else Path(__file__).resolve().parents[2]
+    root = Path(home) if home else Path(__file__).resolve().parents[3]
     return root / "annexes" / "amg"
 
 

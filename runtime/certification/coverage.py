@@ -44,7 +44,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 import numpy as np
 
-from .reference import ReferenceBackend
+from carbonspec.runtime.engine.reference import ReferenceBackend
 
 RABAIS_SPEC_PREFIX = "60-rabais"
 

@@ -20,9 +20,9 @@ import numpy as np
 
 from carbonspec.compiler.errors import InputError
 
-from .dossier import DossierSchema, Flat
-from .reference import ReferenceBackend
-from .tables import AnnexSet, Table, load_annexes
+from carbonspec.runtime.dossier.reader import DossierSchema, Flat
+from carbonspec.runtime.engine.reference import ReferenceBackend
+from carbonspec.runtime.engine.tables import AnnexSet, Table, load_annexes
 
 
 @dataclass
@@ -204,7 +204,7 @@ def _missing_inputs(compiled: Compiled, flat: Flat, eq: dict, r: int) -> List[st
 
 def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "numba", where: str = "<dossier>"):
     """Dossier (already parsed JSON) -> (flat, outputs, annexes)."""
-    from . import amg_bridge  # imported here: the AMG model loads only when a dossier is run
+    from carbonspec.runtime.models import amg_bridge  # imported here: the AMG model loads only when a dossier is run
 
     soil_model = {}
     if amg_bridge.has_amg_blocks(raw):  # systems' Sfin/Sfin_ref from AMG v2 (amg_bridge.py)

@@ -28,8 +28,8 @@ from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, Vali
 
 from carbonspec.compiler.errors import InputError
 
-from .dossier_errors import _NOTHING, DossierError, Issue
-from .dossier_fields import (class_name, domain_text, expectation, method_reference,
+from carbonspec.runtime.dossier.errors import _NOTHING, DossierError, Issue
+from carbonspec.runtime.dossier.fields import (class_name, domain_text, expectation, method_reference,
                              presence_text, type_text)
 
 
@@ -166,7 +166,7 @@ class DossierSchema:
         return None
 
     def json_schema(self) -> dict:
-        from .amg_bridge import with_amg_option  # the one runtime alternative to a spec input
+        from carbonspec.runtime.models.amg_bridge import with_amg_option  # the one runtime alternative to a spec input
         return with_amg_option(self.document.model_json_schema())
 
     # ------------------------------------------------------------------ read --

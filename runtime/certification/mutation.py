@@ -32,10 +32,10 @@ import numpy as np
 
 from carbonspec.compiler.errors import InputError
 
-from .certify import case_values, compare
-from .coverage import text, walk
-from .engine import check_outputs
-from .reference import ReferenceBackend
+from carbonspec.runtime.certification.certify import case_values, compare
+from carbonspec.runtime.certification.coverage import text, walk
+from carbonspec.runtime.engine.core import check_outputs
+from carbonspec.runtime.engine.reference import ReferenceBackend
 
 FACTOR = 1.10
 NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 
-from .report import Report
+from carbonspec.runtime.reports.content import Report
 
 TEMPLATES = Path(__file__).parent / "templates"
 

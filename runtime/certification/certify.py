@@ -113,7 +113,7 @@ def _item(eq: dict, kind: str) -> dict:
     return item
 
 
-def case_values(model: dict, outputs: Dict[str, "np.ndarray"]) -> Tuple[Dict[str, Optional[float]], Dict[str, dict]]:
+def case_values(model: dict, outputs: Dict[str, object]) -> Tuple[Dict[str, Optional[float]], Dict[str, dict]]:
     """The line items of one computed dossier as a tool reports them: (item -> value, None for
     a co-benefit not computed; co-benefit item -> {"mandatory": bool, "computed": bool})."""
     values: Dict[str, Optional[float]] = {}
@@ -527,7 +527,7 @@ def report_paths(report: Optional[Path], results_path: Path) -> Tuple[Path, Path
 def write_report(ctx: dict, html_path: Path, xlsx_path: Path) -> None:
     """Render both reports first, then write them (a temporary name, then renamed), so an error
     never leaves a report that looks complete."""
-    from .castype import save_workbook
+    from carbonspec.runtime.io.workbook import save_workbook
 
     html = render_html(ctx)
     wb = report_workbook(ctx)

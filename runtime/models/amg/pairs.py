@@ -185,7 +185,7 @@ def simulate_pairs(soil: SoilColumns, climate: ClimateColumns, reference: Practi
                    history_climate: Optional[ClimateColumns] = None, params: Optional[AmgParams] = None,
                    backend: str = "numba", rounding: bool = True) -> PairResult:
     """Sfin_ref and Sfin (t C/ha) of S cropping systems; see the module docstring and
-    `carbonspec.runtime.amg` for the conventions.  One kernel call simulates every run
+    `carbonspec.runtime.models.amg` for the conventions.  One kernel call simulates every run
     (scenario x system x rotation phase)."""
     params = params or load_params()
     S = soil.C0.size

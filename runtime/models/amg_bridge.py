@@ -11,7 +11,7 @@ results document carries under `soil_model`.
 
 The block (documented in `annexes/amg/README.md`, "In an LBC dossier"; JSON Schema
 `amg_block_schema()`, committed as `examples/lbc_gc/amg-block.schema.json`) reuses the
-models of `runtime/amg/io.py` (the `carbonspec amg` format) so a user learns one format:
+models of `runtime/models/amg/io.py` (the `carbonspec amg` format) so a user learns one format:
 `soil` is io.Soil, weather values are io.Weather's fields, each crop entry of a year is an
 io.Year without `year` and `weather` (built from io.Year's own fields) plus its `area`:
 
@@ -66,9 +66,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from carbonspec.compiler.errors import InputError
 
-from .amg import ClimateColumns, Practices, SoilColumns, annexe3_climate, load_params, simulate_pairs
-from .amg.io import Soil, Weather, Year, _loc, crop_rows
-from .amg.pairs import LBC_HORIZON, MAX_ANALYSIS_AGE_YEARS
+from carbonspec.runtime.models.amg import ClimateColumns, Practices, SoilColumns, annexe3_climate, load_params, simulate_pairs
+from carbonspec.runtime.models.amg.io import Soil, Weather, Year, _loc, crop_rows
+from carbonspec.runtime.models.amg.pairs import LBC_HORIZON, MAX_ANALYSIS_AGE_YEARS
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
 REFERENCE_KS = (-3, -2, -1)                    # 6.1.1 L1238: the 3 pre-Projet years
@@ -109,7 +109,7 @@ class YearWeather(Weather):
 
 class AmgWeather(BaseModel):
     """Either the Annexe 3 series (10 years; every simulated year takes its mean,
-    runtime/amg/climate.py) or the weather of each Projet year k = 0..4."""
+    runtime/models/amg/climate.py) or the weather of each Projet year k = 0..4."""
     model_config = _STRICT
     series: Optional[List[SeriesWeather]] = Field(None, description="Annexe 3 (L3665-L3668): the 10 years before "
                                                                     "the Projet, or the 5 before and the 5 of it")
@@ -150,7 +150,7 @@ def with_amg_option(schema: dict) -> dict:
     block = amg_block_schema()
     defs = block.pop("$defs", {})
     schema["$defs"].update({k: v for k, v in defs.items() if k not in schema["$defs"]})
-    block["description"] = ("AMG v2 soil model inputs (runtime/amg_bridge.py): instead of Sfin/Sfin_ref, "
+    block["description"] = ("AMG v2 soil model inputs (runtime/models/amg_bridge.py): instead of Sfin/Sfin_ref, "
                             "which the run then fills from the simulated end-of-project stocks (Équation 25)")
     system["properties"]["amg"] = block
     return schema

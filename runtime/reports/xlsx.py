@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .report import Report
-from .xlsx_exact import exact_floats
+from carbonspec.runtime.reports.content import Report
+from carbonspec.runtime.io.xlsx_exact import exact_floats
 
 _TITLE = Font(bold=True, size=13)
 _HEAD = Font(bold=True)

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from .dossier import Flat
+from carbonspec.runtime.dossier.reader import Flat
 
 # DESIGN.md "Result JSON", in t CO2e (rabais_global is a fraction)
 SUMMARY_KEYS = ("RE_fertilisation", "RE_combustibles", "RE_sechage_stockage", "RE_sechage_OS", "RE_proteines",
@@ -147,7 +147,7 @@ def cobenefits_table(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Table:
     already the change of Équation 32 (projet - référence), so 'amélioré' is Tableau 20's
     sign test (< 0 for every quantified impact, < 1 for the Équation 35 ratio); an indicator
     the dossier does not allow to compute is shown as such, never as improved."""
-    from .engine import cobenefits
+    from carbonspec.runtime.engine.core import cobenefits
     header = ["ligne", "symbole", "co-bénéfice", "évolution", "unité", "amélioré si", "amélioré", "obligatoire",
               "calculé", "méthode"]
     rows: List[List[Any]] = []

@@ -17,7 +17,7 @@ not enter any RE, so they are added where they fit the case's story without movi
 line items; each co-benefit is seen improved and worse, mandatory or not, computed or not.
 
 Which equations, branches and rabais rates the cases cover is computed, not listed here
-(runtime/coverage.py): a new equation of the spec without a case shows up as missing.
+(runtime/certification/coverage.py): a new equation of the spec without a case shows up as missing.
 PROBES are dossiers the current spec refuses because of a known spec defect (coverage.Blocked).
 The values are test inputs, chosen to be plausible for a 100-200 ha field-crop farm; they
 describe no real farm.

@@ -40,9 +40,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from carbonspec.compiler.errors import InputError, suggest
 
-from .dossier import DossierSchema
-from .dossier_fields import domain_text, method_reference, presence_text, type_text
-from .xlsx_exact import exact_floats
+from carbonspec.runtime.dossier.reader import DossierSchema
+from carbonspec.runtime.dossier.fields import domain_text, method_reference, presence_text, type_text
+from carbonspec.runtime.io.xlsx_exact import exact_floats
 
 README = "README"
 ID = "id"

@@ -2,7 +2,7 @@
 reference ("étalon") results per line item of Tableau 33, every intermediate value, and the
 coverage of the method they achieve.
 
-The cases are hand-designed builders (runtime/castype_<method>_v<version>.py, one function per
+The cases are hand-designed builders (runtime/certification/castype_<method>_v<version>.py, one function per
 case); which equations, branches and rabais rates they exercise is computed from the IR
 (coverage.py), so a new equation of the spec without a case is reported as missing and the
 generation fails.  Every case is computed with the NumPy reference interpreter and with the
@@ -24,11 +24,8 @@ Same spec, annexes and carbonspec version -> same bytes (xlsx timestamps are fix
 from __future__ import annotations
 
 import importlib
-import io
 import json
-import re
 import shutil
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
@@ -37,19 +34,18 @@ import numpy as np
 
 from carbonspec.compiler.errors import InputError
 
-from .certify import case_values, reference_document
-from .coverage import Blocked, Coverage, CoverageBackend, Record, input_record, labelled_record
-from .dossier import Flat
-from .engine import Compiled, check_outputs, eligibility, resolve_lookups, run_backend
-from .tables import AnnexSet, load_annexes
+from carbonspec.runtime.io.workbook import save_workbook
+from carbonspec.runtime.certification.certify import case_values, reference_document
+from carbonspec.runtime.certification.coverage import Blocked, Coverage, CoverageBackend, Record, input_record, labelled_record
+from carbonspec.runtime.dossier.reader import Flat
+from carbonspec.runtime.engine.core import Compiled, check_outputs, eligibility, resolve_lookups, run_backend
+from carbonspec.runtime.engine.tables import AnnexSet, load_annexes
 
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-FIXED_ISO = "1980-01-01T00:00:00Z"
 AGREEMENT = dict(rtol=1e-9, atol=1e-12)
 
 
 def _module(model: dict):
-    name = f"carbonspec.runtime.castype_{model['method']}_v{model['version'].replace('.', '_')}"
+    name = f"carbonspec.runtime.certification.castype_{model['method']}_v{model['version'].replace('.', '_')}"
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError:
@@ -217,7 +213,7 @@ def index(ct: CasType) -> dict:
     for c in ct.cases:
         for b in c.record.taken:
             all_taken[b] = all_taken.get(b, 0) + 1
-    from .coverage import branches as _branches
+    from carbonspec.runtime.certification.coverage import branches as _branches
     labels = {b.id: b.label() for b in _branches(ct.model)}
     for c in ct.cases:
         only = sorted(labels[b] for b in c.record.taken if all_taken[b] == 1 and b in labels)
@@ -276,29 +272,6 @@ def write(ct: CasType, out_dir: Path) -> List[Path]:
 
 
 # ------------------------------------------------------------------- xlsx --
-def save_workbook(wb, path: Path) -> None:
-    """Save an openpyxl workbook with fixed timestamps, so the bytes depend on the content only."""
-    import datetime
-
-    buf = io.BytesIO()
-    wb.properties.created = datetime.datetime(1980, 1, 1)
-    wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = data.decode("utf-8")
-                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{FIXED_ISO}\g<3>", text)
-                data = text.encode("utf-8")
-            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, data)
-    Path(path).write_bytes(out.getvalue())
-
-
 def _sheet(wb, title: str, header: List[str], rows: List[list], widths: Optional[Dict[int, int]] = None):
     from openpyxl.styles import Font
 

@@ -1,0 +1,1 @@
+"""Files on disk: workbooks whose bytes depend on their content only, exact floats in xlsx cells."""
