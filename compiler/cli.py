@@ -64,6 +64,10 @@ def compile_(spec_dir: Path = typer.Argument(..., help="folder of .cspec files")
     from .model import check_spec_dir
 
     model = check_spec_dir(spec_dir)
+    from .docs.excerpts import refresh
+    refreshed = refresh(model)  # the method's cited lines, kept in the repository for the docs
+    if refreshed is not None:
+        out.print(f"updated {refreshed} from the method text")
     root = out_root if out_root is not None else project_root() / "generated"
     annex_dir = project_root() / "annexes" / model.method.id / f"v{model.method.version}"
     files = compile_model(model, root, annex_dir if annex_dir.is_dir() else None)
@@ -232,6 +236,44 @@ def annexes(method: str = typer.Option(..., "--method", help="method id, e.g. lb
     for r in rows:
         cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]
         sys.stdout.write("  ".join(cells).rstrip() + "\n")
+
+
+class TraceFormat(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+@app.command()
+def trace(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx workbook"),
+          figure: str = typer.Argument(..., help="e.g. project.RE_certifiable or farms[0].systems[1].years[4].N2O_directes"),
+          method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
+          version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
+          annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
+          fmt: TraceFormat = typer.Option(TraceFormat.text, "--format", help="text, json or html (a fragment)")):
+    """The dependency tree of one figure: equations (number, section, line), formulas with the
+    values substituted, and where each input came from (dossier field, constant, annex row and
+    its status); says when a placeholder annex row contributed."""
+    from carbonspec.runtime.engine.core import evaluate, load_compiled
+    from carbonspec.runtime.trace import render_html_fragment, render_json, render_text
+    from carbonspec.runtime.trace import trace as build_trace
+
+    root = project_root()
+    compiled = load_compiled(_compiled_dir(root, method, version))
+    annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
+    if not annex_dir.is_dir():
+        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
+    raw, locate = _read_dossier(compiled, dossier)
+    try:
+        flat, values, annex_set = evaluate(compiled, raw, annex_dir, "numba", str(dossier))
+    except InputError as exc:
+        from carbonspec.runtime.dossier.errors import relocate
+
+        root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
+        raise relocate(exc, str(dossier), root_coll, locate) from None
+    doc = build_trace(compiled.model, values, flat, figure, annexes=annex_set)
+    render = {"text": render_text, "json": render_json, "html": render_html_fragment}[fmt.value]
+    sys.stdout.write(render(doc))
 
 
 def _compiled_dir(root: Path, method: str, version: str) -> Path:
