@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,17 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_kernel.py
 	$(BIN)/python bench/bench_amg.py
+
+# Headless Chromium (Debian's package, installed here when root) drives the browser tests;
+# each step saves a PNG under out/screenshots/.
+SCREENSHOT_TESTS := tests/test_docs_browser.py
+screenshots: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+	  { echo "chromium is needed: apt-get install -y chromium" >&2; exit 2; }
+	mkdir -p out/screenshots
+	CARBONSPEC_SCREENSHOTS=$(CURDIR)/out/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider $(SCREENSHOT_TESTS)
+	@ls out/screenshots/*.png
 
 clean:
 	rm -rf $(VENV) out

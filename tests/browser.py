@@ -109,7 +109,8 @@ class Browser:
     def goto(self, url: str) -> None:
         self.events.clear()
         self.send("Page.navigate", {"url": url})
-        self.wait_event("Page.loadEventFired")
+        # a new #anchor of the current page is a navigation within the document: no load
+        self.wait_event("Page.loadEventFired", "Page.navigatedWithinDocument")
 
     def js(self, expression: str):
         r = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
