@@ -151,7 +151,7 @@ def test_rendering_defects_are_gone(pages):
     # long sums are broken into lines (a table of rows) instead of scrolling sideways
     n2o = pages["equation-5.html"]
     n2o = n2o[n2o.index('id="eq-N2O_directes"'):]
-    assert n2o[:n2o.index("</math>")].count("<mtr>") == 2
+    assert n2o[:n2o.index("</math>")].count("<mtr>") >= 2
 
 
 def test_index_by_number(model, pages):

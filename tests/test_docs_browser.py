@@ -104,8 +104,16 @@ def test_annex_placeholders_and_rules_render(browser):
     shot(browser, "07-choix-de-lecture")
 
 
-def test_equation_5_formulas_do_not_scroll_sideways(browser):
-    browser.goto(url("equation-5.html"))
-    wide = browser.js("[...document.querySelectorAll('.math')].filter(m => m.scrollWidth > m.clientWidth + 1)"
-                      ".map(m => m.closest('article').id)")
-    assert wide == []
+def test_formulas_do_not_scroll_sideways(browser):
+    """Long formulas are broken into lines (compiler/docs/formula.py): at 1280 px, all of
+    Équation 5 fits, and at most 5 of the 253 formulas still need a horizontal scroll."""
+    wide = {}
+    for page in sorted(DOCS.glob("*.html")):
+        if not page.name.startswith(("equation", "tableau", "section")):
+            continue
+        browser.goto(url(page.name))
+        found = browser.js("[...document.querySelectorAll('.math')]"
+                           ".filter(m => m.scrollWidth > m.clientWidth + 1).map(m => m.closest('article').id)")
+        wide.update({f"{page.name}#{a}": True for a in found})
+    assert not [w for w in wide if w.startswith("equation-5.html")]
+    assert len(wide) <= 5, sorted(wide)
