@@ -250,12 +250,12 @@ def trace(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx 
           method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
           version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
           annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
-          fmt: TraceFormat = typer.Option(TraceFormat.text, "--format", help="text, json or html (a fragment)")):
+          fmt: TraceFormat = typer.Option(TraceFormat.text, "--format", help="text, json or html (a page)")):
     """The dependency tree of one figure: equations (number, section, line), formulas with the
     values substituted, and where each input came from (dossier field, constant, annex row and
     its status); says when a placeholder annex row contributed."""
     from carbonspec.runtime.engine.core import evaluate, load_compiled
-    from carbonspec.runtime.trace import render_html_fragment, render_json, render_text
+    from carbonspec.runtime.trace import render_html_page, render_json, render_text
     from carbonspec.runtime.trace import trace as build_trace
 
     root = project_root()
@@ -272,7 +272,7 @@ def trace(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx 
         root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
         raise relocate(exc, str(dossier), root_coll, locate) from None
     doc = build_trace(compiled.model, values, flat, figure, annexes=annex_set)
-    render = {"text": render_text, "json": render_json, "html": render_html_fragment}[fmt.value]
+    render = {"text": render_text, "json": render_json, "html": render_html_page}[fmt.value]
     sys.stdout.write(render(doc))
 
 

@@ -128,3 +128,14 @@ def test_cli_trace_json_and_errors(capsys):
     assert "did you mean RE_certifiable" in err and "Traceback" not in err
     assert main(["trace", str(EXAMPLE), "farms[7].RE", "--method", "lbc_gc", "--version", "2.0"]) == 2
     assert "index 7 does not exist" in capsys.readouterr().err
+
+
+def test_a_cut_tree_still_lists_every_placeholder(run):
+    """The printed tree stops at max_nodes; the placeholder list covers the whole closure."""
+    compiled, flat, out, annexes = run
+    full = trace(compiled.model, out, flat, f"{YEAR}.N2O_directes", annexes=annexes)
+    cut = trace(compiled.model, out, flat, f"{YEAR}.N2O_directes", annexes=annexes, max_nodes=5)
+    assert not full["truncated"] and cut["truncated"]
+    assert cut["placeholders"] == full["placeholders"] and len(full["placeholders"]) >= 10
+    assert {"produits_organiques", "cultures_CA"} <= {p["table"] for p in full["placeholders"]}
+    assert "… (arbre coupé)" in render_text(cut)

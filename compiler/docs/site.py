@@ -26,10 +26,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from markupsafe import Markup
-
-from .. import ast as A
-from .. import ir
 from ..model import Model, Symbol
 from . import excerpts as X
 from . import views as V

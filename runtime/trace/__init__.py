@@ -7,5 +7,8 @@ spec line), shows the formula with the values substituted, and each leaf says wh
 value came from: a dossier field, a constant of the spec, or an annex row with its
 source and status -- a placeholder row is flagged on the node and listed at the top.
 """
-from .render import render_html_fragment, render_json, render_text  # noqa: F401
-from .tree import parse_figure, trace  # noqa: F401
+from .render import TRACE_CSS, render_html_fragment, render_html_page, render_json, render_text
+from .tree import parse_figure, trace
+
+__all__ = ["trace", "parse_figure", "render_text", "render_json", "render_html_fragment", "render_html_page",
+           "TRACE_CSS"]

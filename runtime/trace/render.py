@@ -9,6 +9,21 @@ from typing import List
 from .expr import number
 
 
+# Style of the html fragment, for a page that embeds it (the report): the placeholder
+# warning and placeholder leaves stand out, the tree is indented.
+TRACE_CSS = """
+.cs-trace { font-size: .92em; }
+.cs-trace details { margin: .1em 0 .1em 1.1em; }
+.cs-trace div.cs-node { margin: .1em 0 .1em 2.1em; }
+.cs-trace summary { cursor: pointer; }
+.cs-trace .cs-origin { color: #5d6970; font-size: .9em; }
+.cs-trace .cs-formula, .cs-trace .cs-values, .cs-trace .cs-branch, .cs-trace .cs-see { margin-left: 1.2em; color: #333; }
+.cs-trace .cs-values code { color: #1f6f4a; }
+.cs-trace .cs-status-placeholder > summary, .cs-trace div.cs-status-placeholder { background: #fde2c8; }
+.cs-trace-placeholder { border: 1px solid #e0a060; background: #fff3e6; padding: .4em .8em; margin: .4em 0; }
+"""
+
+
 def render_json(doc: dict) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
@@ -90,7 +105,7 @@ def render_text(doc: dict) -> str:
 def render_html_fragment(doc: dict, open_levels: int = 2) -> str:
     """The trace as nested <details> (the first `open_levels` levels open), with a
     warning block when a placeholder annex row contributed.  Classes: cs-trace,
-    cs-trace-placeholder, cs-node, cs-origin, cs-status-<status>."""
+    cs-trace-placeholder, cs-node, cs-origin, cs-status-<status> (style: TRACE_CSS)."""
     out: List[str] = [f'<div class="cs-trace" data-figure="{escape(doc["figure"])}">',
                       f'<p class="cs-trace-head">Trace de <code>{escape(doc["figure"])}</code> '
                       f'({escape(doc["method"])} v{escape(doc["version"])})</p>']
@@ -132,3 +147,11 @@ def render_html_fragment(doc: dict, open_levels: int = 2) -> str:
     walk(doc["root"], 0)
     out.append("</div>")
     return "\n".join(out) + "\n"
+
+
+def render_html_page(doc: dict) -> str:
+    """A standalone page around the fragment (`carbonspec trace --format html`)."""
+    title = escape(f"Trace de {doc['figure']}")
+    return ("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{title}</title>\n<style>body {{ font: 15px/1.5 system-ui, sans-serif; margin: 1.5rem; }}"
+            f"{TRACE_CSS}</style>\n</head>\n<body>\n{render_html_fragment(doc)}</body>\n</html>\n")

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Tuple
 
 from carbonspec.compiler.errors import InputError
 
-from .expr import RowEval, aggregates, formula, number
+from .expr import RowEval, formula, number
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\]$")
 MAX_NODES = 4000  # past this many nodes, deeper nodes are cut (`truncated`), never silently
@@ -210,15 +210,6 @@ class _Tracer:
             if self.annexes is not None:
                 t = self.annexes.tables[lk["table"]]
                 origin.update({"file": t.where, "status": t.status[key], "source": t.sources[key]})
-                if t.status[key] == "placeholder":
-                    # one entry per annex cell, however many rows read it
-                    cell = (lk["table"], key, lk["column"])
-                    if cell not in self._placeholder_cells:
-                        self._placeholder_cells[cell] = {"table": lk["table"], "key": list(key),
-                                                         "column": lk["column"], "source": t.sources[key],
-                                                         "path": path, "uses": 0}
-                        self.placeholders.append(self._placeholder_cells[cell])
-                    self._placeholder_cells[cell]["uses"] += 1
         # the keys the row was looked up with come from the dossier too
         children = []
         for alts in lk["keys"]:
@@ -243,6 +234,47 @@ class _Tracer:
                                              self.inputs, ent)
         keys, inverse = self._matches[sig]
         return keys[int(inverse[row])] if len(keys) else None
+
+    def scan_placeholders(self, name: str, ent: str, row: int) -> None:
+        """Every placeholder annex cell in the whole dependency closure of the figure,
+        however large the printed tree (it may be cut at max_nodes; this list never is)."""
+        if self.annexes is None:
+            return
+        seen = set()
+        stack = [(name, ent, row)]
+
+        def push_expr(expr, e, r):
+            for kind, item in self.live(expr, e, r):
+                if kind == "ref":
+                    if item["symbol"] not in self.constants:
+                        stack.append((item["symbol"], item["entity"], self.ev.row_of(e, r, item["entity"])))
+                else:
+                    for c in self.ev.agg_rows(item, e, r):
+                        if item["func"] != "count":
+                            push_expr(item["body"], item["entity"], c)
+
+        while stack:
+            cur = stack.pop()
+            if cur in seen:
+                continue
+            seen.add(cur)
+            sym, e, r = cur
+            if sym in self.equations:
+                push_expr(self.equations[sym]["expr"], e, r)
+            elif sym in self.lookups:
+                lk = self.lookups[sym]
+                key = self.matched_key(lk, e, r)
+                t = self.annexes.tables[lk["table"]]
+                if key is not None and t.status[key] == "placeholder":
+                    # one entry per annex cell, however many rows read it
+                    cell = (lk["table"], key, lk["column"])
+                    if cell not in self._placeholder_cells:
+                        self._placeholder_cells[cell] = {"table": lk["table"], "key": list(key),
+                                                         "column": lk["column"], "source": t.sources[key],
+                                                         "path": f"{self.flat.paths[e][r]}.{sym}", "uses": 0}
+                    self._placeholder_cells[cell]["uses"] += 1
+        self.placeholders = sorted(self._placeholder_cells.values(),
+                                   key=lambda p: (p["table"], p["key"], p["column"]))
 
     # ---------------------------------------------------- expressions --
     def live(self, n: dict, ent: str, row: int) -> List[tuple]:
@@ -317,6 +349,7 @@ def trace(model: dict, outputs, flat, figure: str, annexes=None, max_nodes: int 
     ent, row, name = parse_figure(model, flat, figure)
     t = _Tracer(model, outputs, flat, annexes, max_nodes)
     root = t.node(name, ent, row)
+    t.scan_placeholders(name, ent, row)
     return {"figure": f"{flat.paths[ent][row]}.{name}", "method": model["method"], "version": model["version"],
             "spec_hash": model["spec_hash"], "root": root, "placeholders": t.placeholders,
             "placeholder_used": bool(t.placeholders), "nodes": t.count, "truncated": t.count > max_nodes}
