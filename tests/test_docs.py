@@ -68,7 +68,7 @@ def _equation_pages(pages):
 def test_writes_the_site(built):
     out, paths = built
     names = [p.name for p in paths]
-    for name in ("index.html", "symbols.html", "annexes.html", "rules.html", "dossier.html", "equation-5.html",
+    for name in ("index.html", "symbols.html", "symbols-input.html", "symbols-constant.html", "annexes.html", "rules.html", "dossier.html", "equation-5.html",
                  "tableau-5.html", "search-index.js", "docs.css", "docs.js", "equations.md"):
         assert name in names, name
     assert all(p.parent == out and p.stat().st_size > 0 for p in paths)
@@ -116,9 +116,9 @@ def test_symbols_in_formulas_link_to_their_definition(pages):
     page = pages["equation-5.html"]
     math = page[page.index('id="eq-N2O_directes"'):]
     math = math[math.index("<math"):math.index("</math>")]
-    # an equation: its card (here on the same page); a constant: its row in symbols.html
+    # an equation: its card (here on the same page); a constant: its row in the constants' table
     assert 'href="equation-5.html#eq-QN_min" data-href="equation-5.html#eq-QN_min"' in math
-    assert 'href="symbols.html#sym-EF1_min"' in math
+    assert 'href="symbols-constant.html#sym-EF1_min"' in math
     assert 'href="equation-7.html#eq-C_chaulage"' in math
     assert '>N2O_directes</mi>' in math  # a name is one identifier, not one <mi> per letter
 
@@ -178,13 +178,13 @@ def test_search_index(model, built):
 
 
 def test_constant_row_shows_its_value_unit_and_quote(pages):
-    row = _row(pages["symbols.html"], "sym-EF1_min")
+    row = _row(pages["symbols-constant.html"], "sym-EF1_min")
     assert "0.016" in row and "kg_N2O_N / kg_N" in row and "L1361" in row
     assert '<span class="ln">L1361</span>' in row
 
 
 def test_lookup_row_shows_table_column_and_fallback_chain(pages):
-    row = _row(pages["symbols.html"], "sym-N_AG_moyenne")
+    row = _row(pages["symbols-lookup.html"], "sym-N_AG_moyenne")
     assert 'href="annexes.html#table-cultures_CI_azote"' in row
     assert "espece_CI | famille_CI | &#34;polygonacees&#34;" in row
     assert "L1318, L417" in row  # separate citations stay separate (not a range L1318–L417)
@@ -198,6 +198,13 @@ def test_every_choice_is_listed_once_in_the_rules_page(model, pages):
         assert f'id="regle-choix-{c.id}"' in choices
         assert choices.count(f'id="regle-choix-{c.id}"') == 1
         assert f'#eq-{sym.name}"' in _row(choices, f"regle-choix-{c.id}")
+
+
+def test_every_symbol_has_one_row(model, pages):
+    tables = "".join(h for n, h in pages.items() if n.startswith("symbols-"))
+    for name in model.symbols:  # inputs, constants, lookups, equations, the builtin scenario
+        assert tables.count(f'<tr id="sym-{name}">') == 1, name
+    assert all(len(h) < 400_000 for h in pages.values())  # no page like the old 1.9 MB one
 
 
 def test_tables_enums_entities_invariants_eligibility_retroactivity(model, pages):

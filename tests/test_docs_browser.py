@@ -81,8 +81,8 @@ def test_method_text_of_equation_5_is_on_screen(browser):
 def test_a_symbol_in_a_formula_opens_its_definition(browser):
     browser.goto(url("equation-5.html#eq-N2O_directes"))
     # a constant: its row of the symbol table, on another page
-    browser.click('#eq-N2O_directes math mi[data-href="symbols.html#sym-EF1_min"]')
-    assert browser.js("location.pathname").endswith("/symbols.html")
+    browser.click('#eq-N2O_directes math mi[data-href="symbols-constant.html#sym-EF1_min"]')
+    assert browser.js("location.pathname").endswith("/symbols-constant.html")
     assert browser.js("location.hash") == "#sym-EF1_min"
     assert visible(browser, "#sym-EF1_min")
     assert "0.016" in browser.js("document.querySelector('#sym-EF1_min').innerText")

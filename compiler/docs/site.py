@@ -8,7 +8,9 @@ Pages (all in generated/<m>/v<v>/docs/):
                         tables, section-6.1.1.html for the items the method does not number;
                         each item shows its formula, the method's own lines it cites, what it
                         uses and what uses it
-  symbols.html          every symbol (definition, source, used by) and the enumerations
+  symbols.html          the alphabetical list of symbols and the enumerations
+  symbols-input.html …  one page per kind (inputs, constants, lookups, equations, builtins):
+                        every symbol's definition, source, quoted text, used by
   annexes.html          the annex tables, with every row's value, source and status
   rules.html            reading choices, eligibility, co-benefits, invariants, retroactivity
   dossier.html          the dossier format
@@ -99,12 +101,18 @@ class Site:
 
     # ---- links
     def href(self, name: str) -> str:
-        """Where a symbol is defined: its equation's card, else its row in symbols.html."""
+        """Where a symbol is defined: its equation's card, else its row in the symbol
+        page of its kind."""
         if name in self.page_of:
             return f"{self.page_of[name]}.html#eq-{name}"
         if name in self.model.symbols:
-            return f"symbols.html#sym-{name}"
+            return self.row_href(name)
         return ""
+
+    def row_href(self, name: str) -> str:
+        """A symbol's row in the symbol table of its kind (symbols-<kind>.html)."""
+        kind = self.model.symbols[name].kind
+        return f"{symbol_page(kind if kind in KNOWN_KINDS else 'other')}#sym-{name}"
 
     def quote(self, source) -> List[dict]:
         return X.quote(self.excerpts, source)
@@ -221,7 +229,11 @@ def _fold(text: str) -> str:
 
 
 # ----------------------------------------------------------------- write --
-PAGES = ("index.html", "symbols.html", "annexes.html", "rules.html", "dossier.html")
+KNOWN_KINDS = {k for k, _ in V.KINDS}
+
+
+def symbol_page(kind: str) -> str:
+    return f"symbols-{kind}.html"
 
 
 def write_site(model: Model, out_dir: Path, annexes=None) -> List[Path]:
@@ -234,6 +246,7 @@ def write_site(model: Model, out_dir: Path, annexes=None) -> List[Path]:
     common.update({
         "site_groups": [{"slug": g["slug"], "title": g["title"], "kind": g["key"][0]} for g in site.ordered_groups()],
         "href": site.href,
+        "row_href": lambda n: site.row_href(n) if n in model.symbols else "",
         "has_text": bool(site.excerpts.get("lines")),
         "text_source": site.excerpts.get("source", ""),
         "text_sha": site.excerpts.get("sha256", ""),
@@ -257,7 +270,12 @@ def write_site(model: Model, out_dir: Path, annexes=None) -> List[Path]:
             # an equation's lines are quoted on its own page, beside its formula
             sym = model.symbols[s["name"]]
             s["quote"] = _first_lines(site.quote(sym.source), 8) if sym.kind != "equation" else []
-    page("docs_symbols.html.j2", "symbols.html", symbol_groups=sym_groups)
+    kinds = [{"kind": g["kind"], "title": g["title"], "count": len(g["symbols"]), "page": symbol_page(g["kind"])}
+             for g in sym_groups]
+    page("docs_symbols_index.html.j2", "symbols.html", symbol_kinds=kinds,
+         symbol_links=[{"name": n, "href": site.row_href(n)} for n in common["symbol_index"]])
+    for g in sym_groups:
+        page("docs_symbols.html.j2", symbol_page(g["kind"]), group=g, symbol_kinds=kinds)
     page("docs_annexes.html.j2", "annexes.html", annex=V._annex_view(model, annexes))
     choices: Dict[str, dict] = {}
     for c in common["choices"]:
