@@ -62,6 +62,12 @@ def cited_lines(model) -> List[int]:
 
 
 def spec_dir_of(model) -> Path:
+    """The folder of the file that declares this method version (with `extends`, the
+    model also holds the files of the version it extends, in their own folder)."""
+    for f in model.files:
+        for item in f.items:
+            if isinstance(item, A.MethodDecl) and item.version == model.method.version:
+                return Path(f.path).resolve().parent
     return Path(model.files[0].path).resolve().parent
 
 
@@ -111,9 +117,13 @@ def refresh(model) -> Optional[Path]:
     data = render(extract(model, text))
     if path.exists() and path.read_bytes() == data:
         return None
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:  # a read-only checkout: the committed file is used as it is
+        tmp.unlink(missing_ok=True)
+        return None
     return path
 
 
