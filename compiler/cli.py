@@ -23,6 +23,24 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
+def _version_callback(value: bool):
+    if value:
+        from importlib.metadata import PackageNotFoundError, version as dist_version
+
+        try:
+            v = dist_version("carbonspec")
+        except PackageNotFoundError:  # a source tree that is not installed
+            v = "unknown"
+        out.print(f"carbonspec {v}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(show_version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                            help="print carbonspec's version and exit")):
+    """Compile carbon-credit method specs into kernels and docs, and run them on dossiers."""
+
+
 def project_root() -> Path:
     """Where spec/, generated/ and annexes/ live: $CARBONSPEC_HOME, else the nearest
     parent of the working directory that has a generated/ folder, else the checkout."""
@@ -235,11 +253,9 @@ def annexes(method: str = typer.Option(..., "--method", help="method id, e.g. lb
 
 
 def _compiled_dir(root: Path, method: str, version: str) -> Path:
-    d = root / "generated" / method / f"v{version}"
-    if not (d / "model.json").exists():
-        raise InputError("--method/--version", f"no compiled method {method} v{version} in {d.parent}; "
-                                               f"run 'carbonspec compile spec/{method}/v{version}'")
-    return d
+    from carbonspec.runtime.engine.catalog import compiled_dir
+
+    return compiled_dir(root, method, version)  # a wrong pair lists the compiled methods
 
 
 @app.command()
