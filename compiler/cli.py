@@ -144,6 +144,9 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
     doc = results_document(compiled, flat, values, annex_set, backend.value)
     data = _render(fmt, compiled, flat, values, doc, dossier)  # complete before anything is written
     err.print(f"{doc['computed_with']} · backend {backend.value}")
+    from carbonspec.runtime.reports.terminal import placeholder_count, summary_table
+
+    err.print(summary_table(compiled, doc, placeholder_count(compiled, flat, annex_set)))  # stderr: stdout stays JSON
     if output is not None:
         _write_atomic(output, data)
         err.print(f"results written to {output}")
@@ -374,6 +377,18 @@ def certify(castype_dir: Path = typer.Option(..., "--castype", help="cas-type fo
     out.print(ctx["verdict"])
     if not comparison.conformant:
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+          port: int = typer.Option(8000, "--port", help="TCP port"),
+          castype_dir: Optional[Path] = typer.Option(None, "--castype", help="cas-type folder for /certify"),
+          max_body_mb: float = typer.Option(8.0, "--max-body-mb", help="largest request body accepted (MB)"),
+          timeout: float = typer.Option(120.0, "--timeout", help="longest computation (seconds), then HTTP 504")):
+    """Serve the HTTP API: /methods, /calculate, /trace, /certify; OpenAPI at /docs and /openapi.json."""
+    from carbonspec.runtime.api.server import serve as run_server
+
+    run_server(project_root(), host, port, castype_dir, max_body_mb, timeout)
 
 
 def _escape(text: str) -> str:
