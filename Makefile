@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,26 +13,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-EXAMPLES := fertilisation-yonne.json yonne-120ha.json yonne-120ha.xlsx multi-systemes.json projet-collectif.json yonne-amg.json
-RUN := $(BIN)/carbonspec run --method lbc_gc --version 2.0
-
+# one process (carbonspec demo, compiler/demo.py): compile once, each example computed once and
+# written as results, html and xlsx; the AMG CSV goes to out/amg/; the summary is the last lines
 demo: $(STAMP)
-	$(BIN)/carbonspec check spec/lbc_gc/v2.0
-	$(BIN)/carbonspec compile spec/lbc_gc/v2.0
-	$(BIN)/carbonspec annexes --method lbc_gc --version 2.0
-	$(BIN)/carbonspec template --method lbc_gc --version 2.0 --out out/lbc_gc/dossier-template.xlsx
-	@for f in $(EXAMPLES); do \
-	    b=$$(echo $$f | tr . -); \
-	    $(RUN) examples/lbc_gc/$$f --output out/lbc_gc/$$b.results.json || exit $$?; \
-	    $(RUN) examples/lbc_gc/$$f --format html --output out/lbc_gc/$$b.report.html || exit $$?; \
-	    $(RUN) examples/lbc_gc/$$f --format xlsx --output out/lbc_gc/$$b.report.xlsx || exit $$?; \
-	done
-	@$(BIN)/python -c "import json; \
-	    [print(f'{f:32s} RE = {d[\"RE\"]:9.3f}  RE_certifiable = {d[\"RE_certifiable\"]:9.3f} t CO2e') \
-	     for f in '$(EXAMPLES)'.split() \
-	     for d in [json.load(open('out/lbc_gc/' + f.replace('.', '-') + '.results.json'))['results']]]"
-	@echo "reports: out/lbc_gc/*.report.html, *.report.xlsx; docs: generated/lbc_gc/v2.0/docs/index.html"
-	$(BIN)/carbonspec amg examples/amg/trial_1.json --format csv
+	$(BIN)/carbonspec demo
+
+# headless Chromium screenshots of the reports (and docs) listed in tools/screenshots.py -> out/screenshots/
+screenshots: $(STAMP)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
+	    || echo "chromium could not be installed: screenshots skipped"
+	$(BIN)/python tools/screenshots.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -380,6 +380,21 @@ def certify(castype_dir: Path = typer.Option(..., "--castype", help="cas-type fo
 
 
 @app.command()
+def demo(spec_dir: Path = typer.Option(Path("spec/lbc_gc/v2.0"), "--spec", help="spec folder to check and compile"),
+         examples: Path = typer.Option(Path("examples/lbc_gc"), "--examples", help="folder of example dossiers"),
+         out_dir: Path = typer.Option(Path("out/lbc_gc"), "--out", help="folder for results and reports"),
+         amg_example: Path = typer.Option(Path("examples/amg/trial_1.json"), "--amg", help="AMG v2 example")):
+    """What `make demo` runs, in one process: check and compile the spec, compute every example
+    dossier once and write its results, html and xlsx reports, then print the summary."""
+    from .demo import run_demo
+
+    root = project_root()
+    dossiers = sorted(p for p in (root / examples).iterdir()
+                      if p.suffix in (".json", ".xlsx") and not p.name.endswith(".schema.json"))
+    raise typer.Exit(run_demo(root, root / spec_dir, dossiers, root / out_dir, root / amg_example, out))
+
+
+@app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
           port: int = typer.Option(8000, "--port", help="TCP port"),
           castype_dir: Optional[Path] = typer.Option(None, "--castype", help="cas-type folder for /certify"),

@@ -52,7 +52,7 @@ def _svg(fig) -> str:
 def _fmt_axis(ax, axis: str = "y"):
     from matplotlib.ticker import FuncFormatter
 
-    f = FuncFormatter(lambda v, _: people.number(v))
+    f = FuncFormatter(lambda v, _: people.number(v, 0 if float(v).is_integer() else None))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
 
 

@@ -11,6 +11,10 @@ from carbonspec.runtime.reports import placeholders
 TOP = 5  # rows named in the banner; all are in the "provisoires" table
 
 
+def _short(text: str, n: int = 140) -> str:
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " …"
+
+
 def add_extras(report, compiled, flat, out, doc: dict, annexes=None, charts: bool = True) -> None:
     from carbonspec.runtime.reports.content import Table
 
@@ -23,7 +27,7 @@ def add_extras(report, compiled, flat, out, doc: dict, annexes=None, charts: boo
         base = float(out[figure][0]) if figure else None
         report.banner = {"figure": figure, "value": base, "count": len(rows),
                          "tables": sorted({r.table for r in rows}),
-                         "top": [(r.label, r.delta, r.where, r.source) for r in rows[:TOP]]}
+                         "top": [(r.label, r.delta, r.where, _short(r.source)) for r in rows[:TOP]]}
         summary = report.tables[0]
         summary.notes.insert(0, f"ATTENTION : {len(rows)} ligne(s) d'annexe provisoire(s) (placeholder) ont servi au "
                                 f"calcul : résultat de démonstration, pas un crédit (feuille provisoires).")
