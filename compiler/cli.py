@@ -360,21 +360,10 @@ def certify(castype_dir: Path = typer.Option(..., "--castype", help="cas-type fo
     except OSError as exc:
         raise InputError(f"--report {html_path.with_suffix('')}", f"cannot write the report: "
                                                                   f"{exc.strerror or exc}") from None
-    c = ctx["counts"]
-    out.print(f"{reference['method']} v{reference['version']} · spec {reference['spec_hash']} · annexes "
-              f"{reference['annex_version']} ({reference['annex_hash']})")
-    out.print(f"{ctx['n_cases']} cases, {ctx['n_lines']} line items: {c['conformant']} conformant, "
-              f"{c['NOT conformant']} not conformant, {c['missing']} missing")
-    for p in comparison.problems:
-        out.print(f"  problem: {_escape(p)}")
-    for l in ctx["failure_rows"]:
-        if l.reason.startswith("case "):
-            out.print(f"  {l.case} · {l.item}: {l.verdict}: {_escape(l.reason)}")
-            continue
-        out.print(f"  {l.case} · {l.item}: expected {cert.fmt_value(l.expected)}, received "
-                  f"{cert.fmt_value(l.received)} — {l.verdict}: {_escape(l.reason)}")
-    out.print(f"report: {html_path} and {xlsx_path}")
-    out.print(ctx["verdict"])
+    from carbonspec.runtime.certification.messages import summary_lines
+
+    for line in summary_lines(ctx, reference, comparison, html_path, xlsx_path):
+        out.print(_escape(line))
     if not comparison.conformant:
         raise typer.Exit(1)
 
