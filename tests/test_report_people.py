@@ -152,3 +152,17 @@ def test_xlsx_report_has_number_formats_filters_and_a_chart(tmp_path, capsys):
         assert chart and b"barChart" in z.read(chart[0])
     assert "provisoires" in wb.sheetnames
     assert wb["year"].auto_filter.ref
+
+
+def test_summary_figures_link_to_their_trace(tmp_path, capsys):
+    """With runtime/trace (h15a, issue 15 item 2) each non-zero summary figure links to its
+    embedded trace; without it the report has no links (and this test is skipped)."""
+    pytest.importorskip("carbonspec.runtime.trace", reason="runtime/trace not merged yet")
+    path = tmp_path / "r.html"
+    assert main(["run", str(YONNE), "--method", "lbc_gc", "--version", "2.0", "--backend", "reference",
+                 "--format", "html", "-o", str(path)]) == 0
+    html = path.read_text(encoding="utf-8")
+    for name in ("RE_fertilisation", "RE_stockage_carbone_sol", "RE", "RE_certifiable"):
+        assert f'<a href="#trace-{name}"' in html and f'id="trace-{name}"' in html
+        assert f'data-figure="project.{name}"' in html
+    assert 'href="#trace-RE_sechage_OS"' not in html  # 0 in this dossier: no trace embedded

@@ -135,7 +135,7 @@ class Service:
             raise ApiError(501, {"error": "trace is not available in this build of carbonspec",
                                  "issues": []}) from None
         compiled, flat, values, annex_set, doc = self.evaluate(method, version, body, content_type, backend)
-        return trace_mod.trace(compiled.model, values, flat, figure)
+        return trace_mod.trace(compiled.model, values, flat, figure, annexes=annex_set)
 
     def certify(self, method, version, body):
         from carbonspec.runtime.certification import certify as cert

@@ -51,6 +51,7 @@ class Report:
     model: Optional[dict] = None                 # for units in words and rates as % (people.py)
     banner: Optional[dict] = None                # placeholder annex rows used (placeholders.py)
     charts: List[Any] = field(default_factory=list)  # (anchor, title, inline svg) (charts.py)
+    traces: List[Any] = field(default_factory=list)  # (anchor, figure, html fragment) (runtime/trace)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)

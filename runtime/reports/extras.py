@@ -38,6 +38,7 @@ def add_extras(report, compiled, flat, out, doc: dict, annexes=None, charts: boo
             notes=[f"{len(rows)} lignes d'annexe marquées « placeholder » (valeur provisoire, non officielle) ont servi "
                    f"au calcul ; classées par l'effet sur {figure} d'une variation de ±10 % de la ligne "
                    "(backend de référence)."]))
+    add_traces(report, compiled, flat, out, doc, annexes)
     if not charts:
         return
     from carbonspec.runtime.certification.certify import line_items
@@ -54,3 +55,25 @@ def add_extras(report, compiled, flat, out, doc: dict, annexes=None, charts: boo
         svg = make()
         if svg:
             report.charts.append((anchor, title, svg))
+
+
+TRACE_NODES = 150  # per embedded trace: the first levels are what a reader unfolds; the CLI gives the rest
+
+
+def add_traces(report, compiled, flat, out, doc: dict, annexes) -> None:
+    """The trace of each non-zero line item of the summary, embedded (runtime/trace, issue 15
+    item 2), so that its value in the summary links to where it comes from.  Without the trace
+    package the report simply has no links."""
+    try:
+        from carbonspec.runtime.trace import render_html_fragment, trace
+    except ImportError:
+        return
+    root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
+    summary = report.tables[0]
+    for row in summary.rows:
+        name, value = row[0], row[1]
+        if not isinstance(value, float) or value == 0 or name not in out:
+            continue
+        figure = f"{root_coll}.{name}"
+        tree = trace(compiled.model, out, flat, figure, annexes=annexes, max_nodes=TRACE_NODES)
+        report.traces.append((f"trace-{name}", name, render_html_fragment(tree, open_levels=1)))

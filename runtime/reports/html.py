@@ -31,8 +31,9 @@ def fmt(v, kind: str = "list") -> str:
     return str(v)
 
 
-def _cells(t: Table, model: Optional[dict]) -> List[List[Tuple[str, str]]]:
-    """Every row as (text, css class) cells: values formatted by their unit, units in words."""
+def _cells(t: Table, model: Optional[dict], traced=frozenset()) -> List[List[tuple]]:
+    """Every row as (text, css class[, trace anchor]) cells: values formatted by their unit,
+    units in words; a summary value whose trace is in the page links to it."""
     words = (model or {}).get("unit_words", {})
     eqs = {e["name"]: e for e in (model or {}).get("equations", [])}
     unit_col = t.header.index("unité") if "unité" in t.header else None
@@ -56,6 +57,9 @@ def _cells(t: Table, model: Optional[dict]) -> List[List[Tuple[str, str]]]:
             else:
                 text = fmt(v)
             cells.append((text, css))
+        if t.name == "summary" and value_col is not None and isinstance(row[0], str) and row[0] in traced:
+            text, css = cells[value_col]
+            cells[value_col] = (text, css, f"trace-{row[0]}")  # the value links to its trace
         rows.append(cells)
     return rows
 
@@ -89,7 +93,8 @@ def report_html(report: Report) -> str:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = fmt
     env.filters["num"] = people.number
-    env.globals["cells"] = lambda t: _cells(t, report.model)
+    traced = frozenset(f for _, f, _ in report.traces)
+    env.globals["cells"] = lambda t: _cells(t, report.model, traced)
     env.globals["units"] = lambda t: _units(t, report.model)
     env.globals["markup"] = lambda svg: jinja2.utils.markupsafe.Markup(svg)  # our own matplotlib SVG
     return env.get_template("report.html.j2").render(report=report)
