@@ -142,7 +142,7 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
         root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
         raise relocate(exc, str(dossier), root_coll, locate) from None
     doc = results_document(compiled, flat, values, annex_set, backend.value)
-    data = _render(fmt, compiled, flat, values, doc, dossier)  # complete before anything is written
+    data = _render(fmt, compiled, flat, values, doc, dossier, annex_set)  # complete before anything is written
     err.print(f"{doc['computed_with']} · backend {backend.value}")
     from carbonspec.runtime.reports.terminal import placeholder_count, summary_table
 
@@ -179,12 +179,12 @@ def _read_dossier(compiled, path: Path):
     return load_json(path), None
 
 
-def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path) -> bytes:
+def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path, annex_set=None) -> bytes:
     if fmt == Format.json:
         return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     from carbonspec.runtime.reports.content import build_report
 
-    report = build_report(compiled, flat, values, doc, dossier.name)
+    report = build_report(compiled, flat, values, doc, dossier.name, annexes=annex_set, charts=fmt == Format.html)
     if fmt == Format.xlsx:
         from carbonspec.runtime.reports.xlsx import report_xlsx_bytes
 
