@@ -224,5 +224,9 @@ def waterfall_chart(compiled, flat, out, total: Optional[str], figure: Optional[
     ax.axhline(0, color="#555", lw=0.8)
     _fmt_axis(ax)
     ax.set_ylabel("t CO2e")
-    ax.set_title(f"Des RE ({total}) aux RE certifiables ({figure}) : effet de chaque rabais", loc="left", fontsize=10)
+    tops = [float(out[total][0]), end] + [0.0]
+    lo, hi = min(tops + [level]), max(tops + [level])
+    ax.set_ylim(min(0.0, lo * 1.15), hi * 1.15 if hi > 0 else 1.0)  # room for the labels above the bars
+    ax.set_title(f"Des RE ({total}) aux RE certifiables ({figure}) : effet de chaque rabais", loc="left",
+                 fontsize=10, pad=12)
     return _svg(fig)
