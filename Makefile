@@ -13,26 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-EXAMPLES := fertilisation-yonne.json yonne-120ha.json yonne-120ha.xlsx multi-systemes.json projet-collectif.json yonne-amg.json
-RUN := $(BIN)/carbonspec run --method lbc_gc --version 2.0
-
+# one process (carbonspec demo, compiler/demo.py): compile once, each example computed once and
+# written as results, html and xlsx; the AMG CSV goes to out/amg/; the summary is the last lines
 demo: $(STAMP)
-	$(BIN)/carbonspec check spec/lbc_gc/v2.0
-	$(BIN)/carbonspec compile spec/lbc_gc/v2.0
-	$(BIN)/carbonspec annexes --method lbc_gc --version 2.0
-	$(BIN)/carbonspec template --method lbc_gc --version 2.0 --out out/lbc_gc/dossier-template.xlsx
-	@for f in $(EXAMPLES); do \
-	    b=$$(echo $$f | tr . -); \
-	    $(RUN) examples/lbc_gc/$$f --output out/lbc_gc/$$b.results.json || exit $$?; \
-	    $(RUN) examples/lbc_gc/$$f --format html --output out/lbc_gc/$$b.report.html || exit $$?; \
-	    $(RUN) examples/lbc_gc/$$f --format xlsx --output out/lbc_gc/$$b.report.xlsx || exit $$?; \
-	done
-	@$(BIN)/python -c "import json; \
-	    [print(f'{f:32s} RE = {d[\"RE\"]:9.3f}  RE_certifiable = {d[\"RE_certifiable\"]:9.3f} t CO2e') \
-	     for f in '$(EXAMPLES)'.split() \
-	     for d in [json.load(open('out/lbc_gc/' + f.replace('.', '-') + '.results.json'))['results']]]"
-	@echo "reports: out/lbc_gc/*.report.html, *.report.xlsx; docs: generated/lbc_gc/v2.0/docs/index.html"
-	$(BIN)/carbonspec amg examples/amg/trial_1.json --format csv
+	$(BIN)/carbonspec demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -41,14 +25,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_kernel.py
 	$(BIN)/python bench/bench_amg.py
 
-# Headless Chromium (Debian's package, installed here when root) drives the browser tests;
-# each step saves a PNG under out/screenshots/.
-SCREENSHOT_TESTS := tests/test_docs_browser.py
+# Headless Chromium (Debian's package, installed here when root) takes the screenshots of the
+# reports listed in tools/screenshots.py and drives the browser tests of the docs and the report;
+# everything lands in out/screenshots/.
+SCREENSHOT_TESTS := tests/test_docs_browser.py tests/test_report_browser.py
 screenshots: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
 	  { echo "chromium is needed: apt-get install -y chromium" >&2; exit 2; }
 	mkdir -p out/screenshots
+	$(BIN)/python tools/screenshots.py
 	CARBONSPEC_SCREENSHOTS=$(CURDIR)/out/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider $(SCREENSHOT_TESTS)
 	@ls out/screenshots/*.png
 

@@ -23,6 +23,24 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
+def _version_callback(value: bool):
+    if value:
+        from importlib.metadata import PackageNotFoundError, version as dist_version
+
+        try:
+            v = dist_version("carbonspec")
+        except PackageNotFoundError:  # a source tree that is not installed
+            v = "unknown"
+        out.print(f"carbonspec {v}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(show_version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                            help="print carbonspec's version and exit")):
+    """Compile carbon-credit method specs into kernels and docs, and run them on dossiers."""
+
+
 def project_root() -> Path:
     """Where spec/, generated/ and annexes/ live: $CARBONSPEC_HOME, else the nearest
     parent of the working directory that has a generated/ folder, else the checkout."""
@@ -128,8 +146,11 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
         root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
         raise relocate(exc, str(dossier), root_coll, locate) from None
     doc = results_document(compiled, flat, values, annex_set, backend.value)
-    data = _render(fmt, compiled, flat, values, doc, dossier)  # complete before anything is written
+    data = _render(fmt, compiled, flat, values, doc, dossier, annex_set)  # complete before anything is written
     err.print(f"{doc['computed_with']} · backend {backend.value}")
+    from carbonspec.runtime.reports.terminal import placeholder_count, summary_table
+
+    err.print(summary_table(compiled, doc, placeholder_count(compiled, flat, annex_set)))  # stderr: stdout stays JSON
     if output is not None:
         _write_atomic(output, data)
         err.print(f"results written to {output}")
@@ -162,12 +183,12 @@ def _read_dossier(compiled, path: Path):
     return load_json(path), None
 
 
-def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path) -> bytes:
+def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path, annex_set=None) -> bytes:
     if fmt == Format.json:
         return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     from carbonspec.runtime.reports.content import build_report
 
-    report = build_report(compiled, flat, values, doc, dossier.name)
+    report = build_report(compiled, flat, values, doc, dossier.name, annexes=annex_set, charts=fmt == Format.html)
     if fmt == Format.xlsx:
         from carbonspec.runtime.reports.xlsx import report_xlsx_bytes
 
@@ -277,11 +298,9 @@ def trace(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx 
 
 
 def _compiled_dir(root: Path, method: str, version: str) -> Path:
-    d = root / "generated" / method / f"v{version}"
-    if not (d / "model.json").exists():
-        raise InputError("--method/--version", f"no compiled method {method} v{version} in {d.parent}; "
-                                               f"run 'carbonspec compile spec/{method}/v{version}'")
-    return d
+    from carbonspec.runtime.engine.catalog import compiled_dir
+
+    return compiled_dir(root, method, version)  # a wrong pair lists the compiled methods
 
 
 @app.command()
@@ -383,23 +402,39 @@ def certify(castype_dir: Path = typer.Option(..., "--castype", help="cas-type fo
     except OSError as exc:
         raise InputError(f"--report {html_path.with_suffix('')}", f"cannot write the report: "
                                                                   f"{exc.strerror or exc}") from None
-    c = ctx["counts"]
-    out.print(f"{reference['method']} v{reference['version']} · spec {reference['spec_hash']} · annexes "
-              f"{reference['annex_version']} ({reference['annex_hash']})")
-    out.print(f"{ctx['n_cases']} cases, {ctx['n_lines']} line items: {c['conformant']} conformant, "
-              f"{c['NOT conformant']} not conformant, {c['missing']} missing")
-    for p in comparison.problems:
-        out.print(f"  problem: {_escape(p)}")
-    for l in ctx["failure_rows"]:
-        if l.reason.startswith("case "):
-            out.print(f"  {l.case} · {l.item}: {l.verdict}: {_escape(l.reason)}")
-            continue
-        out.print(f"  {l.case} · {l.item}: expected {cert.fmt_value(l.expected)}, received "
-                  f"{cert.fmt_value(l.received)} — {l.verdict}: {_escape(l.reason)}")
-    out.print(f"report: {html_path} and {xlsx_path}")
-    out.print(ctx["verdict"])
+    from carbonspec.runtime.certification.messages import summary_lines
+
+    for line in summary_lines(ctx, reference, comparison, html_path, xlsx_path):
+        out.print(_escape(line))
     if not comparison.conformant:
         raise typer.Exit(1)
+
+
+@app.command()
+def demo(spec_dir: Path = typer.Option(Path("spec/lbc_gc/v2.0"), "--spec", help="spec folder to check and compile"),
+         examples: Path = typer.Option(Path("examples/lbc_gc"), "--examples", help="folder of example dossiers"),
+         out_dir: Path = typer.Option(Path("out/lbc_gc"), "--out", help="folder for results and reports"),
+         amg_example: Path = typer.Option(Path("examples/amg/trial_1.json"), "--amg", help="AMG v2 example")):
+    """What `make demo` runs, in one process: check and compile the spec, compute every example
+    dossier once and write its results, html and xlsx reports, then print the summary."""
+    from .demo import run_demo
+
+    root = project_root()
+    dossiers = sorted(p for p in (root / examples).iterdir()
+                      if p.suffix in (".json", ".xlsx") and not p.name.endswith(".schema.json"))
+    raise typer.Exit(run_demo(root, root / spec_dir, dossiers, root / out_dir, root / amg_example, out))
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+          port: int = typer.Option(8000, "--port", help="TCP port"),
+          castype_dir: Optional[Path] = typer.Option(None, "--castype", help="cas-type folder for /certify"),
+          max_body_mb: float = typer.Option(8.0, "--max-body-mb", help="largest request body accepted (MB)"),
+          timeout: float = typer.Option(120.0, "--timeout", help="longest computation (seconds), then HTTP 504")):
+    """Serve the HTTP API: /methods, /calculate, /trace, /certify; OpenAPI at /docs and /openapi.json."""
+    from carbonspec.runtime.api.server import serve as run_server
+
+    run_server(project_root(), host, port, castype_dir, max_body_mb, timeout)
 
 
 def _escape(text: str) -> str:

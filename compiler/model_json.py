@@ -96,4 +96,6 @@ def model_json(model: Model) -> Dict:
                            "source": _source(r.source), "items": model.items_of_section(r.section)}
                           for r in model.retroactivity],
         "stages": [{"entity": st.entity, "equations": st.equations} for st in build_stages(model)],
+        # the spec's words for its unit and substance codes (reports write `t_CO2e` in words)
+        "unit_words": dict(sorted(model.units.descriptions.items())),
     }

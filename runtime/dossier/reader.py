@@ -198,11 +198,13 @@ class DossierSchema:
                 msg = e["msg"]
                 path = _path_text(e["loc"])
                 if e["type"] == "extra_forbidden":
-                    msg = "unknown field; check its spelling against the dossier schema"
+                    msg = "unknown field"  # suggest.merge_typos adds the closest known name
                 inp = self.input_at(path)
                 want = self.expectation(inp) if inp is not None and e["type"] != "extra_forbidden" else None
                 issues.append(Issue(path, msg, got, want))
-            raise DossierError(where, issues, max(exc.error_count() - 20, 0)) from None
+            from carbonspec.runtime.dossier.suggest import merge_typos
+
+            raise DossierError(where, merge_typos(self, issues), max(exc.error_count() - 20, 0)) from None
         finally:
             if gc_was_enabled:
                 gc.enable()

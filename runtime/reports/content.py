@@ -48,6 +48,10 @@ class Report:
     subtitle: str
     eligible: bool
     tables: List[Table]
+    model: Optional[dict] = None                 # for units in words and rates as % (people.py)
+    banner: Optional[dict] = None                # placeholder annex rows used (placeholders.py)
+    charts: List[Any] = field(default_factory=list)  # (anchor, title, inline svg) (charts.py)
+    traces: List[Any] = field(default_factory=list)  # (anchor, figure, html fragment) (runtime/trace)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -58,8 +62,11 @@ def _cite(src: Optional[dict]) -> str:
     return ", ".join(x for x in (src.get("label"), src.get("section") and f"§{src['section']}", src.get("text")) if x)
 
 
-def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, dossier_name: str = "") -> Report:
-    """All tables of the report; `doc` is the results document the JSON format prints."""
+def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, dossier_name: str = "",
+                 annexes=None, charts: bool = True) -> Report:
+    """All tables of the report; `doc` is the results document the JSON format prints.
+    `annexes` (the AnnexSet of the run; reloaded from doc if None) gives the placeholder
+    banner; `charts` adds the SVG charts (the html layout shows them)."""
     model = compiled.model
     eqs = {e["name"]: e for e in model["equations"]}
     verdict = doc["eligibility"]
@@ -73,7 +80,11 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
         provenance_table(doc, dossier_name),
     ]
     tables += entity_tables(compiled, flat, out)
-    return Report(title, subtitle, bool(verdict["eligible"]), tables)
+    from carbonspec.runtime.reports.extras import add_extras  # banner, its table, charts
+
+    report = Report(title, subtitle, bool(verdict["eligible"]), tables, model=model)
+    add_extras(report, compiled, flat, out, doc, annexes, charts)
+    return report
 
 
 # ------------------------------------------------------------------ summary --
