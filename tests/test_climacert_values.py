@@ -354,6 +354,16 @@ def test_bad_dossier_fields_are_located(compiled):
     doc = farm([plot([{"rang": 0, "annee": 2019, "gouge": "gouge_inconnue", "M_tf": 2900.0, "SOC": 2.0}])])
     with pytest.raises(InputError) as exc:
         Run(compiled, load_tables(ANNEXES, compiled.model), doc)
-    # the gouge lookup is optional (a measured volume may replace it): an unknown model gives no
-    # volume, and the run stops at the sampling, naming the lookup
-    assert "exploitation.parcelles[0].prelevements[0]" in str(exc.value) and "V_gouge_type" in str(exc.value)
+    assert "gouge_inconnue" in str(exc.value) and "manuelle_132" in str(exc.value)   # with the closest keys
+    assert "prelevements[0]" in str(exc.value)
+
+
+def test_correction_term_sd_of_the_simplified_esm(run):
+    """L1442: with the regional mean (sd 0.5 %, L1124) and a 10 % correction mass, the added
+    sd is at most 1.8 t C/ha: 3000 / (124.5 × 20) × 300 × 0.005 = 1.8072 (gouge of 125 cm³)."""
+    s0 = {"rang": 0, "annee": 2019, "gouge": "manuelle_125", "M_tf": 3000.0, "SOC": 2.0}
+    s1 = {"rang": 1, "annee": 2024, "gouge": "manuelle_125", "M_tf": 2700.0, "SOC": 2.1}
+    r = run(farm([plot([s0, s1])]))
+    added = math.sqrt(r("VarStock_Par", E01) - 5.5 ** 2)
+    assert added == pytest.approx(3000 / (124.5 * 20) * 300 * 0.005, rel=1e-9)
+    assert round(added, 1) == 1.8
