@@ -340,6 +340,13 @@ def test_allocations_above_1_are_a_located_error(run):
     assert "exploitation.ateliers[0]" in str(exc.value) and "somme_alloc" in str(exc.value)
 
 
+def test_correction_layer_given_at_t0_is_a_located_error(run):
+    """SOC_corr only enters Équation 3 at Tn: a value at T0 would be silently unused."""
+    with pytest.raises(InputError) as exc:
+        run(farm([plot([sampling(0, 2019, 2900.0, 2.0, SOC_corr_mesure=1.1)])]))
+    assert "exploitation.parcelles[0]" in str(exc.value) and "SOC_corr_a_T0" in str(exc.value)
+
+
 def test_missing_emissions_for_a_combined_diagnostic(run):
     with pytest.raises(InputError) as exc:
         run(farm([syn1_plot()], GES=None))
