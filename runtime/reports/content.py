@@ -73,6 +73,8 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
         cobenefits_table(compiled, flat, out),
         provenance_table(doc, dossier_name),
     ]
+    # a method without a rabais block or co-benefits gets no empty table for them
+    tables = [t for t in tables if t.rows or t.name not in ("rabais", "cobenefits")]
     tables += entity_tables(compiled, flat, out)
     return Report(title, subtitle, bool(verdict["eligible"]), tables)
 
