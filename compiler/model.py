@@ -329,6 +329,9 @@ class _Resolver:
         for e in self.entities.values():
             if e.parent in self.entities:
                 self.entities[e.parent].children.append(e.name)
+            if e.optional and (e.parent is None or e.parent not in [r.name for r in roots]):
+                # only the root's child lists must be non-empty; deeper lists may always be empty
+                self.err(e.loc, f"'optional' only applies to a child of the root entity ('{e.name}' is not one)")
         # parent cycles
         for e in self.entities.values():
             seen, p = {e.name}, e.parent
@@ -376,9 +379,6 @@ class _Resolver:
             self.err(it.loc, f"every timeline must list the same scenarios ({', '.join(self.enums[SCENARIO_ENUM])})")
             return
         self.timelines.append(Timeline(ent, it.target.name, it.scenarios, it.source, it.scenario_name, it.description))
-        for s in it.scenarios:
-            if s.required and s.optional:  # pragma: no cover - the grammar allows one of the two
-                self.err(s.loc, f"scenario '{s.name}' cannot be both required and optional")
         self.enums[SCENARIO_ENUM] = names
         self.enum_labels[SCENARIO_ENUM] = {s.name: (s.description or s.name) for s in it.scenarios}
         lo = min(s.first for s in it.scenarios)

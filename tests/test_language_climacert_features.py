@@ -112,3 +112,9 @@ equation point.flux : g_C / an @ 1 L21
     assert "flux" in capsys.readouterr().err
     ok = text.replace("  = taux * carbone_premiere", "  = taux / 1000 [permil] * carbone_premiere")
     assert main(["check", str(write(tmp_path, ok))]) == 0
+
+
+def test_optional_is_only_for_children_of_the_root(tmp_path, capsys):
+    d = write(tmp_path, SPEC.replace('entity mesure "mesure" in point as mesures @', 'entity mesure "mesure" in point as mesures optional @'))
+    assert main(["check", str(d)]) == 2
+    assert "'optional' only applies to a child of the root entity ('mesure' is not one)" in capsys.readouterr().err
