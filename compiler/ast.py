@@ -238,6 +238,7 @@ class EntityDecl:
     loc: Loc
     parent_loc: Optional[Loc]
     name_loc: Optional[Loc] = None
+    optional: bool = False  # a child of the root whose list may be empty
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ class ScenarioRange:
     source: Optional[Source]
     description: Optional[str]
     loc: Loc
+    optional: bool = False  # none, or consecutive from `first` (neither: at least one)
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,7 @@ class TimelineDecl:
     source: Optional[Source]
     loc: Loc
     scenario_name: str = "scenario"  # the builtin symbol holding each row's scenario
+    description: Optional[str] = None  # what the index counts (default: years from the start year)
 
 
 @dataclass(frozen=True)
@@ -387,6 +390,20 @@ class CriterionDecl:
     source: Optional[Source]
     evidence: Tuple[str, ...]
     condition: Expr
+    loc: Loc
+    verdict: Optional[str] = None  # None: the eligibility verdict
+    verdict_loc: Optional[Loc] = None
+
+
+@dataclass(frozen=True)
+class VerdictDecl:
+    """A verdict other than eligibility (accept / redo a measurement, ...): the criteria that
+    name it are its reasons when they fail."""
+    name: str
+    title: str
+    passed: str  # what the verdict says when every criterion holds
+    failed: str  # ... and when one fails
+    source: Optional[Source]
     loc: Loc
 
 

@@ -162,6 +162,7 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
             err.print(f"co-benefit not computed (mandatory, Tableau 19): {c['where']}: {_escape(c['title'])} "
                       f"— the dossier lacks its data ({c['indicator']})")
     verdict = doc["eligibility"]
+    negative = False
     if not verdict["eligible"]:
         # a negative verdict, not an error: the results are complete, the project is not eligible
         err.print("NOT ELIGIBLE:")
@@ -169,6 +170,14 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
             err.print(f"  {f['where']}: {_escape(f['title'] or f['criterion'])} ({f['source']})")
             for d in f["evidence"]:
                 err.print(f"      evidence: {_escape(d)}")
+        negative = True
+    for v in doc.get("verdicts", []):  # verdicts the spec declares (accept / redo, ...): same exit 1
+        if not v["passed"]:
+            err.print(f"{_escape(v['title'])}: {_escape(v['says'])}")
+            for f in v["reasons"]:
+                err.print(f"  {f['where']}: {_escape(f['title'] or f['criterion'])} ({f['source']})")
+            negative = True
+    if negative:
         raise typer.Exit(1)
 
 

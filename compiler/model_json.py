@@ -36,7 +36,8 @@ def _source(s):
 def model_json(model: Model) -> Dict:
     """Everything the runtime needs, without re-parsing the spec."""
     m = model.method
-    entities = [{"name": e.name, "parent": e.parent, "collection": e.collection, "description": e.description}
+    entities = [{"name": e.name, "parent": e.parent, "collection": e.collection, "description": e.description,
+                 **({"optional": True} if e.optional else {})}
                 for e in model.entities.values()]
     inputs, constants, lookups, equations = [], [], [], []
     for s in model.symbols.values():
@@ -64,7 +65,8 @@ def model_json(model: Model) -> Dict:
         equations.append({"name": s.name, "entity": s.entity, "unit": s.unit_text, "domain": _domain(s.domain),
                           "description": s.description, "source": _source(s.source),
                           "spec": f"{Path(s.loc.file).name}:{s.loc.line}", "expr": ir.to_json(s.expr),
-                          "criterion": ({"title": s.criterion.title, "evidence": list(s.criterion.evidence)}
+                          "criterion": ({"title": s.criterion.title, "evidence": list(s.criterion.evidence),
+                                         **({"verdict": s.criterion.verdict} if s.criterion.verdict else {})}
                                         if s.criterion is not None else None),
                           "cobenefit": _cobenefit(s)})
     tables = {}
@@ -75,7 +77,9 @@ def model_json(model: Model) -> Dict:
                                        "optional": c.optional, "description": c.description}
                                       for c in t.columns]}
     timelines = [{"entity": t.entity, "index": t.index, "scenario_symbol": t.scenario_symbol,
-                  "scenarios": [{"name": s.name, "first": s.first, "last": s.last, "required": s.required}
+                  **({"description": t.description} if t.description else {}),
+                  "scenarios": [{"name": s.name, "first": s.first, "last": s.last, "required": s.required,
+                                 **({"optional": True} if s.optional else {})}
                                 for s in t.scenarios]} for t in model.timelines]
     from .symbolic import _resolve_condition, prove_invariant
 
@@ -98,4 +102,7 @@ def model_json(model: Model) -> Dict:
         "stages": [{"entity": st.entity, "equations": st.equations} for st in build_stages(model)],
         # the spec's words for its unit and substance codes (reports write `t_CO2e` in words)
         "unit_words": dict(sorted(model.units.descriptions.items())),
+        # verdicts other than eligibility (absent when the method declares none)
+        **({"verdicts": [{"name": v.name, "title": v.title, "passed": v.passed, "failed": v.failed,
+                          "source": _source(v.source)} for v in model.verdicts]} if model.verdicts else {}),
     }

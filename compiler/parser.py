@@ -155,7 +155,7 @@ class _ToAst(Transformer):
             else:
                 collection = str(tok)
         return A.EntityDecl(str(name), desc, parent, collection, self._source(ch), self._loc(meta), parent_loc,
-                            self._loc(name))
+                            self._loc(name), bool(self._tok(ch[1:], "OPTIONAL")))
 
     @v_args(meta=True)
     def timeline_decl(self, meta, ch):
@@ -163,14 +163,15 @@ class _ToAst(Transformer):
         scen = tuple(c for c in ch[1:] if isinstance(c, A.ScenarioRange))
         names = self._tok(ch[1:], "NAME")
         return A.TimelineDecl(target, scen, self._source([c for c in ch if isinstance(c, Token)]), self._loc(meta),
-                              str(names[0]) if names else "scenario")
+                              str(names[0]) if names else "scenario", self._desc(ch[1:]))
 
     @v_args(meta=True)
     def scenario_range(self, meta, ch):
         name, first, last = ch[0], int(ch[1]), int(ch[2])
         rest = ch[3:]
         required = bool(self._tok(rest, "REQUIRED"))
-        return A.ScenarioRange(str(name), first, last, required, self._source(rest), self._desc(rest), self._loc(meta))
+        return A.ScenarioRange(str(name), first, last, required, self._source(rest), self._desc(rest), self._loc(meta),
+                               bool(self._tok(rest, "OPTIONAL")))
 
     # ---- types and domains
     def t_bool(self, ch):
@@ -352,9 +353,18 @@ class _ToAst(Transformer):
         target, cond = ch[0], ch[-1]
         toks = [c for c in ch[1:-1] if isinstance(c, Token)]
         evidence = tuple(c[1] for c in ch[1:-1] if isinstance(c, tuple) and c and c[0] == "__evidence__")
+        verdict = next((c for c in ch[1:-1] if isinstance(c, tuple) and c and c[0] == "__verdict__"), None)
         strings = self._tok(toks, "STRING")
         return A.CriterionDecl(target, _unquote(strings[0]) if strings else None, self._source(toks), evidence,
-                               cond, self._loc(meta))
+                               cond, self._loc(meta), verdict[1] if verdict else None, verdict[2] if verdict else None)
+
+    def criterion_verdict(self, ch):
+        return ("__verdict__", str(ch[0]), self._loc(ch[0]))
+
+    @v_args(meta=True)
+    def verdict_decl(self, meta, ch):
+        strings = [_unquote(t) for t in self._tok(ch, "STRING")]
+        return A.VerdictDecl(str(ch[0]), strings[0], strings[1], strings[2], self._source(ch), self._loc(meta))
 
     @v_args(meta=True)
     def retro_decl(self, meta, ch):

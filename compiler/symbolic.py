@@ -137,7 +137,8 @@ def to_sympy(model: Model, n: ir.Node, inline=None, agg=None) -> sp.Expr:
             a = [go(x) for x in n.args]
             if n.name == "known":
                 return sp.Symbol(r"\operatorname{connu}(" + str(a[0]).replace("_", r"\_") + ")")
-            return {"min": sp.Min, "max": sp.Max, "exp": sp.exp, "log": sp.log, "abs": sp.Abs}[n.name](*a)
+            return {"min": sp.Min, "max": sp.Max, "exp": sp.exp, "log": sp.log, "abs": sp.Abs,
+                    "sqrt": sp.sqrt}[n.name](*a)
         if isinstance(n, ir.Agg):
             cond = go(n.where) if n.where is not None else sp.true
             cls = {"sum": AggSum, "mean": AggMean, "count": AggCount}[n.func]

@@ -218,6 +218,8 @@ class DossierSchema:
         root = getattr(doc, root_coll)
         for child in self.children[self.root]:
             coll = self.entities[child]["collection"]
+            if self.entities[child].get("optional"):  # declared 'optional' in the spec: may be empty
+                continue
             if not getattr(root, coll):
                 raise DossierError(where, [Issue(f"{root_coll}.{coll}", f"the {root_coll} needs at least one "
                                                  f"{child} ({self.entities[child]['description']}); the list is empty")])
@@ -305,6 +307,8 @@ class DossierSchema:
                     raise DossierError(where, [Issue(here, f"the {sc['name']} years ({span}) are all required; missing "
                                                   f"{index} = {', '.join(map(str, missing))}")])
                 if not sc["required"]:
+                    if not have and sc.get("optional"):  # declared 'optional': none is fine
+                        continue
                     if not have:
                         raise DossierError(where, [Issue(here, f"at least one {sc['name']} year ({span}) is required")])
                     if have != list(range(sc["first"], sc["first"] + len(have))):

@@ -76,9 +76,12 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
         summary_table(doc, eqs),
         rabais_table(compiled, flat, out),
         eligibility_table(compiled, flat, out, verdict),
+        *verdict_tables(compiled, flat, out, doc),
         cobenefits_table(compiled, flat, out),
         provenance_table(doc, dossier_name),
     ]
+    # a method without a rabais block or co-benefits gets no empty table for them
+    tables = [t for t in tables if t.rows or t.name not in ("rabais", "cobenefits")]
     tables += entity_tables(compiled, flat, out)
     from carbonspec.runtime.reports.extras import add_extras  # banner, its table, charts
 
@@ -96,6 +99,12 @@ def summary_table(doc: dict, eqs: Dict[str, dict]) -> Table:
             continue
         eq = eqs.get(key, {})
         rows.append([key, doc["results"][key], eq.get("unit") or "", eq.get("description") or "", _cite(eq.get("source"))])
+    if not rows:
+        # a method without those line items: every equation of the root entity, in spec order
+        rows = [[key, value, eqs.get(key, {}).get("unit") or "", eqs.get(key, {}).get("description") or "",
+                 _cite(eqs.get(key, {}).get("source"))] for key, value in doc["results"].items()]
+        return Table("summary", "Synthèse", ["indicateur", "valeur", "unité", "description", "méthode"], rows,
+                     notes=["Valeurs de l'entité racine du dossier, dans les unités de la méthode."])
     notes = ["RE du Projet par poste (t CO2e) ; rabais_global est une fraction (Équation 31)."]
     if not doc["eligibility"]["eligible"]:
         notes.append("NON ÉLIGIBLE : voir la feuille eligibility (les résultats sont complets).")
@@ -138,7 +147,7 @@ def eligibility_table(compiled, flat: Flat, out: Dict[str, np.ndarray], verdict:
     rows = []
     for eq in compiled.model["equations"]:
         crit = eq.get("criterion")
-        if not crit:
+        if not crit or crit.get("verdict"):  # criteria of another verdict: verdict_tables()
             continue
         for r, path in enumerate(flat.paths[eq["entity"]]):
             met = bool(out[eq["name"]][r] >= 0.5)
@@ -150,6 +159,29 @@ def eligibility_table(compiled, flat: Flat, out: Dict[str, np.ndarray], verdict:
                              + ", ".join(f"{f['criterion']} ({f['where']})" for f in failed))]
     return Table("eligibility", "Éligibilité (3, Tableau 5)",
                  ["ligne", "critère", "intitulé", "rempli", "justificatifs", "méthode"], rows, notes=notes)
+
+
+# ----------------------------------------------------------------- verdicts --
+def verdict_tables(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict) -> List[Table]:
+    """One table per verdict the spec declares besides eligibility (e.g. accept / redo a
+    measurement): every criterion on every row, met or failed, with the reason it gives."""
+    tables = []
+    for v in doc.get("verdicts", []):
+        rows = []
+        for eq in compiled.model["equations"]:
+            crit = eq.get("criterion") or {}
+            if crit.get("verdict") != v["verdict"]:
+                continue
+            for r, path in enumerate(flat.paths[eq["entity"]]):
+                met = bool(out[eq["name"]][r] >= 0.5)
+                rows.append([path, eq["name"], crit["title"] or eq["name"], "oui" if met else "NON",
+                             "" if met else " ; ".join(crit["evidence"]), _cite(eq.get("source"))])
+        rows.sort(key=lambda row: path_key(row[0]))
+        notes = [f"Verdict : {v['says']}" + ("" if v["passed"] else " — " + ", ".join(
+            f"{f['criterion']} ({f['where']})" for f in v["reasons"]))]
+        tables.append(Table(v["verdict"], v["title"], ["ligne", "critère", "intitulé", "rempli", "motif", "méthode"],
+                            rows, notes=notes))
+    return tables
 
 
 # ---------------------------------------------------------------- co-benefits --
@@ -203,7 +235,7 @@ def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Tabl
     model = compiled.model
     scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
     tables = []
-    reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance"}
+    reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance"} | {v["name"] for v in model.get("verdicts", [])}
     for ent in (e["name"] for e in model["entities"]):
         inputs = [i for i in model["inputs"] if i["entity"] == ent]
         eqs = [e for e in model["equations"] if e["entity"] == ent]
