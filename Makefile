@@ -33,6 +33,8 @@ demo: $(STAMP)
 	     for d in [json.load(open('out/lbc_gc/' + f.replace('.', '-') + '.results.json'))['results']]]"
 	@echo "reports: out/lbc_gc/*.report.html, *.report.xlsx; docs: generated/lbc_gc/v2.0/docs/index.html"
 	$(BIN)/carbonspec amg examples/amg/trial_1.json --format csv
+	$(BIN)/carbonspec intercrop examples/quantica/gers-synthetic.json --format html --output out/quantica/gers-synthetic.html
+	$(BIN)/carbonspec intercrop examples/quantica/gers-synthetic.json --output out/quantica/gers-synthetic.json
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -40,6 +42,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_kernel.py
 	$(BIN)/python bench/bench_amg.py
+	$(BIN)/python bench/bench_intercrop.py
 
 clean:
 	rm -rf $(VENV) out
