@@ -6,7 +6,6 @@ runtime/models/crop/__init__.py; recovery: LAI made by the model with known para
 cloud gaps, the fitted biomass within its stated uncertainty."""
 from __future__ import annotations
 
-import copy
 import json
 import math
 from pathlib import Path
@@ -21,7 +20,7 @@ from carbonspec.compiler.errors import InputError
 from carbonspec.runtime.intercrop.inputs import load_document, read_json
 from carbonspec.runtime.intercrop.parquet import read_parquet, write_parquet
 from carbonspec.runtime.intercrop.pipeline import run
-from carbonspec.runtime.models.crop import FITTED, kernel, load_params, reference
+from carbonspec.runtime.models.crop import kernel, load_params, reference
 from carbonspec.runtime.models.crop.fit import fit_plot, simulate_one
 from carbonspec.runtime.models.crop.params import FIXED
 
@@ -135,7 +134,6 @@ def test_example_recovers_its_known_biomass(example):
             if not s["present"]:
                 continue
             theta = truth[p["id"]][str(s["campaign"])]
-            first = pd.intercrops[0]
             station = doc.weather[0]
             a = (w.sowing - station.daily[0].date).days
             b = (w.destruction - station.daily[0].date).days
@@ -144,7 +142,6 @@ def test_example_recovers_its_known_biomass(example):
             true_b = simulate_one(T, R, theta, P.for_type(w.ci_type))[1][-1] / 100
             assert abs(s["biomass_t_DM_ha"] - true_b) <= 3 * s["biomass_sd_t_DM_ha"] + 0.1, (p["id"], s["campaign"])
             checked += 1
-            del first
     assert checked == 9
 
 
