@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/carbonspec demo
 	$(MAKE) --no-print-directory demo-climacert
+	$(BIN)/carbonspec intercrop examples/quantica/gers-synthetic.json --format html --output out/quantica/gers-synthetic.html
 
 # ClimaCert FM1 v2 (second method, spec only): check, compile, annexes, template, and each example
 # in json, html and xlsx; prelevement-a-refaire.json must give the verdict "à refaire" (exit 1).
@@ -46,6 +47,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_kernel.py
 	$(BIN)/python bench/bench_amg.py
+	$(BIN)/python bench/bench_intercrop.py
 
 # Headless Chromium (Debian's package, installed here when root) takes the screenshots of the
 # reports listed in tools/screenshots.py and drives the browser tests of the docs and the report;

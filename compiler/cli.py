@@ -342,6 +342,25 @@ def amg(file: Path = typer.Argument(..., help="JSON description of plots (exampl
     sys.stdout.write(text)
 
 @app.command()
+def intercrop(file: Path = typer.Argument(..., help="input JSON file, or a folder of Parquet tables "
+                                                   "(examples/quantica/gers-synthetic.json)"),
+              fmt: str = typer.Option("json", "--format", help="json, csv (one row per plot and season) or html"),
+              output: Optional[Path] = typer.Option(None, "--output", help="write here instead of stdout"),
+              backend: Backend = typer.Option(Backend.numba, "--backend", help="AMG backend: numba or reference")):
+    """Cover-crop biomass from satellite LAI series (SAFY fit) and the extra soil carbon it
+    stores (AMG with and without the cover crops), plot by plot (QUANTICA)."""
+    from carbonspec.runtime.intercrop.command import run_command
+
+    root = project_root()
+    text, summary = run_command(file, fmt, backend.value, root / "annexes" / "amg", root / "annexes" / "safy")
+    err.print(_escape(summary))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomic(output, text.encode("utf-8"))
+
+
+@app.command()
 def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
             version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
             out_dir: Path = typer.Option(..., "--out", help="folder for the cas-type (created)"),
