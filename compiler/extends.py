@@ -98,9 +98,12 @@ def find_parent(spec_dir: Path, method: A.MethodDecl) -> Path:
                          f"spec/{name}/v{version} under the project root)", hint)
 
 
-def load_version(spec_dir: Path, parse_dir, _chain: Tuple[Path, ...] = ()) -> Tuple[List[A.SpecFile], Lineage]:
+def load_version(spec_dir: Path, parse_dir, _chain: Tuple[Path, ...] = (),
+                 keep_parent: frozenset = frozenset()) -> Tuple[List[A.SpecFile], Lineage]:
     """The complete spec files of the version in `spec_dir` (its parent's merged with its own) and
-    its lineage.  `parse_dir(path)` parses the .cspec files of one folder."""
+    its lineage.  `parse_dir(path)` parses the .cspec files of one folder.  Items named in
+    `keep_parent` keep the parent's definition (the rules of projects notified before the version,
+    for its non-retroactive changes)."""
     spec_dir = Path(spec_dir)
     own = parse_dir(spec_dir)
     lineage = Lineage(spec_dir, own_files=[f.path for f in own])
@@ -129,7 +132,7 @@ def load_version(spec_dir: Path, parse_dir, _chain: Tuple[Path, ...] = ()) -> Tu
         raise SpecError(loc, f"the folder {parent_dir} holds version \"{pmethod.version}\", not "
                              f"\"{method.extends[1]}\"", None, text)
     lineage.parent_dir, lineage.parent = parent_dir, method.extends
-    return merge(parent_files, own, lineage), lineage
+    return merge(parent_files, own, lineage, keep_parent), lineage
 
 
 def _refuse_removes(files: List[A.SpecFile]) -> None:
@@ -140,7 +143,8 @@ def _refuse_removes(files: List[A.SpecFile]) -> None:
                                 "add 'extends <method> \"<version>\"' to the method declaration", f.text)
 
 
-def merge(parent: List[A.SpecFile], own: List[A.SpecFile], lineage: Lineage) -> List[A.SpecFile]:
+def merge(parent: List[A.SpecFile], own: List[A.SpecFile], lineage: Lineage,
+          keep_parent: frozenset = frozenset()) -> List[A.SpecFile]:
     """Parent items replaced, added to or dropped by the child's, by name."""
     texts = {f.path: f.text for f in (*parent, *own)}
     errors: List[SpecError] = []
@@ -161,10 +165,13 @@ def merge(parent: List[A.SpecFile], own: List[A.SpecFile], lineage: Lineage) -> 
     for f in own:
         for it in f.items:
             if isinstance(it, A.RemoveDecl):
-                removes.append(it)
+                if it.name not in keep_parent:
+                    removes.append(it)
                 continue
             has_retro |= isinstance(it, A.RetroDecl)
             k = item_key(it)
+            if k is not None and k in parent_items and k[1] in keep_parent:
+                continue
             if k is not None and k in parent_items:
                 if k[0] not in ("method", "annexes"):
                     _check_override(parent_items[k], it, err)
@@ -316,3 +323,24 @@ def _refs(node, item) -> Iterator[Tuple[str, A.Loc]]:
     elif isinstance(node, (tuple, list)):
         for x in node:
             yield from _refs(x, item)
+
+
+def earlier_projects_model(model):
+    """The rules of a project notified before this version (Annexe 2 L3541): this version with
+    its non-retroactive changes left out (the parent's definition of those items; items it adds
+    stay, unused), or None when every change is retroactive."""
+    from .model import _parse_dir, build_model
+    from .retroactivity import covering_rows, retroactive
+
+    rows = covering_rows(model)
+    late = frozenset(c.name for c in getattr(model, "changes", []) or [] if retroactive(rows.get(c.name, [])) is False)
+    if not late:
+        return None
+    files, lineage = load_version(model.lineage.spec_dir, _parse_dir, keep_parent=late)
+    variant = build_model(files)
+    variant.method = dataclasses.replace(variant.method, title=(variant.method.title or "") +
+                                         " — règles des Projets notifiés avant cette version")
+    variant.lineage = lineage
+    variant.parent_model = getattr(model, "parent_model", None)
+    variant.warnings = []
+    return variant

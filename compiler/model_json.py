@@ -46,7 +46,17 @@ def version_json(model: Model) -> Dict:
         "parent": ({"method": lineage.parent[0], "version": lineage.parent[1]}
                    if lineage is not None and lineage.parent else None),
         "changes": changes_json(model),
+        "dossier_versions": _versions(model),
     }
+
+
+def _versions(model: Model) -> list:
+    """This version and the versions it extends, newest first: the dossiers it reads."""
+    out, m = [], model
+    while m is not None:
+        out.append(m.method.version)
+        m = getattr(m, "parent_model", None)
+    return out
 
 
 def model_json(model: Model) -> Dict:

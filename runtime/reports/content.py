@@ -72,6 +72,11 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
         cobenefits_table(compiled, flat, out),
         provenance_table(doc, dossier_name),
     ]
+    if doc.get("retroactivity"):  # run --notified/--labelled (runtime/versions/run.py)
+        from carbonspec.runtime.versions.run import report_rows
+
+        tables.insert(1, Table("retroactivity", "Règles appliquées (rétroactivité, 1.8 et Annexe 2)",
+                               ["élément", "valeur"], report_rows(doc["retroactivity"])))
     tables += entity_tables(compiled, flat, out)
     return Report(title, subtitle, bool(verdict["eligible"]), tables)
 
@@ -192,7 +197,7 @@ def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Tabl
     model = compiled.model
     scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
     tables = []
-    reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance"}
+    reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance", "retroactivity"}
     for ent in (e["name"] for e in model["entities"]):
         inputs = [i for i in model["inputs"] if i["entity"] == ent]
         eqs = [e for e in model["equations"] if e["entity"] == ent]
