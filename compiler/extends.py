@@ -242,9 +242,15 @@ def _check_override(old, new, err) -> None:
             f"write {old_t.entity}.{what}, or give the new item another name")
     ou, nu = _declared_unit(old), _declared_unit(new)
     if ou is not None and nu is not None and ou != nu:
-        err(_unit_loc(new), f"'{what}' is in {_unit_text(_declared_unit_expr(old))} in the parent version; "
-                            f"overriding it in {_unit_text(_declared_unit_expr(new))} changes its unit",
+        err(_unit_loc(new), f"'{what}' is in {_shown(_declared_unit_expr(old))} in the parent version; "
+                            f"overriding it in {_shown(_declared_unit_expr(new))} changes its unit",
             "keep the unit (convert the value), or give the new item another name")
+
+
+def _shown(u) -> str:
+    from .model import _unit_text as ut
+
+    return ut(u) if u is not None else "1"
 
 
 def _declared_unit_expr(it):
