@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo demo-version test bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,25 @@ demo: $(STAMP)
 	     for d in [json.load(open('out/lbc_gc/' + f.replace('.', '-') + '.results.json'))['results']]]"
 	@echo "reports: out/lbc_gc/*.report.html, *.report.xlsx; docs: generated/lbc_gc/v2.0/docs/index.html"
 	$(BIN)/carbonspec amg examples/amg/trial_1.json --format csv
+	$(MAKE) --no-print-directory demo-version
+
+# A new version is a short file + recompile (README "Writing a new version"): the demonstration
+# version v2.1-demo (not an official version), its diff with v2.0, one dossier on both versions,
+# and the same dossier for a project notified and labelled before v2.1-demo (resolver).
+DEMO_DOSSIER := examples/lbc_gc/fertilisation-yonne.json
+demo-version: $(STAMP)
+	$(BIN)/carbonspec compile spec/lbc_gc/v2.1-demo
+	$(BIN)/carbonspec diff spec/lbc_gc/v2.0 spec/lbc_gc/v2.1-demo --no-effects
+	$(BIN)/carbonspec run $(DEMO_DOSSIER) --method lbc_gc --version 2.0 --output out/lbc_gc/versions/v2.0.results.json
+	$(BIN)/carbonspec run $(DEMO_DOSSIER) --method lbc_gc --version 2.1-demo --output out/lbc_gc/versions/v2.1-demo.results.json
+	$(BIN)/carbonspec run $(DEMO_DOSSIER) --method lbc_gc --version 2.1-demo --notified 2025-06-01 --labelled 2025-09-01 \
+	    --output out/lbc_gc/versions/v2.1-demo-labellise-2025.results.json
+	$(BIN)/carbonspec run $(DEMO_DOSSIER) --method lbc_gc --version 2.1-demo --notified 2025-06-01 --labelled 2025-09-01 \
+	    --format html --output out/lbc_gc/versions/v2.1-demo-labellise-2025.report.html
+	@$(BIN)/python -c "import json; \
+	    [print(f'{n:34s} RE = {json.load(open(\"out/lbc_gc/versions/\" + n + \".results.json\"))[\"results\"][\"RE\"]:9.3f} t CO2e') \
+	     for n in ('v2.0', 'v2.1-demo', 'v2.1-demo-labellise-2025')]"
+	@echo "changes page: generated/lbc_gc/v2.1-demo/docs/changements.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
