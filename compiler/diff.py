@@ -77,8 +77,9 @@ def _category(model: Model, s: Symbol) -> str:
 
 
 def _is_rabais(s: Symbol) -> bool:
-    """Until the spec has a rabais construct: the equations of a rabais spec file (60-rabais*)."""
-    return "rabais" in Path(s.loc.file).name.lower()
+    """An item declared by a rabais construct of the spec language (its declaration type says so);
+    until the language has one, rabais equations are compared as equations."""
+    return "rabais" in type(s.decl).__name__.lower() or bool(getattr(s.decl, "rabais", None))
 
 
 def _domain_text(d) -> Optional[str]:
@@ -100,7 +101,7 @@ def _value_text(s: Symbol) -> str:
             parts.append("optionnelle")
         elif s.default is not None:
             d = s.default[1] if isinstance(s.default, tuple) else s.default
-            parts.append(f"défaut {d}")
+            parts.append(f"défaut {d:g}" if isinstance(d, float) else f"défaut {d}")
         return " ".join(parts)
     if s.kind == "lookup":
         d = s.decl
