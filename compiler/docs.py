@@ -55,7 +55,8 @@ def write_docs(model: Model, out_dir: Path, annexes=None) -> List[Path]:
     context["dossier"] = dossier_view(model)
     context["cobenefits"] = _cobenefits_view(model)
     context["retroactivity"] = [{"section": r.section, "change": r.change, "retroactive": r.retroactive,
-                                 "lines": lines(r.source), "items": model.items_of_section(r.section)}
+                                 "lines": lines(r.source),
+                                 "items": list(r.covers) if r.covers else model.items_of_section(r.section)}
                                 for r in model.retroactivity]
     written = []
     for template, name, html in OUTPUTS:

@@ -161,14 +161,12 @@ def merge(parent: List[A.SpecFile], own: List[A.SpecFile], lineage: Lineage,
     replacing: Dict[Tuple[str, str], object] = {}
     removes: List[A.RemoveDecl] = []
     added: List[object] = []
-    has_retro = False
     for f in own:
         for it in f.items:
             if isinstance(it, A.RemoveDecl):
                 if it.name not in keep_parent:
                     removes.append(it)
                 continue
-            has_retro |= isinstance(it, A.RetroDecl)
             k = item_key(it)
             if k is not None and k in parent_items and k[1] in keep_parent:
                 continue
@@ -198,8 +196,8 @@ def merge(parent: List[A.SpecFile], own: List[A.SpecFile], lineage: Lineage,
         items = []
         for it in f.items:
             k = item_key(it)
-            if isinstance(it, A.RetroDecl) and has_retro:
-                continue  # this version's Annexe 2 replaces its parent's
+            if isinstance(it, A.RetroDecl):
+                continue  # a version's Annexe 2 lists its own updates: the parent's rows are not inherited
             if k in dropped:
                 continue
             items.append(replacing.get(k, it) if k is not None else it)

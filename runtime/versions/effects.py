@@ -103,9 +103,9 @@ def effects(old_mj: dict, old_dir: Path, new_mj: dict, new_dir: Path) -> dict:
 
     try:
         cases = case_dossiers(old_mj)
-    except InputError as exc:
-        return {"available": False, "note": f"pas de cas-type pour la v{old_mj['version']} : {exc.message}",
-                "items": [], "cases": []}
+    except (InputError, ImportError, AttributeError) as exc:  # no cas-type written for that version
+        return {"available": False, "note": f"pas de cas-type pour la v{old_mj['version']} : "
+                                            f"{getattr(exc, 'message', None) or exc}", "items": [], "cases": []}
     old_items = [i["name"] for i in line_items(old_mj)]
     new_items = [i["name"] for i in line_items(new_mj)]
     items = old_items + [n for n in new_items if n not in old_items]
