@@ -333,3 +333,15 @@ def test_changes_page_renders_in_headless_chromium(tmp_path):
     for needle in ("EF1_min", "C_chaulage", "EGES_fertilisation", "GES_amont_biostimulants", "ammonitrate_33_5",
                    "6.716 → 5.373", "fertilisation_liming_N2O_abatement", "-20.000 %"):
         assert needle in text, needle
+
+
+def test_a_retroactivity_row_covering_an_unknown_item_is_located(tmp_path, capsys):
+    d = _child(tmp_path, 'retroactivity "6.1.1" "x" oui @ 1.8 L555\n  covers EF1_mn\n')
+    err = _check_error(d, capsys, 5, 3, "covers 'EF1_mn', which is no item", "did you mean 'EF1_min'?")
+    assert "error" in err
+
+
+def test_docs_of_the_demo_link_the_changes_page():
+    index = (ROOT / "generated/lbc_gc/v2.1-demo/docs/index.html").read_text(encoding="utf-8")
+    assert '<a href="changements.html">Changements depuis v2.0</a>' in index
+    assert "DÉMONSTRATION" in index
