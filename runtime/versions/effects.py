@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -85,15 +85,22 @@ def line_values(compiled, annexes, dossier: dict, items: List[str], where: str) 
     return {name: float(out[name][0]) for name in items if name in out}
 
 
-def case_dossiers(mj: dict) -> Dict[str, dict]:
-    """{case: dossier} of a version's cas-type (through castype.cases_for, whatever it returns:
-    builders or dossiers)."""
+def case_dossiers(mj: dict) -> Tuple[Dict[str, dict], str]:
+    """({case: dossier}, version whose cas-type it is) of a version's cas-type (through castype.cases_for, whatever it returns:
+    builders or dossiers); a version without its own takes the nearest one of the versions it
+    extends (it reads their dossiers, model.json "dossier_versions")."""
     from carbonspec.runtime.certification.castype import cases_for
 
-    out = {}
-    for name, c in cases_for(mj).items():
-        out[name] = c() if callable(c) else c
-    return out
+    versions = mj.get("dossier_versions") or [mj["version"]]
+    for i, v in enumerate(versions):
+        try:
+            cases = cases_for({**mj, "version": v})
+        except (InputError, ImportError, AttributeError):
+            if i == len(versions) - 1:
+                raise
+            continue
+        return {name: (c() if callable(c) else c) for name, c in cases.items()}, v
+    return {}, mj["version"]
 
 
 def effects(old_mj: dict, old_dir: Path, new_mj: dict, new_dir: Path) -> dict:
@@ -102,7 +109,7 @@ def effects(old_mj: dict, old_dir: Path, new_mj: dict, new_dir: Path) -> dict:
     from carbonspec.runtime.engine.tables import load_annexes
 
     try:
-        cases = case_dossiers(old_mj)
+        cases, castype_of = case_dossiers(old_mj)
     except (InputError, ImportError, AttributeError) as exc:  # no cas-type written for that version
         return {"available": False, "note": f"pas de cas-type pour la v{old_mj['version']} : "
                                             f"{getattr(exc, 'message', None) or exc}", "items": [], "cases": []}
@@ -133,7 +140,7 @@ def effects(old_mj: dict, old_dir: Path, new_mj: dict, new_dir: Path) -> dict:
         rows.append(entry)
     changed = sorted({item for r in rows for item, v in r["values"].items() if differs(v["old"], v["new"])},
                      key=items.index)
-    return {"available": True, "castype_of": old_mj["version"], "items": items, "units": units,
+    return {"available": True, "castype_of": castype_of, "items": items, "units": units,
             "cases": rows, "changed_items": changed,
             "changed_cases": [r["case"] for r in rows
                               if r["error"] or any(differs(v["old"], v["new"]) for v in r["values"].values())]}
