@@ -1,6 +1,6 @@
 """`extends`: a version written as its parent plus a few changes.
 
-A spec folder whose `method` declaration says `extends lbc_gc "2.0"` holds only what changes:
+A spec folder whose `method` declaration says `extends <method> "<version>"` holds only what changes:
 an item with the name of a parent item replaces it (in the parent's place, so the compiled
 model keeps the parent's order), a new name adds an item, `remove NAME` drops one.  The result
 is the complete list of spec files the resolver checks as if they had been written in full, so

@@ -6,11 +6,10 @@
   pour les Projets notifiés après la date de validation »); the version's `published` date is
   read as that validation date.  An earlier project keeps the parent's definition of those items:
   the compiler writes that variant as generated/<m>/v<V>/earlier-projects/model.json.
-- « Les mises à jour des annexes sont non-rétroactives uniquement dans le cas où leurs mises à
-  jour génèrent une perte de RE par rapport à la version en application au moment de la
-  labellisation du Projet » (L555): for a project labelled before the version's annex set was
-  published, the result the spec protects (`annexes "..." protect RE`) is computed with both annex
-  sets; the newer applies unless it lowers that result.
+- L555: an annex update is non-retroactive only when it lowers the emission reductions compared with
+  the version in force when the project was labelled.  For a project labelled before the version's
+  annex set was published, the result the spec protects (`annexes "..." protect NAME`) is computed
+  with both annex sets; the newer applies unless it lowers that result.
 
 `run --notified DATE --labelled DATE` computes what matters, reports which applied and why, and the
 results document and report carry it (key "retroactivity").
