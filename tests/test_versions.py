@@ -345,3 +345,19 @@ def test_docs_of_the_demo_link_the_changes_page():
     index = (ROOT / "generated/lbc_gc/v2.1-demo/docs/index.html").read_text(encoding="utf-8")
     assert '<a href="changements.html">Changements depuis v2.0</a>' in index
     assert "DÉMONSTRATION" in index
+
+
+def test_annex_set_errors_are_located(tmp_path):
+    from carbonspec.compiler.errors import InputError
+    from carbonspec.runtime.engine.tables import load_annexes
+
+    mj = json.loads((ROOT / "generated/lbc_gc/v2.0/model.json").read_text(encoding="utf-8"))
+    for name, parent in (("a", "b"), ("b", "a"), ("c", "nowhere")):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "VERSION.json").write_text(json.dumps({"method": "lbc_gc", "annex_version": name, "extends": parent}),
+                                        encoding="utf-8")
+    with pytest.raises(InputError, match="cycle of annex sets"):
+        load_annexes(tmp_path / "a", mj)
+    with pytest.raises(InputError, match=r"VERSION.json: extends: no annex set 'nowhere' beside this one"):
+        load_annexes(tmp_path / "c", mj)
