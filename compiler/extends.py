@@ -346,5 +346,10 @@ def earlier_projects_model(model):
                                          " — règles des Projets notifiés avant cette version")
     variant.lineage = lineage
     variant.parent_model = getattr(model, "parent_model", None)
+    # same spec files, other equations: its own hash, so results say which rules computed them
+    import hashlib
+
+    variant.spec_hash = hashlib.sha256(f"{model.spec_hash}:earlier-projects:{','.join(sorted(late))}"
+                                       .encode()).hexdigest()[:16]
     variant.warnings = []
     return variant
