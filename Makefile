@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-climacert test bench clean screenshots
+.PHONY: demo demo-climacert demo-version test bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/carbonspec demo
 	$(MAKE) --no-print-directory demo-climacert
+	$(MAKE) --no-print-directory demo-version
 	$(BIN)/carbonspec intercrop examples/quantica/gers-synthetic.json --format html --output out/quantica/gers-synthetic.html
 
 # ClimaCert FM1 v2 (second method, spec only): check, compile, annexes, template, and each example
@@ -40,6 +41,26 @@ demo-climacert: $(STAMP)
 	@$(CC_RUN) examples/climacert_fm1/prelevement-a-refaire.json --output out/climacert_fm1/prelevement-a-refaire-json.results.json; \
 	    rc=$$?; [ $$rc -eq 1 ] || { echo "expected the verdict 'à refaire' (exit 1), got $$rc"; exit 1; }
 	@echo "reports: out/climacert_fm1/*.report.html, *.report.xlsx; docs: generated/climacert_fm1/v2/docs/index.html"
+
+# A new version is a short file + recompile (README "Writing a new version"): the demonstration
+# version v2.1-demo (not an official version), its diff with v2.0, one dossier on both versions,
+# and the same dossier for a project notified and labelled before v2.1-demo (resolver).  The NumPy
+# reference backend (same results as the kernels, to 1e-9) spares two JIT compilations.
+DEMO_DOSSIER := examples/lbc_gc/fertilisation-yonne.json
+DEMO_RUN := $(BIN)/carbonspec run $(DEMO_DOSSIER) --method lbc_gc --backend reference
+demo-version: $(STAMP)
+	$(BIN)/carbonspec compile spec/lbc_gc/v2.1-demo
+	$(BIN)/carbonspec diff spec/lbc_gc/v2.0 spec/lbc_gc/v2.1-demo --no-effects
+	$(DEMO_RUN) --version 2.0 --output out/lbc_gc/versions/v2.0.results.json
+	$(DEMO_RUN) --version 2.1-demo --output out/lbc_gc/versions/v2.1-demo.results.json
+	$(DEMO_RUN) --version 2.1-demo --notified 2025-06-01 --labelled 2025-09-01 \
+	    --output out/lbc_gc/versions/v2.1-demo-labellise-2025.results.json
+	$(DEMO_RUN) --version 2.1-demo --notified 2025-06-01 --labelled 2025-09-01 \
+	    --format html --output out/lbc_gc/versions/v2.1-demo-labellise-2025.report.html
+	@$(BIN)/python -c "import json; \
+	    [print(f'{n:34s} RE = {json.load(open(\"out/lbc_gc/versions/\" + n + \".results.json\"))[\"results\"][\"RE\"]:9.3f} t CO2e') \
+	     for n in ('v2.0', 'v2.1-demo', 'v2.1-demo-labellise-2025')]"
+	@echo "changes page: generated/lbc_gc/v2.1-demo/docs/changements.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -199,6 +199,7 @@ class MethodDecl:
     source: Optional[str]
     extends: Optional[Tuple[str, str]]
     loc: Loc
+    extends_loc: Optional[Loc] = None  # where `extends` names the parent (errors point there)
 
 
 @dataclass(frozen=True)
@@ -415,6 +416,27 @@ class RetroDecl:
     retroactive: str  # oui, non, sans_objet, voir_annexe
     source: Optional[Source]
     loc: Loc
+    covers: Tuple[str, ...] = ()  # the spec items the row covers, by name
+    covers_loc: Optional[Loc] = None
+
+
+@dataclass(frozen=True)
+class RemoveDecl:
+    """In a version that extends its parent: the parent item `name` is dropped."""
+    name: str
+    source: Optional[Source]
+    loc: Loc
+    name_loc: Loc
+
+
+@dataclass(frozen=True)
+class AnnexSetDecl:
+    """The annex set a version uses (annexes/<method>/<name>/) and the result an annex update
+    may not lower for a project labelled before it (method 1.8, L555)."""
+    name: str
+    protect: Optional[str]
+    source: Optional[Source]
+    loc: Loc
 
 
 @dataclass(frozen=True)
@@ -431,7 +453,8 @@ class InvariantDecl:
 
 
 Item = Union[MethodDecl, UnitDecl, SubstanceDecl, EnumDecl, EntityDecl, TimelineDecl, InputDecl,
-             ConstantDecl, TableDecl, LookupDecl, EquationDecl, CriterionDecl, RetroDecl, InvariantDecl]
+             ConstantDecl, TableDecl, LookupDecl, EquationDecl, CriterionDecl, RetroDecl, InvariantDecl,
+             RemoveDecl, AnnexSetDecl]
 
 
 @dataclass(frozen=True)

@@ -86,8 +86,12 @@ def compile_(spec_dir: Path = typer.Argument(..., help="folder of .cspec files")
     refreshed = refresh(model)  # the method's cited lines, kept in the repository for the docs
     if refreshed is not None:
         out.print(f"updated {refreshed} from the method text")
+    for w in model.warnings:
+        if getattr(model, "changes", None) and "retroactivity" in w.message:
+            err.print("[yellow]" + _escape(w.render().replace(": error:", ": warning:", 1)) + "[/yellow]")
     root = out_root if out_root is not None else project_root() / "generated"
-    annex_dir = project_root() / "annexes" / model.method.id / f"v{model.method.version}"
+    annex_set = model.annex_set.name if model.annex_set is not None else f"v{model.method.version}"
+    annex_dir = project_root() / "annexes" / model.method.id / annex_set
     files = compile_model(model, root, annex_dir if annex_dir.is_dir() else None)
     out.print(f"compiled {model.method.id} v{model.method.version} into {output_dir(root, model)} "
               f"({len(files)} files)")
@@ -121,6 +125,12 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
         method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
         version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
         annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
+        annex_set: Optional[str] = typer.Option(None, "--annex-set", help="annex set of annexes/<method>/ to use "
+                                                "instead of the version's (e.g. v2.0: 'v1 bis', method 8.5)"),
+        notified: Optional[str] = typer.Option(None, "--notified", help="date the project was notified "
+                                               "(YYYY-MM-DD): which updates apply (Annexe 2)"),
+        labelled: Optional[str] = typer.Option(None, "--labelled", help="date the project was labelled "
+                                               "(YYYY-MM-DD): which annex set applies (1.8 L555)"),
         fmt: Format = typer.Option(Format.json, "--format", help="json (stdout or --output), xlsx or html (need --output)"),
         backend: Backend = typer.Option(Backend.numba, "--backend", help="numba (compiled) or reference (NumPy)"),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the results here, not stdout")):
@@ -133,24 +143,36 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
         raise InputError("--output", f"--format {fmt.value} writes a file: give --output FILE.{fmt.value}")
     root = project_root()
     compiled_dir = _compiled_dir(root, method, version)
-    annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
-    if not annex_dir.is_dir():
-        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
     compiled = load_compiled(compiled_dir)
+    annex_dir = _annex_dir(root, compiled.model, annexes, annex_set)
     raw, locate = _read_dossier(compiled, dossier)
+    retro = None
     try:
-        flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
+        if notified is not None or labelled is not None:
+            from carbonspec.runtime.versions.run import evaluate_resolved
+
+            compiled, flat, values, annex_set, retro = evaluate_resolved(compiled, raw, annex_dir, backend.value,
+                                                                          str(dossier), notified, labelled)
+        else:
+            flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
     except InputError as exc:
         from carbonspec.runtime.dossier.errors import relocate
 
         root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
         raise relocate(exc, str(dossier), root_coll, locate) from None
     doc = results_document(compiled, flat, values, annex_set, backend.value)
+    if retro is not None:
+        doc["retroactivity"] = retro
     data = _render(fmt, compiled, flat, values, doc, dossier, annex_set)  # complete before anything is written
     err.print(f"{doc['computed_with']} · backend {backend.value}")
     from carbonspec.runtime.reports.terminal import placeholder_count, summary_table
 
     err.print(summary_table(compiled, doc, placeholder_count(compiled, flat, annex_set)))  # stderr: stdout stays JSON
+    if retro is not None:
+        from carbonspec.runtime.versions.run import summary_lines
+
+        for line in summary_lines(retro):
+            err.print(_escape(line))
     if output is not None:
         _write_atomic(output, data)
         err.print(f"results written to {output}")
@@ -246,7 +268,7 @@ def annexes(method: str = typer.Option(..., "--method", help="method id, e.g. lb
 
     root = project_root()
     compiled = load_compiled(_compiled_dir(root, method, version))
-    annex_dir = annex_dir if annex_dir is not None else root / "annexes" / method / f"v{version}"
+    annex_dir = _annex_dir(root, compiled.model, annex_dir, None)
     annex_set = load_annexes(annex_dir, compiled.model)
     rows = [("table", "file[sheet]", "rows", *STATUSES)]
     totals = {s: 0 for s in STATUSES}
@@ -304,6 +326,23 @@ def trace(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx 
     doc = build_trace(compiled.model, values, flat, figure, annexes=annex_set)
     render = {"text": render_text, "json": render_json, "html": render_html_page}[fmt.value]
     sys.stdout.write(render(doc))
+def _annex_dir(root: Path, model: dict, annexes: Optional[Path], annex_set: Optional[str]) -> Path:
+    """--annexes DIR, else annexes/<method>/<--annex-set or the set the version names>/."""
+    if annexes is not None and annex_set is not None:
+        raise InputError("--annex-set", "give --annexes DIR or --annex-set NAME, not both")
+    if annexes is not None:
+        annex_dir = annexes
+    else:
+        name = annex_set or model.get("annex_set") or f"v{model['version']}"
+        base = root / "annexes" / model["method"]
+        if annex_set is not None and (not annex_set or "/" in annex_set or "\\" in annex_set or annex_set in (".", "..")
+                                      or not (base / annex_set).is_dir()):
+            known = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+            raise InputError("--annex-set", f"no annex set {annex_set!r} in {base} (known: {', '.join(known) or 'none'})")
+        annex_dir = base / name
+    if not annex_dir.is_dir():
+        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
+    return annex_dir
 
 
 def _compiled_dir(root: Path, method: str, version: str) -> Path:
@@ -376,9 +415,7 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
 
     root = project_root()
     compiled = load_compiled(_compiled_dir(root, method, version))
-    annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
-    if not annex_dir.is_dir():
-        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
+    annex_dir = _annex_dir(root, compiled.model, annexes, None)
     ct = ct_mod.generate(compiled, annex_dir)
     out.print(f"cas-type {method} v{version}: {len(ct.cases)} cases · {ct_mod.stamp(ct)['computed_with']}")
     for line in ct.coverage.lines():
@@ -463,6 +500,33 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to liste
     from carbonspec.runtime.api.server import serve as run_server
 
     run_server(project_root(), host, port, castype_dir, max_body_mb, timeout)
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def diff(old_dir: Path = typer.Argument(..., help="spec folder of the older version, e.g. spec/lbc_gc/v2.0"),
+         new_dir: Path = typer.Argument(..., help="spec folder of the newer version"),
+         fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", help="text or json"),
+         no_effects: bool = typer.Option(False, "--no-effects", help="skip running the cas-type")):
+    """Semantic diff of two versions: constants, equations (an algebraically equal rewrite is
+    unchanged), units and domains, inputs, annex rows, criteria, rabais; and the effect on results:
+    both versions on the older version's cas-type, per case and line item (old, new, Δ %)."""
+    from carbonspec.runtime.versions.effects import diff_document
+    from carbonspec.runtime.versions.render import render_text
+
+    from .model import check_spec_dir
+
+    old, new = check_spec_dir(old_dir), check_spec_dir(new_dir)
+    if old.method.id != new.method.id:
+        raise InputError(str(new_dir), f"method '{new.method.id}' is not '{old.method.id}': diff compares two "
+                                       "versions of one method")
+    doc = diff_document(old, new, old_dir, new_dir, project_root(), with_effects=not no_effects)
+    if fmt == DiffFormat.json:
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(render_text(doc))
 
 
 def _escape(text: str) -> str:

@@ -105,6 +105,8 @@ class Model:
     spec_hash: str
     retroactivity: List[A.RetroDecl] = field(default_factory=list)
     verdicts: List[A.VerdictDecl] = field(default_factory=list)
+    annex_set: Optional[A.AnnexSetDecl] = None  # the annex set the version names (None: v<version>)
+    lineage: object = None  # compiler.extends.Lineage: parent folder, items overridden/added/removed
 
     def items_of_section(self, section: str) -> List[str]:
         """Spec items whose source cites `section` or one of its subsections (Annexe 2 links).
@@ -154,6 +156,13 @@ class Model:
 
 
 def load_spec_dir(spec_dir: Path) -> List[A.SpecFile]:
+    """The complete spec files of a version: with `extends`, its parent's merged with its own."""
+    from .extends import load_version
+
+    return load_version(spec_dir, _parse_dir)[0]
+
+
+def _parse_dir(spec_dir: Path) -> List[A.SpecFile]:
     spec_dir = Path(spec_dir)
     if not spec_dir.is_dir():
         raise SpecError(None, f"spec directory '{spec_dir}' does not exist or is not a directory")
@@ -168,7 +177,18 @@ def build_model(files: List[A.SpecFile]) -> Model:
 
 
 def check_spec_dir(spec_dir: Path) -> Model:
-    return build_model(load_spec_dir(spec_dir))
+    """Parse and check a version; a version that `extends` its parent is also compared with it
+    (compiler/retroactivity.py: every changed item covered by a row of its retroactivity table)."""
+    from .extends import load_version
+
+    files, lineage = load_version(spec_dir, _parse_dir)
+    model = build_model(files)
+    model.lineage = lineage
+    if lineage.parent_dir is not None:
+        from .retroactivity import check_version
+
+        check_version(model)
+    return model
 
 
 class _Resolver:
@@ -190,6 +210,9 @@ class _Resolver:
         self.defined_at: Dict[str, A.Loc] = {}
 
     # ------------------------------------------------------------ helpers --
+    def of_kind_(self, kind: str) -> List[Symbol]:
+        return [s for s in self.symbols.values() if s.kind == kind]
+
     def err(self, loc, message, hint=None):
         self.errors.append(SpecError(loc, message, hint, self.texts.get(loc.file) if loc else None))
 
@@ -234,9 +257,6 @@ class _Resolver:
                                          "add: method <id> version \"<x.y>\"", f.text))
         else:
             self.method = methods[0]
-            if self.method.extends is not None:
-                self.err(self.method.loc, "'extends' (a version built on an earlier one) is not supported yet; "
-                         "write the version's spec in full")
             for extra in methods[1:]:
                 self.err(extra.loc, f"duplicate 'method' declaration; first at {methods[0].loc}")
         # substances first: a scaled unit may be of a substance (pct_C = 0.01 g_C / g)
@@ -287,9 +307,18 @@ class _Resolver:
         for r in retro:
             if r.source is None or not r.source.lines:
                 self.warn(r.loc, "retroactivity row without a line of Annexe 2")
+        annex_sets = list(self.items(A.AnnexSetDecl))
+        for extra in annex_sets[1:]:
+            self.err(extra.loc, f"a version uses one annex set; first named at {annex_sets[0].loc}")
+        if annex_sets and annex_sets[0].protect and annex_sets[0].protect not in self.symbols:
+            self.err(annex_sets[0].loc, f"'protect {annex_sets[0].protect}' names no equation",
+                     suggest(annex_sets[0].protect, [s.name for s in self.of_kind_("equation")]))
+        if self.errors:
+            raise SpecErrors(self.errors)
         return Model(self.method, self.files, self.units, self.enums, self.enum_labels, self.entities,
                      self.timelines, self.tables, self.symbols, order, self.key_literals, self.invariants,
-                     self.warnings, digest.hexdigest()[:16], retro, self.verdicts)
+                     self.warnings, digest.hexdigest()[:16], retro, self.verdicts,
+                     annex_sets[0] if annex_sets else None)
 
     # ------------------------------------------------------ declarations --
     def check_code_names(self):

@@ -100,8 +100,11 @@ class _ToAst(Transformer):
         fields = dict(title=None, published=None, source=None, extends=None)
         for f in ch[2:]:
             fields[f[0]] = f[1]
+        extends_loc = None
+        if fields["extends"] is not None:
+            extends_loc, fields["extends"] = fields["extends"][2], fields["extends"][:2]
         return A.MethodDecl(str(name), _unquote(version), fields["title"], fields["published"],
-                            fields["source"], fields["extends"], self._loc(meta))
+                            fields["source"], fields["extends"], self._loc(meta), extends_loc)
 
     def meta_title(self, ch):
         return ("title", _unquote(ch[0]))
@@ -113,7 +116,7 @@ class _ToAst(Transformer):
         return ("source", _unquote(ch[0]))
 
     def meta_extends(self, ch):
-        return ("extends", (str(ch[0]), _unquote(ch[1])))
+        return ("extends", (str(ch[0]), _unquote(ch[1]), self._loc(ch[0])))
 
     @v_args(meta=True)
     def unit_decl(self, meta, ch):
@@ -369,7 +372,23 @@ class _ToAst(Transformer):
     @v_args(meta=True)
     def retro_decl(self, meta, ch):
         toks = [c for c in ch[3:] if isinstance(c, Token)]
-        return A.RetroDecl(_unquote(ch[0]), _unquote(ch[1]), str(ch[2]), self._source(toks), self._loc(meta))
+        covers = next((c for c in ch[3:] if isinstance(c, tuple)), ((), None))
+        return A.RetroDecl(_unquote(ch[0]), _unquote(ch[1]), str(ch[2]), self._source(toks), self._loc(meta),
+                           covers[0], covers[1])
+
+    @v_args(meta=True)
+    def retro_covers(self, meta, ch):
+        return (tuple(str(c) for c in ch), self._loc(meta))
+
+    @v_args(meta=True)
+    def remove_decl(self, meta, ch):
+        return A.RemoveDecl(str(ch[0]), self._source(ch[1:]), self._loc(meta), self._loc(ch[0]))
+
+    @v_args(meta=True)
+    def annexset_decl(self, meta, ch):
+        names = self._tok(ch[1:], "NAME")
+        return A.AnnexSetDecl(_unquote(ch[0]), str(names[0]) if names else None, self._source(ch[1:]),
+                              self._loc(meta))
 
     def evidence(self, ch):
         return ("__evidence__", _unquote(ch[0]))

@@ -286,7 +286,8 @@ def write_site(model: Model, out_dir: Path, annexes=None) -> List[Path]:
                  "quote": site.quote(s.source)}
                 for s in model.equations() if s.criterion is not None]
     retro = [{"section": r.section, "change": r.change, "retroactive": r.retroactive, "lines": V.lines(r.source),
-              "items": [{"name": n, "href": site.href(n)} for n in model.items_of_section(r.section)]}
+              "items": [{"name": n, "href": site.href(n)}
+                        for n in (list(r.covers) if r.covers else model.items_of_section(r.section))]}
              for r in model.retroactivity]
     page("docs_rules.html.j2", "rules.html", choice_rows=list(choices.values()), criteria=criteria,
          cobenefits=V._cobenefits_view(model), retroactivity=retro)

@@ -179,7 +179,10 @@ class DossierSchema:
             raise InputError(where, "a dossier is a JSON object")
         for key in ("method", "version"):
             want = self.model[key]
-            if raw.get(key) is not None and str(raw[key]) != want:
+            # a version that extends another reads the dossiers of its ancestors (model.json
+            # "dossier_versions"): a missing new input is then reported by the validation below
+            accepted = (self.model.get("dossier_versions") or [want]) if key == "version" else [want]
+            if raw.get(key) is not None and str(raw[key]) not in accepted:
                 raise DossierError(where, [Issue(key, f"dossier is for {key} '{raw[key]}', this model is '{want}'")])
         import gc
 

@@ -82,6 +82,11 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
     ]
     # a method without a rabais block or co-benefits gets no empty table for them
     tables = [t for t in tables if t.rows or t.name not in ("rabais", "cobenefits")]
+    if doc.get("retroactivity"):  # run --notified/--labelled (runtime/versions/run.py)
+        from carbonspec.runtime.versions.run import report_rows
+
+        tables.insert(1, Table("retroactivity", "Règles appliquées (rétroactivité, 1.8 et Annexe 2)",
+                               ["élément", "valeur"], report_rows(doc["retroactivity"])))
     tables += entity_tables(compiled, flat, out)
     from carbonspec.runtime.reports.extras import add_extras  # banner, its table, charts
 
@@ -235,7 +240,7 @@ def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Tabl
     model = compiled.model
     scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
     tables = []
-    reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance"} | {v["name"] for v in model.get("verdicts", [])}
+    reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance", "retroactivity"} | {v["name"] for v in model.get("verdicts", [])}
     for ent in (e["name"] for e in model["entities"]):
         inputs = [i for i in model["inputs"] if i["entity"] == ent]
         eqs = [e for e in model["equations"] if e["entity"] == ent]
