@@ -108,7 +108,7 @@ def _value_text(s: Symbol) -> str:
         keys = ", ".join(" | ".join(t.name or repr(t.literal) for t in alts) for alts in d.keys)
         return f"{d.table}.{d.column}[{keys}]"
     if s.kind == "equation":
-        from .docs import spec_text
+        from .docs.views import spec_text
 
         return " ; ".join(spec_text(b.value) + (f" si {spec_text(b.when)}" if b.when is not None else "")
                           for b in s.decl.branches) if hasattr(s.decl, "branches") else spec_text(s.decl.condition)
@@ -282,7 +282,7 @@ def _invariant_changes(old: Model, new: Model) -> List[Change]:
 def _where_text(e) -> Optional[str]:
     if e is None:
         return None
-    from .docs import spec_text
+    from .docs.views import spec_text
 
     return spec_text(e)
 
