@@ -149,13 +149,16 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
 
 def _read_dossier(compiled, path: Path):
     """(nested dossier dict, locator of its fields or None): xlsx by suffix, else JSON."""
+    from carbonspec.runtime.dossier.reader import check_identity, load_json
+
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from carbonspec.runtime.dossier.xlsx import read_dossier_xlsx
 
-        return read_dossier_xlsx(compiled.schema, path)
-    from carbonspec.runtime.dossier.reader import load_json
-
-    return load_json(path), None
+        raw, locate = read_dossier_xlsx(compiled.schema, path)
+    else:
+        raw, locate = load_json(path), None
+    check_identity(raw, compiled.model, str(path))  # and validate() refuses another method/version
+    return raw, locate
 
 
 def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path) -> bytes:
@@ -174,15 +177,10 @@ def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path) -> 
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write under a temporary name, then rename: never a half-written file under `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(str(path), f"cannot write: {exc.strerror or exc}") from None
+    """Write under a temporary name, then rename, to a regular file only (runtime/io/output.py)."""
+    from carbonspec.runtime.io.output import write_file
+
+    write_file(path, data, "--output")
 
 
 @app.command()
@@ -235,11 +233,11 @@ def annexes(method: str = typer.Option(..., "--method", help="method id, e.g. lb
 
 
 def _compiled_dir(root: Path, method: str, version: str) -> Path:
-    d = root / "generated" / method / f"v{version}"
-    if not (d / "model.json").exists():
-        raise InputError("--method/--version", f"no compiled method {method} v{version} in {d.parent}; "
-                                               f"run 'carbonspec compile spec/{method}/v{version}'")
-    return d
+    """The folder `compile` made for METHOD vVERSION under ROOT/generated/: the only code
+    `run` ever imports (runtime/engine/loader.py refuses anything path-like)."""
+    from carbonspec.runtime.engine.loader import compiled_dir
+
+    return compiled_dir(root / "generated", method, version)
 
 
 @app.command()
@@ -313,11 +311,12 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
         outcomes = mut.run(compiled, ct.cases, ct.reference)
         summary = mut.summary(outcomes)
         lines = mut.report_lines(summary)
-        (out_dir / "mutation.json").write_text(json.dumps(mut.report_document(summary, outcomes, ct_mod.stamp(ct)),
-                                                          ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        (out_dir / "mutation.md").write_text("# Mutation score of the cas-type\n\n"
-                                             + f"{ct_mod.stamp(ct)['computed_with']}\n\n```\n"
-                                             + "\n".join(lines) + "\n```\n", encoding="utf-8")
+        from carbonspec.runtime.io.output import write_files
+
+        write_files([(out_dir / "mutation.json", json.dumps(mut.report_document(summary, outcomes, ct_mod.stamp(ct)),
+                                                            ensure_ascii=False, indent=1) + "\n"),
+                     (out_dir / "mutation.md", "# Mutation score of the cas-type\n\n"
+                      + f"{ct_mod.stamp(ct)['computed_with']}\n\n```\n" + "\n".join(lines) + "\n```\n")], "--out")
         for line in lines:
             out.print(_escape(line))
 

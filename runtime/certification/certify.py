@@ -307,14 +307,10 @@ def read_results(path: Path) -> Tuple[Dict[str, Dict[str, Optional[float]]], dic
 
 
 def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(str(path), "not a UTF-8 text file") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+    from carbonspec.runtime.io.strict_json import load_file
+
+    # duplicate keys, integers too large for a float, deep nesting: located errors
+    return load_file(path, "results")
 
 
 def _results_json(path: Path):
@@ -527,19 +523,9 @@ def report_paths(report: Optional[Path], results_path: Path) -> Tuple[Path, Path
 def write_report(ctx: dict, html_path: Path, xlsx_path: Path) -> None:
     """Render both reports first, then write them (a temporary name, then renamed), so an error
     never leaves a report that looks complete."""
-    from carbonspec.runtime.io.workbook import save_workbook
+    from carbonspec.runtime.io.output import write_files
+    from carbonspec.runtime.io.workbook import workbook_bytes
 
     html = render_html(ctx)
-    wb = report_workbook(ctx)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_html = html_path.with_name(html_path.name + ".tmp")
-    tmp_xlsx = xlsx_path.with_name(xlsx_path.name + ".tmp")
-    try:
-        tmp_html.write_text(html, encoding="utf-8")
-        save_workbook(wb, tmp_xlsx)
-        tmp_html.replace(html_path)
-        tmp_xlsx.replace(xlsx_path)
-    finally:
-        for t in (tmp_html, tmp_xlsx):
-            if t.exists():
-                t.unlink()
+    xlsx = workbook_bytes(report_workbook(ctx))  # texts as text: a case name '=...' stays text
+    write_files([(html_path, html), (xlsx_path, xlsx)], "--report")

@@ -286,13 +286,12 @@ def write_dossier_xlsx(schema: DossierSchema, raw: dict, path: Path, where: str 
 
 
 def _save(wb: Workbook, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with exact_floats():  # numbers at full precision: the xlsx twin gives the JSON's results
-        wb.save(tmp)
-    tmp.replace(path)  # never a half-written workbook under the final name
-    return path
+    """Texts as text, numbers at full precision (the xlsx twin gives the JSON's results),
+    written atomically to a regular file only (runtime/io)."""
+    from carbonspec.runtime.io.output import write_file
+    from carbonspec.runtime.io.workbook import workbook_bytes
+
+    return write_file(Path(path), workbook_bytes(wb, exact=True))
 
 
 # ----------------------------------------------------------------- reading --

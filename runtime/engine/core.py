@@ -52,6 +52,9 @@ def load_compiled(directory: Path) -> Compiled:
     if not mj.exists():
         raise InputError(str(directory), "no compiled method here (model.json missing); run 'carbonspec compile'")
     model = json.loads(mj.read_text(encoding="utf-8"))
+    from carbonspec.runtime.engine.loader import check_compiled
+
+    check_compiled(directory, model)  # only a folder `compile` made: its kernel is imported
     return Compiled(directory, model, DossierSchema(model))
 
 

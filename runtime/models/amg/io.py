@@ -220,14 +220,9 @@ def _loc(loc) -> str:
 def read_input(path: Path) -> AmgInput:
     """Parse and validate FILE; InputError('FILE: field.path', message) otherwise."""
     name = str(path)
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(name, "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+    from carbonspec.runtime.io.strict_json import load_file
+
+    raw = load_file(Path(path), "AMG input")  # duplicate keys, overflowing numbers, deep nesting: located
     try:
         doc = AmgInput.model_validate(raw)
     except ValidationError as exc:
