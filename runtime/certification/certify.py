@@ -336,22 +336,16 @@ def _results_json(path: Path):
 
 
 def _results_xlsx(path: Path):
-    import zipfile
+    from carbonspec.runtime.io.xlsx_read import Workbook as CheckedWorkbook
 
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(str(path), f"not a readable Excel workbook ({type(exc).__name__})") from None
+    wb = CheckedWorkbook(path, "results workbook")  # broken XML, NaN, uncomputed formulas: located
     try:
         if "results" not in wb.sheetnames:
             raise InputError(str(path), f"no sheet 'results' (sheets: {', '.join(wb.sheetnames)})")
-        rows = [list(r) for r in wb["results"].iter_rows(values_only=True)]
+        rows = [list(r) for r in wb.rows("results")]
         meta = {}
         if "info" in wb.sheetnames:
-            for r in wb["info"].iter_rows(min_row=2, values_only=True):
+            for r in wb.rows("info")[1:]:
                 if r and r[0] is not None and len(r) > 1 and r[1] is not None:
                     meta[str(r[0]).strip()] = str(r[1]).strip()
     finally:
@@ -390,6 +384,8 @@ def _results_xlsx(path: Path):
                 out[case][header[c]] = None
             elif isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise InputError(ref(r, c), f"expected a number, found {v!r} (a number stored as text?)")
+            elif isinstance(v, int) and abs(v) > 2 ** 53:
+                raise InputError(ref(r, c), f"integer {str(v)[:40]} is too large for a 64-bit float")
             else:
                 out[case][header[c]] = float(v)
     return out, meta
