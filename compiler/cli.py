@@ -126,6 +126,8 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
     doc = results_document(compiled, flat, values, annex_set, backend.value)
     data = _render(fmt, compiled, flat, values, doc, dossier)  # complete before anything is written
     err.print(f"{doc['computed_with']} · backend {backend.value}")
+    for w in doc.get("warnings", []):
+        err.print(f"warning: {_escape(w)}")
     if output is not None:
         _write_atomic(output, data)
         err.print(f"results written to {output}")

@@ -68,6 +68,7 @@ class Flat:
     data: Dict[str, np.ndarray]
     paths: Dict[str, List[str]]  # entity -> field path of each row
     raw: Dict[str, Dict[str, List[Any]]] = field(default_factory=dict)  # entity -> input -> raw values
+    warnings: List[str] = field(default_factory=list)  # located notes for the user (annex fallbacks taken)
 
 
 class DossierSchema:
