@@ -21,11 +21,12 @@ def as_text(wb) -> int:
     returns how many cells were changed."""
     changed = 0
     for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f" or (isinstance(cell.value, str) and cell.data_type != "s"):
-                    cell.data_type = "s"
-                    changed += 1
+        # the cells that exist (iter_rows would create empty ones and change the sheet)
+        cells = ws._cells.values() if hasattr(ws, "_cells") else (c for row in ws.iter_rows() for c in row)
+        for cell in cells:
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.data_type != "s"):
+                cell.data_type = "s"
+                changed += 1
     return changed
 
 

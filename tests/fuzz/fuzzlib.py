@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LONG = os.environ.get("CARBONSPEC_FUZZ", "") == "long"
 # cases per input kind: the long mode (make fuzz) and the bounded sample of make test
 N_LONG = int(os.environ.get("CARBONSPEC_FUZZ_N", "2000"))
-N_SAMPLE = {"spec": 12, "dossier_json": 25, "dossier_xlsx": 12, "results_json": 20, "results_xlsx": 8, "amg": 25}
+N_SAMPLE = {"spec": 10, "dossier_json": 20, "dossier_xlsx": 10, "results_json": 15, "results_xlsx": 6, "amg": 20}
 SEED = int(os.environ.get("CARBONSPEC_FUZZ_SEED", "1313"))
 
 
