@@ -10,6 +10,7 @@ the file, the sheet, the cell, what was found and what to do.
 from __future__ import annotations
 
 import math
+import re
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, List
@@ -89,7 +90,29 @@ class Workbook:
                                                               "open and save it again in a spreadsheet") from None
 
     def _check_formulas(self, sheet: str, rows: List[tuple]) -> None:
-        """A cell empty in the values but holding a formula: its value was never computed."""
+        """A cell empty in the values but holding a formula: its value was never computed.
+        Read from the sheet's XML (a formula element without a value element), which is
+        cheaper than loading the workbook a second time without data_only."""
+        path = getattr(self.values[sheet], "_worksheet_path", None)
+        try:
+            with zipfile.ZipFile(self.path) as z:
+                xml = z.read(path).decode("utf-8", "replace") if path else None
+        except (KeyError, OSError, zipfile.BadZipFile):
+            xml = None
+        if xml is None:  # pragma: no cover - layout unknown: the slow, sure way
+            return self._check_formulas_slow(sheet, rows)
+        for m in _FORMULA_CELL.finditer(xml):
+            body = m.group("body")
+            if "<v>" in body or "<v " in body or "<is>" in body:
+                continue
+            ref = m.group("ref")
+            f = _F_TEXT.search(body)
+            text = "=" + (f.group(1) if f else "…")
+            raise InputError(f"{self.file}: sheet '{sheet}' cell {ref}",
+                             f"formula {text[:60]!r} has no computed value in the file (it was never "
+                             "calculated); open and save the workbook in a spreadsheet, or type the value")
+
+    def _check_formulas_slow(self, sheet: str, rows: List[tuple]) -> None:
         if self.formulas is None:
             self.formulas = self._load(False, self._what)
         frows = self._read(self.formulas, sheet)
@@ -99,6 +122,11 @@ class Workbook:
                     raise InputError(f"{self.file}: sheet '{sheet}' cell {get_column_letter(c)}{r}",
                                      f"formula {f[:60]!r} has no computed value in the file (it was never "
                                      "calculated); open and save the workbook in a spreadsheet, or type the value")
+
+
+_FORMULA_CELL = re.compile(r'<c\b[^>]*\br="(?P<ref>[A-Z]+[0-9]+)"[^>]*>(?P<body>(?:(?!</c>).)*<f[ >/](?:(?!</c>).)*)</c>',
+                           re.S)
+_F_TEXT = re.compile(r"<f[^>]*>([^<]*)</f>")
 
 
 def sheet_rows(path: Path, what: str = "workbook") -> Dict[str, List[tuple]]:
