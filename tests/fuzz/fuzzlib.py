@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 LONG = os.environ.get("CARBONSPEC_FUZZ", "") == "long"
 # cases per input kind: the long mode (make fuzz) and the bounded sample of make test
@@ -43,35 +45,33 @@ class Outcome:
     err: str
 
 
-_patched = False
-
-
-def _memoise_loading() -> None:
-    """Load the compiled model and annex tables once (they are not what is fuzzed)."""
-    global _patched
-    if _patched:
-        return
+@pytest.fixture(autouse=True)
+def memoised_loading():
+    """Load the compiled model and annex tables once per fuzz test (they are not what is
+    fuzzed); the originals are put back afterwards, so other tests see no cache."""
     from carbonspec.runtime.engine import core
 
-    core.load_compiled = functools.lru_cache(maxsize=8)(core.load_compiled)
-    original = core.load_annexes
+    saved = core.load_compiled, core.load_annexes
     cache = {}
 
     def load_annexes(directory, model):
         key = (str(directory), model.get("spec_hash"))
         if key not in cache:
-            cache[key] = original(directory, model)
+            cache[key] = saved[1](directory, model)
         return cache[key]
 
+    core.load_compiled = functools.lru_cache(maxsize=8)(saved[0])
     core.load_annexes = load_annexes
-    _patched = True
+    try:
+        yield
+    finally:
+        core.load_compiled, core.load_annexes = saved
 
 
 def run_cli(argv: List[str]) -> Outcome:
     """`carbonspec ARGV` in this process (its main(), as the console script calls it)."""
     from carbonspec.compiler.cli import main
 
-    _memoise_loading()
     out, err = io.StringIO(), io.StringIO()
     env_debug = os.environ.pop("CARBONSPEC_DEBUG", None)
     try:

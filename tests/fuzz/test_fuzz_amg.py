@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from fuzzlib import memoised_loading  # noqa: F401 (autouse fixture)
 from fuzzlib import ROOT, SEED, Tally, mutate_json_file, n_cases, run_cli
 
 BASES = sorted((ROOT / "examples" / "amg").glob("*.json"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from fuzzlib import memoised_loading  # noqa: F401 (autouse fixture)
 from fuzzlib import ROOT, SEED, Tally, mutate_json_file, mutate_xlsx, n_cases, run_cli
 
 EXAMPLES = ROOT / "examples" / "lbc_gc"

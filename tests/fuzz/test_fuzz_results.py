@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from fuzzlib import memoised_loading  # noqa: F401 (autouse fixture)
 from fuzzlib import SEED, Tally, mutate_json_file, mutate_xlsx, n_cases, run_cli
 
 

@@ -10,6 +10,7 @@ import json
 import random
 from pathlib import Path
 
+from fuzzlib import memoised_loading  # noqa: F401 (autouse fixture)
 from fuzzlib import SEED, Tally, n_cases, mutate_spec_text, run_cli
 from test_spec_errors import BASE
 
