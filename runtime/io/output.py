@@ -45,8 +45,10 @@ def check_target(path: Path, option: str = "") -> Path:
 
 
 def write_files(items: Iterable[Tuple[Path, Data]], option: str = "") -> List[Path]:
-    """Write every (path, data) atomically, after checking every target first; on any
-    failure no target is touched (temporaries are removed)."""
+    """Write every (path, data) atomically: every target is checked first, every file is
+    fully written under a temporary name next to its target, and only then are they
+    renamed over their targets (a failure before the renames touches no target; the
+    temporaries are always removed)."""
     items = [(Path(p), d.encode("utf-8") if isinstance(d, str) else bytes(d)) for p, d in items]
     for p, _ in items:
         check_target(p, option)
