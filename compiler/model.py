@@ -361,7 +361,7 @@ class _Resolver:
         names = [s.name for s in it.scenarios]
         if len(set(names)) != len(names):
             self.err(it.loc, "a scenario is listed twice in the timeline")
-        ranges = sorted((s.first, s.last, s) for s in it.scenarios)
+        ranges = sorted(((s.first, s.last, s) for s in it.scenarios), key=lambda r: (r[0], r[1]))  # a duplicated line: equal ranges
         for s in it.scenarios:
             if s.first > s.last:
                 self.err(s.loc, f"scenario '{s.name}' range {s.first} .. {s.last} is empty")

@@ -438,3 +438,11 @@ def test_hypothesis_profile_is_derandomized_by_default():
     from hypothesis import settings
     if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci":
         assert settings().derandomize and settings().database is None
+
+
+def test_duplicated_scenario_line_is_located(tmp_path, capsys):
+    """Found by the fuzz suite: two equal scenario ranges crashed the overlap check (exit 3)."""
+    line = next(ln for ln in BASE[METHOD].splitlines() if ln.strip().startswith("scenario "))
+    d = spec_dir(tmp_path, edit=lambda t: t.replace(line, line + "\n" + line, 1))
+    code, _, err, _ = cli(capsys, "check", d)
+    assert code == 2 and "overlaps scenario" in err and f"{METHOD}:" in err
