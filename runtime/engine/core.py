@@ -191,8 +191,15 @@ def run_backend(compiled: Compiled, data: Dict[str, np.ndarray], backend: str = 
 
 
 def check_outputs(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> None:
-    """Never a silent NaN: a non-finite or out-of-domain value stops the run, located."""
-    for eq in compiled.model["equations"]:
+    """Never a silent NaN: a non-finite or out-of-domain value stops the run, located.
+    The consistency checks (equations whose domain is '<= 0': "must be 0") are looked at
+    first: when one fails, it names the data problem that also poisons later values."""
+    def is_check(eq):
+        d = eq["domain"]
+        return d is not None and d["lo"] is None and d["hi"] == 0
+
+    equations = compiled.model["equations"]
+    for eq in [e for e in equations if is_check(e)] + [e for e in equations if not is_check(e)]:
         v = out[eq["name"]]
         bad = np.flatnonzero(~np.isfinite(v))
         reason = "is not a finite number"
