@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-climacert demo-version test bench clean screenshots
+.PHONY: demo demo-climacert demo-version test test-long fuzz bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -64,6 +64,14 @@ demo-version: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Random Hypothesis examples, ten times as many per test (tests/conftest.py, profile "long").
+test-long: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest
+
+# The fuzz suite in its long mode (>= 2000 cases per input kind; tests/fuzz/README.md).
+fuzz: $(STAMP)
+	CARBONSPEC_FUZZ=long $(BIN)/python -m pytest -s -p no:cacheprovider tests/fuzz
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_kernel.py

@@ -7,10 +7,14 @@ test can tell when the committed generated/ is stale.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import List, Optional
 
 from .codegen_numba import generate_kernel
+from .errors import InputError, SpecError
 from .model import Model
 from .model_json import model_json
 
@@ -21,11 +25,52 @@ def output_dir(root: Path, model: Model) -> Path:
 
 def compile_model(model: Model, root: Path, annex_dir: Optional[Path] = None) -> List[Path]:
     """Write kernel, model.json and docs; returns the files written.  With `annex_dir`,
-    the docs also show every annex table's values with their status."""
+    the docs also show every annex table's values with their status.
+
+    Everything is built in a temporary sibling folder, then swapped in by renames: a compile
+    killed midway leaves the previous folder whole (never a new kernel beside old docs)."""
+    out = output_dir(root, model)
+    if out.resolve().parent.parent != Path(root).resolve():  # the version is checked by the parser
+        raise SpecError(model.method.loc, f"output folder {out} is not under {root}")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise InputError(str(out), "exists and is not a folder; remove it first")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
+    try:
+        written = _write_all(model, tmp, annex_dir)
+        _swap_in(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return [out / p.relative_to(tmp) for p in written]
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Replace folder `out` by `new` with renames only (the old one is removed afterwards)."""
+    os.chmod(new, 0o755 & ~_umask())
+    if not out.exists():
+        os.replace(new, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rmdir(old)
+    os.replace(out, old)
+    try:
+        os.replace(new, out)
+    except OSError:
+        os.replace(old, out)  # put the previous build back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_all(model: Model, out: Path, annex_dir: Optional[Path]) -> List[Path]:
     from .docs import write_docs, write_dossier_schema
 
-    out = output_dir(root, model)
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     kernel = out / "kernel.py"
     kernel.write_text(generate_kernel(model), encoding="utf-8")

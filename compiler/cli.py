@@ -173,6 +173,8 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
 
         for line in summary_lines(retro):
             err.print(_escape(line))
+    for w in doc.get("warnings", []):
+        err.print(f"warning: {_escape(w)}")
     if output is not None:
         _write_atomic(output, data)
         err.print(f"results written to {output}")
@@ -205,13 +207,16 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
 
 def _read_dossier(compiled, path: Path):
     """(nested dossier dict, locator of its fields or None): xlsx by suffix, else JSON."""
+    from carbonspec.runtime.dossier.reader import check_identity, load_json
+
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from carbonspec.runtime.dossier.xlsx import read_dossier_xlsx
 
-        return read_dossier_xlsx(compiled.schema, path)
-    from carbonspec.runtime.dossier.reader import load_json
-
-    return load_json(path), None
+        raw, locate = read_dossier_xlsx(compiled.schema, path)
+    else:
+        raw, locate = load_json(path), None
+    check_identity(raw, compiled.model, str(path))  # and validate() refuses another method/version
+    return raw, locate
 
 
 def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path, annex_set=None) -> bytes:
@@ -230,15 +235,10 @@ def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path, ann
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write under a temporary name, then rename: never a half-written file under `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(str(path), f"cannot write: {exc.strerror or exc}") from None
+    """Write under a temporary name, then rename, to a regular file only (runtime/io/output.py)."""
+    from carbonspec.runtime.io.output import write_file
+
+    write_file(path, data, "--output")
 
 
 @app.command()
@@ -346,9 +346,11 @@ def _annex_dir(root: Path, model: dict, annexes: Optional[Path], annex_set: Opti
 
 
 def _compiled_dir(root: Path, method: str, version: str) -> Path:
-    from carbonspec.runtime.engine.catalog import compiled_dir
+    """The folder `compile` made for METHOD vVERSION under ROOT/generated/: the only code
+    `run` ever imports (runtime/engine/loader.py refuses anything path-like)."""
+    from carbonspec.runtime.engine.loader import compiled_dir
 
-    return compiled_dir(root, method, version)  # a wrong pair lists the compiled methods
+    return compiled_dir(root / "generated", method, version)
 
 
 @app.command()
@@ -439,11 +441,12 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
         outcomes = mut.run(compiled, ct.cases, ct.reference)
         summary = mut.summary(outcomes)
         lines = mut.report_lines(summary)
-        (out_dir / "mutation.json").write_text(json.dumps(mut.report_document(summary, outcomes, ct_mod.stamp(ct)),
-                                                          ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        (out_dir / "mutation.md").write_text("# Mutation score of the cas-type\n\n"
-                                             + f"{ct_mod.stamp(ct)['computed_with']}\n\n```\n"
-                                             + "\n".join(lines) + "\n```\n", encoding="utf-8")
+        from carbonspec.runtime.io.output import write_files
+
+        write_files([(out_dir / "mutation.json", json.dumps(mut.report_document(summary, outcomes, ct_mod.stamp(ct)),
+                                                            ensure_ascii=False, indent=1) + "\n"),
+                     (out_dir / "mutation.md", "# Mutation score of the cas-type\n\n"
+                      + f"{ct_mod.stamp(ct)['computed_with']}\n\n```\n" + "\n".join(lines) + "\n```\n")], "--out")
         for line in lines:
             out.print(_escape(line))
 

@@ -8,6 +8,8 @@ produced reach the generated code: symbol names were validated by the grammar.
 """
 from __future__ import annotations
 
+import math
+
 import re
 from pathlib import Path
 from typing import List, Set, Tuple
@@ -64,6 +66,8 @@ class _Printer:
         if isinstance(n, ir.Lit):
             if n.dtype == "bool":
                 return "True" if n.value else "False"
+            if not math.isfinite(float(n.value)):  # the parser refuses such literals; never emit 'inf'
+                raise ValueError(f"non-finite literal {n.value!r} reached code generation")
             return repr(float(n.value))
         if isinstance(n, ir.Code):
             return const_name(n.enum, n.value)

@@ -7,6 +7,8 @@ promoter sees all of them at once, each with file:line:col.
 """
 from __future__ import annotations
 
+import math
+
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -397,7 +399,7 @@ class _Resolver:
         names = [s.name for s in it.scenarios]
         if len(set(names)) != len(names):
             self.err(it.loc, "a scenario is listed twice in the timeline")
-        ranges = sorted((s.first, s.last, s) for s in it.scenarios)
+        ranges = sorted(((s.first, s.last, s) for s in it.scenarios), key=lambda r: (r[0], r[1]))  # a duplicated line: equal ranges
         for s in it.scenarios:
             if s.first > s.last:
                 self.err(s.loc, f"scenario '{s.name}' range {s.first} .. {s.last} is empty")
@@ -493,6 +495,10 @@ class _Resolver:
         value = _const_eval(node, self.symbols)
         if value is None:
             raise SpecError(it.value.loc, f"constant '{it.name}' must be computable from literals and other constants")
+        if not math.isfinite(value):
+            # e.g. 1e200 * 1e200: would be written as a bare 'inf' into kernel.py
+            raise SpecError(it.value.loc, f"constant '{it.name}' evaluates to {value} (overflow or 0/0); "
+                            "a constant must be a finite number")
         if it.source is None or not it.source.lines:
             self.err(it.loc, f"constant '{it.name}' has no source reference with a line of the method text",
                      "add '@ <section> L<line>' after the value")
@@ -987,16 +993,31 @@ def _const_eval(n: ir.Node, symbols: Dict[str, Symbol]) -> Optional[float]:
             return None
         if n.op == "neg":
             return -a[0]
-        return {"+": a[0] + a[1] if len(a) > 1 else None, "-": a[0] - a[1] if len(a) > 1 else None,
-                "*": a[0] * a[1] if len(a) > 1 else None, "/": a[0] / a[1] if len(a) > 1 and a[1] else None,
-                "^": a[0] ** a[1] if len(a) > 1 else None}[n.op]
+        if len(a) < 2:
+            return None
+        ops = {"+": lambda: a[0] + a[1], "-": lambda: a[0] - a[1], "*": lambda: a[0] * a[1],
+               "/": lambda: a[0] / a[1] if a[1] else None, "^": lambda: a[0] ** a[1]}
+        return _finite_or_nan(ops[n.op]) if n.op in ops else None
     if isinstance(n, ir.Func) and n.name in ("exp", "log", "abs", "min", "max", "sqrt"):
         a = [_const_eval(x, symbols) for x in n.args]
         if any(v is None for v in a):
             return None
-        return {"exp": lambda: math.exp(a[0]), "log": lambda: math.log(a[0]), "abs": lambda: abs(a[0]),
-                "sqrt": lambda: math.sqrt(a[0]) if a[0] >= 0 else None, "min": lambda: min(a), "max": lambda: max(a)}[n.name]()
+        return _finite_or_nan({"exp": lambda: math.exp(a[0]), "log": lambda: math.log(a[0]),
+                               "abs": lambda: abs(a[0]), "min": lambda: min(a), "max": lambda: max(a),
+                               "sqrt": lambda: math.sqrt(a[0]) if a[0] >= 0 else None}[n.name])
     return None
+
+
+def _finite_or_nan(fn) -> Optional[float]:
+    """fn() as a float; an overflow, a domain error or a complex power gives NaN, which the
+    caller reports as a non-finite constant (located), never an internal error."""
+    try:
+        v = fn()
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return float("nan")
+    if v is None:
+        return None
+    return v if isinstance(v, float) or isinstance(v, int) else float("nan")
 
 
 def _label(sym: Symbol) -> str:

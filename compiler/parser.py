@@ -63,6 +63,38 @@ def _unquote(tok: Token) -> str:
     return str(tok)[1:-1]
 
 
+# A method version names a folder (generated/<method>/v<version>/) and is printed into
+# kernel.py: plain characters only, no '..' (nothing that could leave the output root).
+VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
+# A method id (the grammar's NAME) is also a folder name and part of a Python module name.
+IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def version_problem(version: str):
+    """Why `version` is not a plain version string (None when it is one)."""
+    if not VERSION_RE.match(version) or ".." in version:
+        return (f"version {version!r} is not a plain version: use letters, digits, '.', '_' or '-' "
+                "(at most 32, no '..', no '/'), e.g. \"2.0\"")
+    return None
+
+
+# Characters refused anywhere in a spec file: C0 controls other than tab and line breaks,
+# DEL, C1 controls and the Unicode line/paragraph separators (Python's splitlines() breaks
+# lines there, so positions would lie; a NUL would end up in kernel.py).
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _finite(tok, value: float, loc: A.Loc, text: str) -> float:
+    """A number literal of the spec as a float: one that overflows a double (1e309) is an error
+    here, before it can become 'inf' in kernel.py or an empty domain."""
+    import math
+
+    if not math.isfinite(value):
+        raise SpecError(loc, f"number {str(tok)!r} is too large for a 64-bit float (at most about 1.8e308)",
+                        source_text=text)
+    return value
+
+
 class _ToAst(Transformer):
     def __init__(self, path: str):
         super().__init__()
@@ -97,6 +129,12 @@ class _ToAst(Transformer):
     @v_args(meta=True)
     def method_decl(self, meta, ch):
         name, version = ch[0], ch[1]
+        problem = version_problem(_unquote(version))
+        if problem:
+            raise SpecError(self._loc(version), problem, source_text=self._text)
+        if not IDENT_RE.match(str(name)):
+            raise SpecError(self._loc(name), f"method id {str(name)!r} is too long (at most 64 characters)",
+                            source_text=self._text)
         fields = dict(title=None, published=None, source=None, extends=None)
         for f in ch[2:]:
             fields[f[0]] = f[1]
@@ -124,7 +162,7 @@ class _ToAst(Transformer):
         factor = of = None
         rest = ch[1:]
         if rest and isinstance(rest[0], Token) and rest[0].type == "NUMBER":
-            factor = float(rest[0])
+            factor = _finite(rest[0], float(rest[0]), self._loc(rest[0]), self._text)
             of = rest[1]
         return A.UnitDecl(str(name), factor, of, self._desc(rest), self._loc(meta), self._loc(name))
 
@@ -171,6 +209,10 @@ class _ToAst(Transformer):
     @v_args(meta=True)
     def scenario_range(self, meta, ch):
         name, first, last = ch[0], int(ch[1]), int(ch[2])
+        for tok, v in ((ch[1], first), (ch[2], last)):
+            if abs(v) > 1000:  # a year index: a range of millions of years is a typo, not a timeline
+                raise SpecError(self._loc(tok), f"scenario index {v} is out of range (|index| <= 1000)",
+                                source_text=self._text)
         rest = ch[3:]
         required = bool(self._tok(rest, "REQUIRED"))
         return A.ScenarioRange(str(name), first, last, required, self._source(rest), self._desc(rest), self._loc(meta),
@@ -208,11 +250,16 @@ class _ToAst(Transformer):
         return float("-inf")
 
     def signed_number(self, ch):
-        return float(ch[0])
+        return _finite(ch[0], float(ch[0]), self._loc(ch[0]), self._text)
 
     @v_args(meta=True)
     def dom_interval(self, meta, ch):
         lo_closed, lo, hi, hi_closed = ch
+        if lo == float("inf") or hi == float("-inf") or lo > hi or (lo == hi and not (lo_closed and hi_closed)):
+            # no value satisfies it: every input or equation would be refused (or never checked)
+            raise SpecError(self._loc(meta), f"empty domain: no number lies in {'[' if lo_closed else ']'}"
+                            f"{lo:g}, {hi:g}{']' if hi_closed else '['} (the lower bound must be below the upper)",
+                            source_text=self._text)
         lo = None if lo == float("-inf") else lo
         hi = None if hi == float("inf") else hi
         return A.Domain(lo, hi, lo_closed, hi_closed, self._loc(meta))
@@ -221,6 +268,8 @@ class _ToAst(Transformer):
     def dom_compare(self, meta, ch):
         op, v = str(ch[0]), ch[1]
         loc = self._loc(meta)
+        if (op in (">", ">=") and v == float("inf")) or (op in ("<", "<=") and v == float("-inf")):
+            raise SpecError(loc, f"empty domain: no number is {op} {v:g}", source_text=self._text)
         if op == ">=":
             return A.Domain(v, None, True, False, loc)
         if op == ">":
@@ -472,7 +521,7 @@ class _ToAst(Transformer):
 
     def number(self, ch):
         tok = ch[0]
-        return A.Num(float(tok), str(tok), ch[1] if len(ch) > 1 else None, self._loc(tok))
+        return A.Num(_finite(tok, float(tok), self._loc(tok), self._text), str(tok), ch[1] if len(ch) > 1 else None, self._loc(tok))
 
     def string(self, ch):
         return A.Str(_unquote(ch[0]), self._loc(ch[0]))
@@ -519,6 +568,13 @@ def _expected_text(expected) -> str:
 
 def parse_text(text: str, path: str) -> A.SpecFile:
     """Parse one spec file.  Raises SpecError with file:line:col on any syntax error."""
+    bad = _CONTROL_RE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise SpecError(A.Loc(path, line, col), f"control character U+{ord(bad.group()):04X} in the spec; "
+                        "only printable text, tabs and line breaks are allowed",
+                        source_text=_CONTROL_RE.sub("?", text))
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
@@ -560,6 +616,23 @@ def parse_text(text: str, path: str) -> A.SpecFile:
     return A.SpecFile(path=path, text=text, items=tuple(items))
 
 
+def decode_spec(data: bytes, path: str) -> str:
+    """The text of a spec file; bytes that are not UTF-8 (a Latin-1 file, a file cut inside a
+    multi-byte character) are a located error, not a crash."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = len(data[data.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
+        raise SpecError(A.Loc(path, line, col), f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} "
+                        f"({exc.reason}); save it as UTF-8",
+                        source_text=data.decode("utf-8", "replace")) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def parse_file(path: Path) -> A.SpecFile:
-    text = path.read_text(encoding="utf-8")
-    return parse_text(text, str(path))
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SpecError(A.Loc(str(path), 1, 1), f"cannot read the spec file: {exc.strerror or exc}") from None
+    return parse_text(decode_spec(data, str(path)), str(path))

@@ -5,11 +5,40 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings as hyp_settings
 
 from carbonspec.runtime.engine.core import check_outputs, load_compiled, resolve_lookups, run_backend
 from carbonspec.runtime.engine.tables import load_tables
+
+# Hypothesis profiles.  "ci" (the default, and what `make test` and CI run): derandomized
+# (the examples follow from each test's code, so a run is reproducible) and no example
+# database (a failure found on one machine does not change what another replays).
+# "long" (`make test-long`): random examples, ten times as many per test, to look for
+# what the fixed ones miss.  HYPOTHESIS_PROFILE=long|ci selects one.
+hyp_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hyp_settings.register_profile("long", derandomize=False, database=None, print_blob=True)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+hyp_settings.load_profile(HYPOTHESIS_PROFILE)
+LONG_FACTOR = 10
+
+
+def pytest_collection_modifyitems(config, items):
+    """In the long profile, scale each Hypothesis test's own max_examples (the modules set
+    it explicitly, which a profile alone would not override)."""
+    if HYPOTHESIS_PROFILE != "long":
+        return
+    for item in items:
+        fn = getattr(item, "obj", None)
+        inner = getattr(getattr(fn, "hypothesis", None), "inner_test", None)
+        own = getattr(fn, "_hypothesis_internal_use_settings", None)
+        if inner is not None and own is not None:
+            fn._hypothesis_internal_use_settings = hyp_settings(own, max_examples=own.max_examples * LONG_FACTOR,
+                                                                derandomize=False)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "spec" / "lbc_gc" / "v2.0"

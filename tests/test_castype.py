@@ -61,9 +61,12 @@ def test_the_cases_cover_the_whole_method(castype_ref):
     assert s["complete"], "\n".join(castype_ref.coverage.lines())
     for key in ("equations", "branches", "rabais_rates", "signs", "inputs", "cobenefits"):
         assert s[key]["covered"] + len(s[key]["blocked"]) == s[key]["total"] > 0 and s[key]["missing"] == []
-    # the consistency checks of 30-combustibles (domain <= 0) are exempt, not silently covered
+    # the consistency checks (domain <= 0) of 30-combustibles and 20-fertilisation (issue 13) are
+    # exempt, not silently covered
     assert set(s["equations"]["exempt_zero_checks"]) == {"donnees_combustibles_incoherentes",
-                                                          "annees_sans_donnees_combustibles"}
+                                                          "annees_sans_donnees_combustibles",
+                                                          "uree_sans_dose", "surfaces_cultures_incoherentes",
+                                                          "donnees_chaulage_manquantes"}
     # nothing is blocked: every equation, branch and co-benefit state is reached by a case
     for key in ("equations", "branches", "rabais_rates", "signs", "inputs", "cobenefits"):
         assert s[key]["blocked"] == BLOCKED_BY_SPEC_DEFECTS, key

@@ -84,7 +84,7 @@ SYS = lambda d: d["project"]["farms"][0]["systems"][0]  # noqa: E731
     (lambda d: SYS(d)["years"][0]["mineraux"][0].update(QN="beaucoup"), "mineraux[0].QN: Input should be a valid number"),
     (lambda d: d["project"]["farms"][0].update(type_reference="specific"), "type_reference: Input should be 'specifique', 'semi_generique' or 'generique'"),
     (lambda d: d.update(version="1.0"), "dossier is for version '1.0'"),
-    (lambda d: SYS(d)["years"][3].update(pH_final=None), "C_chaulage (Équation 7, 6.1.1, L1365) is not a finite number"),
+    (lambda d: SYS(d)["years"][3].update(pH_final=None), "donnees_chaulage_manquantes (Équation 7, 6.1.1, L1365–L1375, L1380) is outside its declared domain ]-∞, 0]: 1.0; missing or invalid: pH_final"),
 ])
 def test_bad_dossier_is_a_located_error(tmp_path, capsys, mutate, fragment):
     p = _bad(tmp_path, mutate)

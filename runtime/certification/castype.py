@@ -34,6 +34,7 @@ import numpy as np
 
 from carbonspec.compiler.errors import InputError
 
+from carbonspec.runtime.io.output import write_file
 from carbonspec.runtime.io.workbook import save_workbook
 from carbonspec.runtime.certification.certify import case_values, reference_document
 from carbonspec.runtime.certification.coverage import Blocked, Coverage, CoverageBackend, Record, input_record, labelled_record
@@ -236,13 +237,12 @@ def write(ct: CasType, out_dir: Path) -> List[Path]:
 
     def put(rel: str, data):
         p = out_dir / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, (dict, list)):
-            p.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            write_file(p, json.dumps(data, ensure_ascii=False, indent=1) + "\n", "--out")
         elif isinstance(data, str):
-            p.write_text(data, encoding="utf-8")
+            write_file(p, data, "--out")
         else:
-            save_workbook(data, p)
+            save_workbook(data, p)  # texts as text, atomic (runtime/io)
         files.append(p)
 
     if (out_dir / "cases").is_dir():

@@ -307,14 +307,10 @@ def read_results(path: Path) -> Tuple[Dict[str, Dict[str, Optional[float]]], dic
 
 
 def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(str(path), "not a UTF-8 text file") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+    from carbonspec.runtime.io.strict_json import load_file
+
+    # duplicate keys, integers too large for a float, deep nesting: located errors
+    return load_file(path, "results")
 
 
 def _results_json(path: Path):
@@ -340,22 +336,16 @@ def _results_json(path: Path):
 
 
 def _results_xlsx(path: Path):
-    import zipfile
+    from carbonspec.runtime.io.xlsx_read import Workbook as CheckedWorkbook
 
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(str(path), f"not a readable Excel workbook ({type(exc).__name__})") from None
+    wb = CheckedWorkbook(path, "results workbook")  # broken XML, NaN, uncomputed formulas: located
     try:
         if "results" not in wb.sheetnames:
             raise InputError(str(path), f"no sheet 'results' (sheets: {', '.join(wb.sheetnames)})")
-        rows = [list(r) for r in wb["results"].iter_rows(values_only=True)]
+        rows = [list(r) for r in wb.rows("results")]
         meta = {}
         if "info" in wb.sheetnames:
-            for r in wb["info"].iter_rows(min_row=2, values_only=True):
+            for r in wb.rows("info")[1:]:
                 if r and r[0] is not None and len(r) > 1 and r[1] is not None:
                     meta[str(r[0]).strip()] = str(r[1]).strip()
     finally:
@@ -394,6 +384,8 @@ def _results_xlsx(path: Path):
                 out[case][header[c]] = None
             elif isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise InputError(ref(r, c), f"expected a number, found {v!r} (a number stored as text?)")
+            elif isinstance(v, int) and abs(v) > 2 ** 53:
+                raise InputError(ref(r, c), f"integer {str(v)[:40]} is too large for a 64-bit float")
             else:
                 out[case][header[c]] = float(v)
     return out, meta
@@ -538,19 +530,9 @@ def report_paths(report: Optional[Path], results_path: Path) -> Tuple[Path, Path
 def write_report(ctx: dict, html_path: Path, xlsx_path: Path) -> None:
     """Render both reports first, then write them (a temporary name, then renamed), so an error
     never leaves a report that looks complete."""
-    from carbonspec.runtime.io.workbook import save_workbook
+    from carbonspec.runtime.io.output import write_files
+    from carbonspec.runtime.io.workbook import workbook_bytes
 
     html = render_html(ctx)
-    wb = report_workbook(ctx)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_html = html_path.with_name(html_path.name + ".tmp")
-    tmp_xlsx = xlsx_path.with_name(xlsx_path.name + ".tmp")
-    try:
-        tmp_html.write_text(html, encoding="utf-8")
-        save_workbook(wb, tmp_xlsx)
-        tmp_html.replace(html_path)
-        tmp_xlsx.replace(xlsx_path)
-    finally:
-        for t in (tmp_html, tmp_xlsx):
-            if t.exists():
-                t.unlink()
+    xlsx = workbook_bytes(report_workbook(ctx))  # texts as text: a case name '=...' stays text
+    write_files([(html_path, html), (xlsx_path, xlsx)], "--report")

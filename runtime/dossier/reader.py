@@ -44,18 +44,22 @@ def _path_text(loc) -> str:
 
 
 def load_json(path: Path) -> Any:
-    """The parsed JSON of a dossier file; an unreadable file or bad JSON is a located error."""
-    where = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(where, f"cannot read dossier: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(where, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+    """The parsed JSON of a dossier file; an unreadable file, bad JSON, a duplicate key, a
+    number that overflows or a file nested absurdly deep is a located error (runtime/io)."""
+    from carbonspec.runtime.io.strict_json import load_file
+
+    return load_file(path, "dossier")
+
+
+def check_identity(raw: Any, model: dict, where: str) -> None:
+    """A dossier file names the method and version it was filled for (the template writes
+    them): a file without them could be run against any method, silently."""
+    if not isinstance(raw, dict):
+        raise InputError(where, "a dossier is a JSON object")
+    for key in ("method", "version"):
+        if raw.get(key) is None:
+            raise DossierError(where, [Issue(key, f"missing; a dossier names its {key} "
+                                                  f"(\"{key}\": \"{model[key]}\" for this model)")])
 
 
 @dataclass
@@ -64,6 +68,7 @@ class Flat:
     data: Dict[str, np.ndarray]
     paths: Dict[str, List[str]]  # entity -> field path of each row
     raw: Dict[str, Dict[str, List[Any]]] = field(default_factory=dict)  # entity -> input -> raw values
+    warnings: List[str] = field(default_factory=list)  # located notes for the user (annex fallbacks taken)
 
 
 class DossierSchema:
@@ -172,6 +177,7 @@ class DossierSchema:
     # ------------------------------------------------------------------ read --
     def read(self, path: Path) -> Tuple[dict, "Flat"]:
         raw = load_json(path)
+        check_identity(raw, self.model, str(path))
         return raw, self.flatten(raw, str(path))
 
     def validate(self, raw: Any, where: str):

@@ -286,13 +286,12 @@ def write_dossier_xlsx(schema: DossierSchema, raw: dict, path: Path, where: str 
 
 
 def _save(wb: Workbook, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with exact_floats():  # numbers at full precision: the xlsx twin gives the JSON's results
-        wb.save(tmp)
-    tmp.replace(path)  # never a half-written workbook under the final name
-    return path
+    """Texts as text, numbers at full precision (the xlsx twin gives the JSON's results),
+    written atomically to a regular file only (runtime/io)."""
+    from carbonspec.runtime.io.output import write_file
+    from carbonspec.runtime.io.workbook import workbook_bytes
+
+    return write_file(Path(path), workbook_bytes(wb, exact=True))
 
 
 # ----------------------------------------------------------------- reading --
@@ -350,7 +349,7 @@ def read_dossier_xlsx(schema: DossierSchema, path: Path) -> Tuple[dict, Locator]
         root_obj: Dict[str, Any] = {}
         objects: Dict[str, Dict[str, Tuple[dict, str]]] = {}   # sheet -> id -> (object, path)
         for sh in sheets:
-            rows = list(wb[sh.name].iter_rows(values_only=True))
+            rows = wb.rows(sh.name)  # broken XML, NaN, formula without a value: located (runtime/io)
             letters = _header(rows, sh, file)
             loc.columns[sh.name] = letters
             objects[sh.name] = {}
@@ -401,16 +400,9 @@ def read_dossier_xlsx(schema: DossierSchema, path: Path) -> Tuple[dict, Locator]
 
 
 def _open(path: Path):
-    file = str(path)
-    p = Path(path)
-    if not p.exists():
-        raise InputError(file, "cannot read dossier: No such file or directory")
-    if p.is_dir():
-        raise InputError(file, "cannot read dossier: is a directory")
-    try:
-        return load_workbook(p, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(file, f"not a readable xlsx workbook ({type(exc).__name__}: {exc})") from None
+    from carbonspec.runtime.io.xlsx_read import Workbook as CheckedWorkbook
+
+    return CheckedWorkbook(path, "dossier workbook")
 
 
 def _check_sheet_names(names: List[str], sheets: List[Sheet], file: str) -> None:

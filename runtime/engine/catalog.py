@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 from typing import List
 
-from carbonspec.compiler.errors import InputError
 
 
 def compiled_methods(root: Path) -> List[dict]:
@@ -37,15 +36,8 @@ def methods_text(root: Path) -> str:
 
 
 def compiled_dir(root: Path, method: str, version: str) -> Path:
-    """The folder of a compiled method version, or a located error listing the compiled ones.
-    `method` and `version` are matched against the folder list, never joined into a path
-    unchecked (a '../x' method must not reach the file system)."""
-    for m in compiled_methods(root):
-        if m["method"] == method and m["version"] == version:
-            return Path(m["directory"])
-    spec = Path(root) / "spec" / method / f"v{version}"
-    hint = ""
-    if method and "/" not in method and ".." not in method and "/" not in version and spec.is_dir():
-        hint = f"; the spec exists: run 'carbonspec compile spec/{method}/v{version}'"
-    raise InputError("--method/--version", f"no compiled method '{method}' version '{version}'; "
-                                           f"{methods_text(root)}{hint}")
+    """The folder of a compiled method version (runtime/engine/loader.py checks the names and
+    that the folder is one `compile` made), or a located error listing the compiled ones."""
+    from .loader import compiled_dir as checked
+
+    return checked(Path(root) / "generated", method, version)

@@ -52,6 +52,9 @@ def load_compiled(directory: Path) -> Compiled:
     if not mj.exists():
         raise InputError(str(directory), "no compiled method here (model.json missing); run 'carbonspec compile'")
     model = json.loads(mj.read_text(encoding="utf-8"))
+    from carbonspec.runtime.engine.loader import check_compiled
+
+    check_compiled(directory, model)  # only a folder `compile` made: its kernel is imported
     return Compiled(directory, model, DossierSchema(model))
 
 
@@ -100,6 +103,9 @@ def _match_rows(lk, table: Table, flat: Flat, parents, inputs, ent: str):
     for r in first:
         choices = [[a[2][r] for a in col] for col in alts_per_col]
         found = _first_present(table, choices)
+        if found is not None:
+            _note_fallback(lk, table, alts_per_col, choices, found, int(np.flatnonzero(inverse == len(keys))[0]),
+                           flat, ent)
         if found is None and (lk.get("optional") or any(all(v is None for v in col) for col in choices)):
             keys.append(None)  # an optional key left empty, or an optional lookup's key absent: no value
             continue
@@ -120,6 +126,34 @@ def _gather_raw(flat: Flat, parents, src_entity: str, ent: str, name: str) -> Li
         idx = flat.data[f"idx_{e}_{parents[e]}"][idx]
         e = parents[e]
     return [values[i] for i in idx]
+
+
+def _note_fallback(lk, table: Table, alts_per_col, choices, found: tuple, r: int, flat: Flat, ent: str) -> None:
+    """A key given by the dossier but absent from the table, replaced by a literal default row
+    of the spec's fallback chain (e.g. L417: an unlisted cover crop takes the Polygonacées
+    row): legitimate, but the user must see it (a near miss is almost surely a typo).  The
+    warning goes to flat.warnings (printed on stderr, kept in the results document)."""
+    import difflib
+
+    for col, chosen, values in zip(alts_per_col, found, choices):
+        i = values.index(chosen)
+        if col[i][0] != "literal":
+            continue
+        given = [(a[1], v) for a, v in zip(col[:i], values[:i]) if a[0] == "input" and v is not None]
+        if not given:
+            continue
+        known = sorted({k[0] for k in table.rows} if len(found) == 1 else set())
+        note = []
+        for name, v in given:
+            close = difflib.get_close_matches(str(v), known, n=1, cutoff=0.75)
+            note.append(f"{name}={str(v)!r}" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        src = (lk.get("source") or {}).get("text") or ""
+        where = flat.paths[ent][r] if r < len(flat.paths.get(ent, [])) else ent
+        msg = (f"{where}: {', '.join(note)} not in table '{table.name}' ({table.path.name}); "
+               f"the default row '{chosen}' was used for {lk['name']} (fallback of the method, {src})")
+        warnings = flat.__dict__.setdefault("warnings", [])
+        if msg not in warnings:
+            warnings.append(msg)
 
 
 def _first_present(table: Table, choices) -> Optional[tuple]:
@@ -157,8 +191,15 @@ def run_backend(compiled: Compiled, data: Dict[str, np.ndarray], backend: str = 
 
 
 def check_outputs(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> None:
-    """Never a silent NaN: a non-finite or out-of-domain value stops the run, located."""
-    for eq in compiled.model["equations"]:
+    """Never a silent NaN: a non-finite or out-of-domain value stops the run, located.
+    The consistency checks (equations whose domain is '<= 0': "must be 0") are looked at
+    first: when one fails, it names the data problem that also poisons later values."""
+    def is_check(eq):
+        d = eq["domain"]
+        return d is not None and d["lo"] is None and d["hi"] == 0
+
+    equations = compiled.model["equations"]
+    for eq in [e for e in equations if is_check(e)] + [e for e in equations if not is_check(e)]:
         v = out[eq["name"]]
         bad = np.flatnonzero(~np.isfinite(v))
         reason = "is not a finite number"
@@ -176,7 +217,15 @@ def check_outputs(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) ->
             hint = f"; missing or invalid: {', '.join(missing)}" if missing else ""
             more = f" (and {bad.size - 1} other row(s))" if bad.size > 1 else ""
             raise InputError(flat.paths[eq["entity"]][r],
-                             f"{eq['name']} ({cite}) {reason}: {v[r]!r}{more}{hint}")
+                             f"{eq['name']} ({cite}) {reason}: {_value_text(v[r])}{more}{hint}")
+
+
+def _value_text(x) -> str:
+    """A value for a user message: plain Python text, never a NumPy repr (np.float64(nan))."""
+    x = float(x)
+    if math.isnan(x):
+        return "no value (NaN: an input it needs is missing or invalid)"
+    return repr(x)
 
 
 def _missing_inputs(compiled: Compiled, flat: Flat, eq: dict, r: int) -> List[str]:
@@ -328,6 +377,8 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
         "annexes": annexes.describe(),
         "units": {eq["name"]: eq["unit"] for eq in model["equations"]},
         "results": top,
+        # annex fallbacks taken (a key absent from its table replaced by a literal default row)
+        "warnings": list(getattr(flat, "warnings", []) or []),
         **({"soil_model": flat.soil_model} if getattr(flat, "soil_model", None) else {}),
         ents[root]["collection"]: row(root, 0),
     }

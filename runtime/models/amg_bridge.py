@@ -212,9 +212,15 @@ def _years_by_k(years: List[AmgYear], want, path: str, what: str, where: str) ->
     return [years[seen[k]] for k in want]
 
 
+def _as_list(value) -> list:
+    """The raw dossier is read here before its validation: a malformed list (e.g. a number)
+    is skipped, and the validation that follows refuses it with its path."""
+    return value if isinstance(value, list) else []
+
+
 def _dossier_years(system: dict) -> Dict[int, dict]:
     out = {}
-    for y in system.get("years") or []:
+    for y in _as_list(system.get("years")):
         if isinstance(y, dict) and isinstance(y.get("k"), int) and not isinstance(y.get("k"), bool):
             out.setdefault(y["k"], y)
     return out
@@ -332,7 +338,7 @@ def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Pat
         history_years.append(m)
         dyears = _dossier_years(system)
         if m > 0:
-            for n, y in enumerate(system.get("years") or []):
+            for n, y in enumerate(_as_list(system.get("years"))):
                 if isinstance(y, dict) and y.get("mode_donnees_C_initial") == "mesure":
                     raise InputError(f"{where}: {path}.years[{n}].mode_donnees_C_initial",
                                      f"'mesure', but the initial stock is simulated from the {b.soil_analysis_year} "

@@ -8,15 +8,13 @@ only once everything is computed and rendered (no partial report under the reque
 """
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from carbonspec.runtime.reports.content import Report
 from carbonspec.runtime.reports.people import unit_words
-from carbonspec.runtime.io.xlsx_exact import exact_floats
+from carbonspec.runtime.io.workbook import workbook_bytes
 
 _TITLE = Font(bold=True, size=13)
 _HEAD = Font(bold=True)
@@ -131,8 +129,5 @@ def _cell(v):
 
 
 def report_xlsx_bytes(report: Report) -> bytes:
-    buf = io.BytesIO()
-    wb = report_workbook(report)
-    with exact_floats():
-        wb.save(buf)
-    return buf.getvalue()
+    # texts as text (a dossier name '=...' is never a formula), full-precision floats
+    return workbook_bytes(report_workbook(report), fixed_time=False, exact=True)

@@ -47,7 +47,7 @@ class Organic(BaseModel):
     """An organic product (MAFOR) applied in the year (notes §1.5)."""
     model_config = _STRICT
     product: str = Field(..., min_length=1, description="key or English name in annexes/amg/organic_products.csv")
-    dose: float = Field(..., ge=0, allow_inf_nan=False, description="t fresh matter / ha")
+    dose: float = Field(..., ge=0, le=1000, allow_inf_nan=False, description="t fresh matter / ha")
 
 
 Residues = Literal["returned", "exported"]
@@ -57,7 +57,7 @@ class CoverCrop(BaseModel):
     """Cover crop (couvert intermédiaire, AMG type cc): its above-ground biomass."""
     model_config = _STRICT
     crop: str = Field(..., min_length=1, description="cc key or English name in annexes/amg/crops.csv")
-    biomass: float = Field(..., ge=0, allow_inf_nan=False, description="above-ground biomass, t fresh matter / ha")
+    biomass: float = Field(..., ge=0, le=300, allow_inf_nan=False, description="above-ground biomass, t fresh matter / ha")
     water: float = Field(0.0, ge=0, lt=100, allow_inf_nan=False, description="water content, % of fresh matter")
     residues: Residues = "returned"
 
@@ -66,7 +66,7 @@ class CatchCrop(BaseModel):
     """Harvested cover crop (culture dérobée, AMG type cch)."""
     model_config = _STRICT
     crop: str = Field(..., min_length=1, description="cch key or English name in annexes/amg/crops.csv")
-    yield_: float = Field(..., alias="yield", ge=0, allow_inf_nan=False,
+    yield_: float = Field(..., alias="yield", ge=0, le=300, allow_inf_nan=False,
                           description="harvested yield, t fresh matter / ha")
     water: float = Field(0.0, ge=0, lt=100, allow_inf_nan=False,
                          description="water content of the harvested organ, % of fresh matter")
@@ -79,7 +79,7 @@ class Year(BaseModel):
     year: int = Field(..., ge=1900, le=2200)
     weather: Weather
     crop: str = Field(..., min_length=1, description="main crop (mc): key or English name in annexes/amg/crops.csv")
-    yield_: float = Field(..., alias="yield", ge=0, allow_inf_nan=False,
+    yield_: float = Field(..., alias="yield", ge=0, le=300, allow_inf_nan=False,
                           description="main-crop yield (harvested organ), t fresh matter / ha")
     water: float = Field(0.0, ge=0, lt=100, allow_inf_nan=False,
                          description="water content of the harvested organ, % of fresh matter")
@@ -145,7 +145,7 @@ class Soil(BaseModel):
     depth: Optional[float] = Field(None, gt=0, le=LBC_DEPTH_CM, allow_inf_nan=False,
                                    description="considered depth, cm (<= 30, 6.3.1 L1830); default: 30, or "
                                                "the thinner soil or analysed layer")
-    thickness: Optional[float] = Field(None, gt=0, allow_inf_nan=False, description="soil thickness, cm, if < 30")
+    thickness: Optional[float] = Field(None, gt=0, le=1000, allow_inf_nan=False, description="soil thickness, cm, if < 30")
     initial_stock: Optional[float] = Field(None, ge=0, le=1000, allow_inf_nan=False,
                                            description="initial SOC stock over the considered depth, t C / ha")
     analysis: Optional[List[Horizon]] = Field(None, min_length=1,
@@ -220,14 +220,9 @@ def _loc(loc) -> str:
 def read_input(path: Path) -> AmgInput:
     """Parse and validate FILE; InputError('FILE: field.path', message) otherwise."""
     name = str(path)
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(name, "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}") from None
+    from carbonspec.runtime.io.strict_json import load_file
+
+    raw = load_file(Path(path), "AMG input")  # duplicate keys, overflowing numbers, deep nesting: located
     try:
         doc = AmgInput.model_validate(raw)
     except ValidationError as exc:

@@ -110,7 +110,11 @@ def simulate_numba(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding, QC, K, F
             # AMG_base writes it: M / k (1 - exp(-k)).
             if k > 0.0:
                 a = math.exp(-k)
-                b = (1.0 - a) / k
+                # (1 - exp(-k)) / k via expm1: the subtraction 1 - exp(-k) cancels for small k
+                # (k ~ 1e-8 when T <= 0 floors fT), so a 1-ulp difference between libm's exp and
+                # NumPy's SIMD exp became a 1e-9 relative difference between the backends
+                # (the flaky test_numba_and_numpy_agree); expm1 is exact to an ulp for every k.
+                b = -math.expm1(-k) / k
             else:  # only when rounding sends a tiny k to 0: the k -> 0 limit (no NaN)
                 a = 1.0
                 b = 1.0

@@ -98,7 +98,12 @@ def run_kernel(C0, CS, soil: SoilColumns, T, W, M, params: AmgParams, backend: s
                                             bool(rounding), store_factors))
     if not (np.all(np.isfinite(out.QC)) and np.all(np.isfinite(out.K))):
         bad = np.argwhere(~np.isfinite(out.QC) | ~np.isfinite(out.K))[0]
-        raise FloatingPointError(f"AMG produced a non-finite stock or k at run {bad[0]}, row {bad[1]}")
+        # the readers bound every input to a realistic range; this is the backstop: a located
+        # input error (exit 2), never a crash
+        from carbonspec.compiler.errors import InputError
+
+        raise InputError(f"AMG run {bad[0]}, year row {bad[1]}", "the soil carbon stock or k is not a finite number: "
+                                                                 "an input (yield, dose, biomass...) is beyond any realistic value")
     return out
 
 

@@ -60,7 +60,9 @@ def simulate_reference(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding: bool
                 continue
             pos = k > 0.0
             a = np.where(pos, np.exp(-k), 1.0)
-            b = np.where(pos, (1.0 - a) / k, 1.0)  # M / k (1 - exp(-k)) as AMG_base; k -> 0 limit
+            # M / k (1 - exp(-k)) as AMG_base, computed with expm1 (no cancellation for small k,
+            # see kernel.py); k -> 0 limit
+            b = np.where(pos, -np.expm1(-k) / k, 1.0)
             ca = (qc - CS) * a + M[:, r - 1] * b
             if rounding:
                 ca = r_round(ca, 4)
