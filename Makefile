@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-climacert demo-version test test-long fuzz bench clean screenshots
+.PHONY: demo demo-version test test-long fuzz bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,34 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# one process (carbonspec demo, compiler/demo.py): compile once, each example computed once and
-# written as results, html and xlsx; the AMG CSV goes to out/amg/; the summary is the last lines
+# one process (carbonspec demo, compiler/demo.py): every spec under spec/ checked and compiled, every
+# example of examples/<method>/ computed once and written as results, html and xlsx under out/<method>/,
+# the AMG and intercrop examples, then the summary as the last lines
 demo: $(STAMP)
 	$(BIN)/carbonspec demo
-	$(MAKE) --no-print-directory demo-climacert
-	$(MAKE) --no-print-directory demo-version
-	$(BIN)/carbonspec intercrop examples/quantica/gers-synthetic.json --format html --output out/quantica/gers-synthetic.html
-
-# ClimaCert FM1 v2 (second method, spec only): check, compile, annexes, template, and each example
-# in json, html and xlsx; prelevement-a-refaire.json must give the verdict "à refaire" (exit 1).
-CC_EXAMPLES := grandes-cultures.json ferme-laitiere.json ferme-laitiere.xlsx
-CC_RUN := $(BIN)/carbonspec run --method climacert_fm1 --version 2
-
-demo-climacert: $(STAMP)
-	$(BIN)/carbonspec check spec/climacert_fm1/v2
-	$(BIN)/carbonspec compile spec/climacert_fm1/v2
-	$(BIN)/carbonspec annexes --method climacert_fm1 --version 2
-	$(BIN)/carbonspec template --method climacert_fm1 --version 2 --out out/climacert_fm1/dossier-template.xlsx
-	@for f in $(CC_EXAMPLES); do \
-	    b=$$(echo $$f | tr . -); \
-	    for fmt in json html xlsx; do \
-	        ext=$$fmt; [ $$fmt = json ] && ext=results.json; [ $$fmt != json ] && ext=report.$$fmt; \
-	        $(CC_RUN) examples/climacert_fm1/$$f --format $$fmt --output out/climacert_fm1/$$b.$$ext || exit $$?; \
-	    done; \
-	done
-	@$(CC_RUN) examples/climacert_fm1/prelevement-a-refaire.json --output out/climacert_fm1/prelevement-a-refaire-json.results.json; \
-	    rc=$$?; [ $$rc -eq 1 ] || { echo "expected the verdict 'à refaire' (exit 1), got $$rc"; exit 1; }
-	@echo "reports: out/climacert_fm1/*.report.html, *.report.xlsx; docs: generated/climacert_fm1/v2/docs/index.html"
 
 # A new version is a short file + recompile (README "Writing a new version"): the demonstration
 # version v2.1-demo (not an official version), its diff with v2.0, one dossier on both versions,

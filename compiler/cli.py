@@ -479,18 +479,14 @@ def certify(castype_dir: Path = typer.Option(..., "--castype", help="cas-type fo
 
 
 @app.command()
-def demo(spec_dir: Path = typer.Option(Path("spec/lbc_gc/v2.0"), "--spec", help="spec folder to check and compile"),
-         examples: Path = typer.Option(Path("examples/lbc_gc"), "--examples", help="folder of example dossiers"),
-         out_dir: Path = typer.Option(Path("out/lbc_gc"), "--out", help="folder for results and reports"),
-         amg_example: Path = typer.Option(Path("examples/amg/trial_1.json"), "--amg", help="AMG v2 example")):
-    """What `make demo` runs, in one process: check and compile the spec, compute every example
-    dossier once and write its results, html and xlsx reports, then print the summary."""
+def demo(out_dir: Path = typer.Option(Path("out"), "--out", help="folder for results and reports")):
+    """What `make demo` runs, in one process: check and compile every spec under spec/, compute
+    every example dossier of examples/<method>/ once and write its results, html and xlsx
+    reports, run the external-model examples, then print the summary."""
     from .demo import run_demo
 
     root = project_root()
-    dossiers = sorted(p for p in (root / examples).iterdir()
-                      if p.suffix in (".json", ".xlsx") and not p.name.endswith(".schema.json"))
-    raise typer.Exit(run_demo(root, root / spec_dir, dossiers, root / out_dir, root / amg_example, out))
+    raise typer.Exit(run_demo(root, root / out_dir, out))
 
 
 @app.command()

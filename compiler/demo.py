@@ -1,17 +1,20 @@
-"""`carbonspec demo`: what `make demo` shows, in one process.
+"""`carbonspec demo`: what `make demo` shows, in one process, for every method of the checkout.
 
-One process instead of 18 launches: the spec is checked and compiled once, the compiled
-method (and its Numba kernel) loaded once, and each example dossier computed once and
-written in the three formats (results JSON, html and xlsx reports) from that single
-computation.  The AMG example's yearly stocks go to a CSV file, and the summary (RE and
-RE_certifiable of every example, where the files are) is printed last.
+One process instead of dozens of launches: each spec folder under spec/<method>/<version>/ is
+checked and compiled once (parents before the versions that extend them), each compiled method
+loaded once, and each example dossier of examples/<method>/ computed once with the method and
+version it declares, then written as results JSON, html and xlsx reports from that single
+computation.  A version that extends another also runs the first example of its parent, so
+both figures stand side by side.  The external-model examples (AMG alone, the intercrop tool)
+write their files too, and the summary is printed last.  Nothing here names a method: what is
+shown per dossier comes from the method's declared line items and verdicts.
 """
 from __future__ import annotations
 
 import json
 import time
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Tuple
 
 from rich.console import Console
 from rich.table import Table
@@ -19,79 +22,157 @@ from rich.table import Table
 from .errors import InputError
 
 
-def run_demo(root: Path, spec_dir: Path, examples: List[Path], out_dir: Path, amg_example: Path, say: Console) -> int:
+def spec_folders(root: Path) -> List[Path]:
+    """spec/<method>/<version>/ folders holding .cspec files; a folder that extends a sibling
+    comes after it (v2.0 before v2.1-demo: 'extends' reads the parent's source, not its build)."""
+    found = sorted(d for d in (root / "spec").glob("*/*") if d.is_dir() and any(d.glob("*.cspec")))
+    return sorted(found, key=lambda d: (d.parent.name, "extends" in "".join(
+        f.read_text(encoding="utf-8", errors="replace") for f in d.glob("*.cspec")), d.name))
+
+
+def example_files(root: Path, method: str) -> List[Path]:
+    d = root / "examples" / method
+    if not d.is_dir():
+        return []
+    return sorted(p for p in d.iterdir() if p.suffix in (".json", ".xlsx") and not p.name.endswith(".schema.json"))
+
+
+def run_demo(root: Path, out_root: Path, say: Console) -> int:
+    from carbonspec.runtime.certification.certify import line_items
     from carbonspec.runtime.engine.catalog import compiled_dir
     from carbonspec.runtime.engine.core import evaluate, load_compiled, results_document
     from carbonspec.runtime.engine.tables import STATUSES, load_annexes
+    from carbonspec.runtime.io.output import write_files
     from carbonspec.runtime.reports import people
     from carbonspec.runtime.reports.content import build_report
     from carbonspec.runtime.reports.html import report_html
     from carbonspec.runtime.reports.xlsx import report_xlsx_bytes
+    from carbonspec.runtime.dossier.xlsx import write_template
 
     from .build import compile_model
+    from .docs.excerpts import refresh
     from .model import check_spec_dir
     from .symbolic import prove_invariant
 
     t0 = time.monotonic()
-    model = check_spec_dir(spec_dir)
-    proved = sum(1 for inv in model.invariants if prove_invariant(model, inv).proved)
-    method, version = model.method.id, model.method.version
-    annex_dir = root / "annexes" / method / f"v{version}"
-    files = compile_model(model, root / "generated", annex_dir if annex_dir.is_dir() else None)
-    say.print(f"checked and compiled {method} v{version}: {len(model.order)} equations, "
-              f"{proved}/{len(model.invariants)} invariants proved by SymPy, spec hash {model.spec_hash} "
-              f"({len(files)} files in generated/{method}/v{version})")
-    compiled = load_compiled(compiled_dir(root, method, version))
-    annexes = load_annexes(annex_dir, compiled.model)
-    totals = {s: 0 for s in STATUSES}
-    for t in annexes.tables.values():
-        for s, n in t.status_counts().items():
-            totals[s] += n
-    say.print(f"annexes {annexes.version} ({annexes.content_hash}): {sum(totals.values())} rows — "
-              + ", ".join(f"{n} {s}" for s, n in totals.items()))
+    versions: Dict[Tuple[str, str], object] = {}
+    parents: Dict[Tuple[str, str], str] = {}
+    for spec_dir in spec_folders(root):
+        model = check_spec_dir(spec_dir)
+        refresh(model)
+        proved = sum(1 for inv in model.invariants if prove_invariant(model, inv).proved)
+        method, version = model.method.id, model.method.version
+        annex_dir = root / "annexes" / method / (model.annex_set.name if getattr(model, "annex_set", None)
+                                                 else f"v{version}")
+        files = compile_model(model, root / "generated", annex_dir if annex_dir.is_dir() else None)
+        say.print(f"checked and compiled {method} v{version}: {len(model.order)} equations, "
+                  f"{proved}/{len(model.invariants)} invariants proved by SymPy ({len(files)} files in "
+                  f"generated/{method}/v{version})")
+        compiled = load_compiled(compiled_dir(root, method, version))
+        versions[(method, version)] = compiled
+        if compiled.model.get("parent"):
+            parents[(method, version)] = str(compiled.model["parent"].get("version", "")) \
+                if isinstance(compiled.model["parent"], dict) else ""
+        annexes = load_annexes(annex_dir, compiled.model)
+        totals = {s: 0 for s in STATUSES}
+        for t in annexes.tables.values():
+            for s, n in t.status_counts().items():
+                totals[s] += n
+        say.print(f"  annexes {annexes.version}: {sum(totals.values())} rows — "
+                  + ", ".join(f"{n} {s}" for s, n in totals.items()))
+        out_dir = out_root / method
+        write_files([(out_dir / f"dossier-template-v{version}.xlsx", _template_bytes(write_template, compiled))])
 
-    from carbonspec.runtime.dossier.xlsx import write_template
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_template(compiled.schema, out_dir / "dossier-template.xlsx")
     rows = []
-    for ex in examples:
-        base = out_dir / ex.name.replace(".", "-")
-        raw, _ = _read(compiled, ex)
-        flat, values, annex_set = evaluate(compiled, raw, annex_dir, "numba", str(ex))
-        doc = results_document(compiled, flat, values, annex_set, "numba")
-        report = build_report(compiled, flat, values, doc, ex.name, annexes=annex_set)
-        _write(Path(f"{base}.results.json"), (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
-        _write(Path(f"{base}.report.html"), report_html(report).encode("utf-8"))
-        _write(Path(f"{base}.report.xlsx"), report_xlsx_bytes(report))
-        r = doc["results"]
-        rows.append((ex.name, r.get("RE"), r.get("RE_certifiable"), doc["eligibility"]["eligible"],
-                     (report.banner or {}).get("count", 0)))
+    for (method, version), compiled in versions.items():
+        runs = []
+        for ex in example_files(root, method):
+            raw, _ = _read(compiled, ex)
+            if str(raw.get("version")) == version:
+                runs.append((ex, raw))
+        parent = parents.get((method, version))
+        if parent:  # a version that extends another: its parent's first example, on this version too
+            for ex in example_files(root, method):
+                raw, _ = _read(compiled, ex)
+                if str(raw.get("version")) == parent:
+                    runs.append((ex, {**raw, "version": version}))
+                    break
+        head = _headline_items(compiled.model, line_items)
+        for ex, raw in runs:
+            annex_dir = root / "annexes" / method / (compiled.model.get("annex_set") or f"v{version}")
+            flat, values, annex_set = evaluate(compiled, raw, annex_dir, "numba", str(ex))
+            doc = results_document(compiled, flat, values, annex_set, "numba")
+            report = build_report(compiled, flat, values, doc, ex.name, annexes=annex_set)
+            base = out_root / method / (ex.name.replace(".", "-") + ("" if str(raw["version"]) == _declared(ex, compiled)
+                                                                    else f"-v{version}"))
+            write_files([(Path(f"{base}.results.json"), (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")),
+                         (Path(f"{base}.report.html"), report_html(report).encode("utf-8")),
+                         (Path(f"{base}.report.xlsx"), report_xlsx_bytes(report))])
+            verdicts = [v for v in doc.get("verdicts", [])] if isinstance(doc.get("verdicts"), list) else []
+            ok = doc.get("eligibility", {}).get("eligible", True) and all(v.get("passed", True) for v in verdicts)
+            figures = "  ".join(f"{n} = {people.number(doc['results'].get(n))}" for n in head)
+            rows.append((f"{method} v{version}", ex.name, figures, "oui" if ok else "NON",
+                         (report.banner or {}).get("count", 0)))
 
     from carbonspec.runtime.models.amg.io import run_file
 
-    amg_csv = out_dir.parent / "amg" / (amg_example.stem + ".csv")
-    text, amg_summary = run_file(amg_example, "csv", "numba", True, root / "annexes" / "amg")
-    _write(amg_csv, text.encode("utf-8"))
+    amg = root / "examples" / "amg" / "trial_1.json"
+    extra = []
+    if amg.is_file():
+        text, amg_summary = run_file(amg, "csv", "numba", True, root / "annexes" / "amg")
+        write_files([(out_root / "amg" / "trial_1.csv", text.encode("utf-8"))])
+        extra.append(f"AMG v2 alone: {out_root / 'amg' / 'trial_1.csv'} — {amg_summary}")
+    for ic in sorted((root / "examples" / "quantica").glob("*.json")):
+        if ic.name.endswith(".truth.json"):
+            continue
+        from carbonspec.runtime.intercrop.command import run_command
 
-    from carbonspec.runtime.reports.placeholders import headline
-    head = headline(compiled.model)
-    table = Table(title=f"{compiled.model.get('title') or method} v{version} — exemples", title_justify="left")
-    table.add_column("dossier", no_wrap=True)
-    table.add_column("RE", justify="right", no_wrap=True)
-    table.add_column(head or "", justify="right", no_wrap=True)
-    table.add_column("éligible", no_wrap=True)
-    table.add_column("provisoires", justify="right", no_wrap=True)
-    table.caption = "RE en tonnes équivalent CO2 ; provisoires : lignes d'annexe « placeholder » utilisées"
+        html, summary = run_command(ic, "html", "numba", root / "annexes" / "amg", root / "annexes" / "safy")
+        js, _ = run_command(ic, "json", "numba", root / "annexes" / "amg", root / "annexes" / "safy")
+        write_files([(out_root / "quantica" / (ic.stem + ".html"), html.encode("utf-8")),
+                     (out_root / "quantica" / (ic.stem + ".json"), js.encode("utf-8"))])
+        extra.append(f"intercrop: {out_root / 'quantica' / (ic.stem + '.html')} — {summary}")
+
+    for line in extra:
+        say.print(line)
+    table = Table(title="Exemples", title_justify="left")
+    for col, kw in (("méthode", {}), ("dossier", {}), ("résultats", {}), ("verdicts", {}), ("provisoires", {"justify": "right"})):
+        table.add_column(col, no_wrap=True, **kw)
+    table.caption = ("résultats en tonnes équivalent CO2 ; provisoires : lignes d'annexe « placeholder » utilisées ; "
+                     f"rapports dans {out_root}/<méthode>/, docs dans generated/<méthode>/v<version>/docs/index.html")
     table.caption_justify = "left"
-    for name, re_, cert, ok, n_placeholder in rows:
-        table.add_row(name, people.number(re_), people.number(cert), "oui" if ok else "NON", str(n_placeholder))
-    say.print(f"AMG v2 example: {amg_csv} — {amg_summary}")
-    say.print(table)
-    say.print(f"reports: {out_dir}/*.report.html, *.report.xlsx; results: *.results.json; "
-              f"docs: generated/{method}/v{version}/docs/index.html")
+    for r in rows:
+        table.add_row(r[0], r[1], r[2], r[3], str(r[4]))
+    say.print(table, width=200)
     say.print(f"demo done in {time.monotonic() - t0:.1f} s")
     return 0
+
+
+def _headline_items(model: dict, line_items) -> List[str]:
+    """What the summary shows of a dossier: the headline figure (runtime/reports/placeholders.py:
+    the last line item in the method's main unit) and the line item just before it."""
+    from carbonspec.runtime.reports.placeholders import headline
+
+    names = [i["name"] for i in line_items(model)]
+    h = headline(model)
+    if h is None or h not in names:
+        return names[-2:]
+    k = names.index(h)
+    return names[max(k - 1, 0):k + 1]
+
+
+def _declared(path: Path, compiled) -> str:
+    raw, _ = _read(compiled, path)
+    return str(raw.get("version"))
+
+
+def _template_bytes(write_template, compiled) -> bytes:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "t.xlsx"
+        write_template(compiled.schema, p)
+        return p.read_bytes()
 
 
 def _read(compiled, path: Path):
@@ -99,18 +180,9 @@ def _read(compiled, path: Path):
         from carbonspec.runtime.dossier.xlsx import read_dossier_xlsx
 
         return read_dossier_xlsx(compiled.schema, path)
-    from carbonspec.runtime.dossier.reader import load_json
+    from carbonspec.runtime.io.strict_json import load_file
 
-    return load_json(path), None
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Atomic: a temporary name, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(str(path), f"cannot write: {exc.strerror or exc}") from None
+    raw = load_file(path, "dossier")
+    if not isinstance(raw, dict):
+        raise InputError(str(path), "a dossier is a JSON object")
+    return raw, None

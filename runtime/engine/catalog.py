@@ -28,7 +28,7 @@ def compiled_methods(root: Path) -> List[dict]:
 
 
 def methods_text(root: Path) -> str:
-    """`lbc_gc 2.0, climacert_fm1 2` — the list an error message shows."""
+    """The list of compiled methods an error message shows."""
     found = compiled_methods(root)
     if not found:
         return "no method is compiled here; run 'carbonspec compile spec/<method>/v<version>'"

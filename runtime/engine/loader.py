@@ -15,6 +15,9 @@ from carbonspec.compiler.errors import InputError
 from carbonspec.compiler.parser import IDENT_RE, version_problem
 
 
+EARLIER_PROJECTS = "earlier-projects"
+
+
 def check_names(method: str, version: str) -> None:
     if not IDENT_RE.match(method or ""):
         raise InputError("--method", f"{method!r} is not a method id: letters, digits and '_' only "
@@ -52,6 +55,9 @@ def check_compiled(directory: Path, model: dict) -> None:
     if not IDENT_RE.match(method) or version_problem(version):
         raise InputError(str(directory / "model.json"), "not a model.json written by 'carbonspec compile' "
                                                         "(method or version is not a plain name)")
-    if Path(directory).name != f"v{version}" or Path(directory).parent.name != method:
+    d = Path(directory)
+    if d.name == EARLIER_PROJECTS:  # the rules of projects notified before this version (runtime/versions)
+        d = d.parent
+    if d.name != f"v{version}" or d.parent.name != method:
         raise InputError(str(directory), f"holds the model of {method} v{version}, not of the folder's "
                                          "method and version; recompile with 'carbonspec compile'")

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import List, Optional
 
 from carbonspec.compiler.errors import InputError
+from carbonspec.runtime.engine.loader import EARLIER_PROJECTS
 
-EARLIER = "earlier-projects"
+EARLIER = EARLIER_PROJECTS  # the folder name is the loader's (runtime/engine/loader.py)
 
 
 def parse_date(text: Optional[str], option: str) -> Optional[dt.date]:
