@@ -101,6 +101,9 @@ class Model:
     warnings: List[SpecError]
     spec_hash: str
     retroactivity: List[A.RetroDecl] = field(default_factory=list)
+    rabais: Dict[str, list] = field(default_factory=dict)   # compiler/rabais.py listing
+    results: List[dict] = field(default_factory=list)       # compiler/results.py line items
+    external_models: List[dict] = field(default_factory=list)  # compiler/models.py
 
     def items_of_section(self, section: str) -> List[str]:
         """Spec items whose source cites `section` or one of its subsections (Annexe 2 links).
@@ -160,7 +163,13 @@ def load_spec_dir(spec_dir: Path) -> List[A.SpecFile]:
 
 
 def build_model(files: List[A.SpecFile]) -> Model:
-    return _Resolver(files).run()
+    from . import models, rabais, results  # the constructs that compile to equations or metadata
+    files, listing = rabais.expand(files)
+    model = _Resolver(files).run()
+    model.rabais = listing
+    model.results = results.check(model)
+    model.external_models = models.check(model)
+    return model
 
 
 def check_spec_dir(spec_dir: Path) -> Model:

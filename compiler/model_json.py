@@ -8,6 +8,7 @@ from typing import Dict, Optional
 from . import ir
 from .model import Model, _unit_text
 from .stages import build_stages
+from .rabais import listing_json
 from .units import fmt
 
 
@@ -95,5 +96,8 @@ def model_json(model: Model) -> Dict:
         "retroactivity": [{"section": r.section, "change": r.change, "retroactive": r.retroactive,
                            "source": _source(r.source), "items": model.items_of_section(r.section)}
                           for r in model.retroactivity],
+        "results": model.results,
+        "rabais": listing_json(model),
+        "external_models": model.external_models,
         "stages": [{"entity": st.entity, "equations": st.equations} for st in build_stages(model)],
     }
