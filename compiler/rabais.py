@@ -427,4 +427,12 @@ def listing_json(model) -> dict:
     for c in listing["certifiable"]:
         out["equations"] += [t["equation"] for t in c["terms"] if t["rabais"] or t["equation"] != t["term"]]
         out["equations"] += [c["subtotal"], c["name"]]
+    # the root entity's equations built on them (the Project's certifiable sum, a global rate)
+    inside, totals = set(out["equations"]), []
+    for name in model.order:
+        s = model.symbols[name]
+        if s.entity == model.root and name not in inside and any(d in inside for d in s.deps):
+            inside.add(name)
+            totals.append(name)
+    out["totals"] = totals
     return out
