@@ -54,6 +54,10 @@ def write_docs(model: Model, out_dir: Path, annexes=None) -> List[Path]:
     context["annex"] = _annex_view(model, annexes)
     context["dossier"] = dossier_view(model)
     context["cobenefits"] = _cobenefits_view(model)
+    from .rabais import listing_json  # the constructs' own listings (results, rabais, external models)
+    context["results"] = model.results
+    context["rabais"] = listing_json(model)
+    context["external_models"] = model.external_models
     context["retroactivity"] = [{"section": r.section, "change": r.change, "retroactive": r.retroactive,
                                  "lines": lines(r.source), "items": model.items_of_section(r.section)}
                                 for r in model.retroactivity]

@@ -338,6 +338,7 @@ class _Expander:
             summands.append(t.name)
             entry["terms"].append({"equation": t.name, "term": [a.term for a in t.addends],
                                    "rabais": [r for a in t.addends for r in a.rates],
+                                   "discounted": next((a.term for a in t.addends if a.rates), None),
                                    "part": next((a.part for a in t.addends if a.part), None)})
         for r in d.general:
             used[r] = used.get(r, 0) + 1
@@ -401,7 +402,7 @@ def expand(files):
         for c in ex.listing["certifiable"]:
             for t in c["terms"]:
                 if entry["name"] in t["rabais"]:
-                    entry["terms"].append(t.get("part") or t["term"])
+                    entry["terms"].append(t.get("part") or t.get("discounted") or t["term"])
             if entry["name"] in c["general_rabais"]:
                 entry["terms"].append(c["subtotal"])
     by_name = {e["name"]: e for e in ex.listing["rabais"]}
