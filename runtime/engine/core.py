@@ -233,6 +233,26 @@ def eligibility(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> d
     return {"eligible": not failed, "failed": failed}
 
 
+def not_computed(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """Per co-benefit equation with a `computed when` flag, the rows where the flag is 0: the
+    dossier lacks what the indicator needs, so the method reports it as not computed.  Its
+    kernel value there is a placeholder (0), never a result: every output (results JSON,
+    trace, reports, cas-type) shows null instead."""
+    masks = {}
+    for eq in compiled.model["equations"]:
+        flag = (eq.get("cobenefit") or {}).get("computed_when")
+        if flag:
+            values = out[flag] if flag in out else flat.data[flag]
+            masks[eq["name"]] = np.asarray(values) <= 0.5
+    return masks
+
+
+def value_or_null(out: Dict[str, np.ndarray], masks: Dict[str, np.ndarray], name: str, r: int) -> Optional[float]:
+    """An equation's value on row r, or None where it is a co-benefit not computed."""
+    m = masks.get(name)
+    return None if m is not None and bool(m[r]) else float(out[name][r])
+
+
 def cobenefits(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[dict]:
     """Section 7 indicators, per row of their entity (each farm, and the project): value,
     unit, whether the sign means improved (Tableau 20), mandatory (Tableau 19) and whether
@@ -260,7 +280,7 @@ def cobenefits(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Li
                                      ">": value > thr + tol, ">=": value >= thr - tol}.get(imp["op"], False)
             src = eq["source"] or {}
             rows.append({"where": flat.paths[eq["entity"]][r], "indicator": eq["name"], "title": cb["title"],
-                         "value": value, "unit": eq["unit"], "improved_if": f"{imp['op']} {imp['value']:g}",
+                         "value": value if computed else None, "unit": eq["unit"], "improved_if": f"{imp['op']} {imp['value']:g}",
                          "improved": bool(improved), "mandatory": bool(mandatory), "computed": computed,
                          "source": ", ".join(x for x in (src.get("label"), src.get("section"), src.get("text")) if x)})
     return rows
@@ -279,6 +299,7 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
     inputs_by_entity = {e: [i["name"] for i in model["inputs"] if i["entity"] == e] for e in ents}
     root = next(e for e in ents if ents[e]["parent"] is None)
     scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
+    masks = not_computed(compiled, flat, out)
 
     def row(ent, r):
         d = {}
@@ -288,13 +309,13 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
             elif name in scenario_symbols:
                 d[name] = model["enums"]["scenario"][int(flat.data[name][r])]
         for name in eq_by_entity[ent]:
-            d[name] = float(out[name][r])
+            d[name] = value_or_null(out, masks, name, r)
         for child in children[ent]:
             start = flat.data[f"start_{ent}_{child}"]
             d[ents[child]["collection"]] = [row(child, c) for c in range(start[r], start[r + 1])]
         return d
 
-    top = {name: float(out[name][0]) for name in eq_by_entity[root]}
+    top = {name: value_or_null(out, masks, name, 0) for name in eq_by_entity[root]}
     return {
         "eligibility": eligibility(compiled, flat, out),
         "cobenefits": cobenefits(compiled, flat, out),

@@ -191,8 +191,10 @@ def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Tabl
     """One table per entity: every row, every input (as given, or its default) and every
     equation value.  Sheet names are the entity names (the dossier workbook uses the
     collection names, so the two kinds of workbook are never confused)."""
+    from carbonspec.runtime.engine.core import not_computed, value_or_null
     model = compiled.model
     scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
+    masks = not_computed(compiled, flat, out)  # a co-benefit not computed is blank, as in the JSON
     tables = []
     reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance"}
     for ent in (e["name"] for e in model["entities"]):
@@ -210,7 +212,7 @@ def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Tabl
                     row.append(model["enums"]["scenario"][int(flat.data[i["name"]][r])])
                 else:
                     row.append(None)
-            row += [float(out[e["name"]][r]) for e in eqs]
+            row += [value_or_null(out, masks, e["name"], r) for e in eqs]
             rows.append(row)
         name = ent if ent not in reserved else f"e_{ent}"
         description = next(e["description"] for e in model["entities"] if e["name"] == ent)
