@@ -83,7 +83,7 @@ def _direct(block, backend):
     m = block["first_project_year"] - block.get("soil_analysis_year", block["first_project_year"])
     kw = dict(history=ref, history_years=[m]) if m else {}
     res = simulate_pairs(soil, climate, ref, proj, params=params, backend=backend, **kw)
-    return float(res.Sfin[0]), float(res.Sfin_ref[0])
+    return float(res.stock_end[0]), float(res.stock_end_ref[0])
 
 
 # ------------------------------------------------------------------ (a), (b) --

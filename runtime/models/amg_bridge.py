@@ -402,7 +402,7 @@ def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Pat
     out = _copy_path(raw, [(i, j) for i, j, _, _ in blocks])
     provenance: Dict[str, dict] = {}
     for s_, (i, j, path, b) in enumerate(blocks):
-        sfin, sref = float(res.Sfin[s_]), float(res.Sfin_ref[s_])
+        sfin, sref = float(res.stock_end[s_]), float(res.stock_end_ref[s_])
         if not (math.isfinite(sfin) and math.isfinite(sref)):  # never a silent NaN into Équation 25
             raise InputError(f"{where}: {path}.amg", f"AMG gave a non-finite stock (Sfin {sfin}, Sfin_ref {sref})")
         system = out["project"]["farms"][i]["systems"][j]
