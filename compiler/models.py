@@ -11,6 +11,7 @@ calls the model library registered under the declared name (runtime/models/regis
       gives soc_final : t_C / ha feeds system.Sfin          # an output fills an input of the spec
       block system.amg                                      # where a dossier gives the model's inputs
       bind area = Surf                                      # the method's names the library needs
+      bind excluded_by = parcelles_miscanthus "why"         # (a reason, shown in the library's messages)
       supplied by dossier                                   # or the dossier gives the outputs itself
 
 Checks: every `feeds` target is an input of the spec with the output's unit; the block's
@@ -49,7 +50,7 @@ class ModelDecl:
     inputs: Tuple[ModelPort, ...]
     outputs: Tuple[ModelPort, ...]
     block: Optional[A.QualName]
-    binds: Tuple[Tuple[str, Tuple[str, ...], A.Loc], ...]
+    binds: Tuple[Tuple[str, Tuple[str, ...], A.Loc, Optional[str]], ...]
     supplied_by_dossier: bool
     loc: A.Loc
 
@@ -83,7 +84,9 @@ class ModelSyntax:
 
     @v_args(meta=True)
     def m_bind(self, meta, ch):
-        return ("bind", (str(ch[0]), tuple(str(c) for c in ch[1:]), self._loc(meta)))
+        names = tuple(str(c) for c in ch[1:] if c.type == "NAME")
+        why = next((str(c)[1:-1] for c in ch[1:] if c.type == "STRING"), None)
+        return ("bind", (str(ch[0]), names, self._loc(meta), why))
 
     def m_supplied(self, ch):
         return ("supplied", True)
@@ -99,6 +102,7 @@ def check(model) -> List[dict]:
     errors: List[SpecError] = []
     texts = {f.path: f.text for f in model.files}
     enum_values = {v for vals in model.enums.values() for v in vals}
+    collections = {e.collection for e in model.entities.values()}
     out = []
 
     def err(loc, msg, hint=None):
@@ -121,9 +125,13 @@ def check(model) -> List[dict]:
         if d.block is not None and d.block.entity not in model.entities:
             err(d.block.loc, f"model '{d.name}': no entity '{d.block.entity}'", suggest(d.block.entity, model.entities))
         binds = {}
-        for key, names, loc in d.binds:
+        reasons = {}
+        for key, names, loc, why in d.binds:
+            if why:
+                reasons[key] = why
             for n in names:
-                if n not in model.symbols and n not in enum_values and n not in model.entities:
+                if n not in model.symbols and n not in enum_values and n not in model.entities \
+                        and n not in collections:
                     err(loc, f"model '{d.name}': bind '{key}' names '{n}', which the spec does not declare",
                         suggest(n, list(model.symbols) + sorted(enum_values)))
             binds[key] = list(names)
@@ -137,7 +145,7 @@ def check(model) -> List[dict]:
                                for p in d.inputs],
                     "outputs": outputs,
                     "block": {"entity": d.block.entity, "field": d.block.name} if d.block else None,
-                    "binds": binds, "supplied_by_dossier": d.supplied_by_dossier,
+                    "binds": binds, "reasons": reasons, "supplied_by_dossier": d.supplied_by_dossier,
                     "spec": f"{d.loc.file.rsplit('/', 1)[-1]}:{d.loc.line}"})
     if errors:
         raise SpecErrors(errors)

@@ -70,6 +70,11 @@ def test_example_results_are_bit_identical(fixture, tmp_path, capsys):
         _compare(exp[key], got[key], key, nulls, diffs)
     _compare([{k: v for k, v in c.items() if k != "value"} for c in exp["cobenefits"]],
              [{k: v for k, v in c.items() if k != "value"} for c in got["cobenefits"]], "cobenefits", nulls, diffs)
+    # the soil model's provenance: same stocks and inputs; its label now comes from the spec's
+    # `model` declaration, and the annex directory is machine-specific
+    if exp.get("soil_model"):
+        strip = lambda d: {p: {k: v for k, v in r.items() if k not in ("model", "tables")} for p, r in d.items()}  # noqa: E731
+        _compare(strip(exp["soil_model"]), strip(got["soil_model"]), "soil_model", nulls, diffs)
     assert not diffs, f"{fixture}: values changed: {diffs[:5]}"
     # every null is a co-benefit not computed, whose placeholder was 0
     not_computed = {name for _, name in _not_computed(got)}

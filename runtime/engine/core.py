@@ -204,11 +204,10 @@ def _missing_inputs(compiled: Compiled, flat: Flat, eq: dict, r: int) -> List[st
 
 def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "numba", where: str = "<dossier>"):
     """Dossier (already parsed JSON) -> (flat, outputs, annexes)."""
-    from carbonspec.runtime.models import amg_bridge  # imported here: the AMG model loads only when a dossier is run
+    from carbonspec.runtime.models.registry import apply_models  # a model library loads only when declared and given
 
-    soil_model = {}
-    if amg_bridge.has_amg_blocks(raw):  # systems' Sfin/Sfin_ref from AMG v2 (amg_bridge.py)
-        raw, soil_model = amg_bridge.apply_amg(raw, where, None, backend)
+    # the external models the spec declares (model.json `external_models`) fill their outputs first
+    raw, soil_model = apply_models(compiled.model, raw, where, backend)
     flat = compiled.schema.flatten(raw, where)
     flat.soil_model = soil_model  # provenance per system path, for results_document
     annexes = load_annexes(annex_dir, compiled.model)
