@@ -7,8 +7,10 @@ value of every compiled spec (generated/<method>/<version>/model.json, kept curr
 test_pipeline), and every spec file name.  Matching, to catch real uses without flagging prose:
 - identifiers: a name of 2 characters or more with an upper-case letter or an underscore (Sfin,
   RE_aval, type_reference), exactly; plain lower-case words (culture, irrigation) are ordinary words in code too;
-- string literals: such a name as a word of the literal (f-strings included), and any name of 3
-  characters or more that is the whole literal ("specifique", "60-rabais");
+- string literals: such a name of 3 characters or more as a word of the literal (f-strings
+  included), and a spec file name or an enum value that is the whole literal ("60-rabais",
+  "specifique");
+- a constant named like a unit (t_C) is not looked for: unit strings are the language's;
 - the builtin scenario enum (`scenario`, and the scenario names a timeline declares) is the
   language's own.
 
@@ -37,7 +39,8 @@ def _distinctive(name: str) -> bool:
 
 
 def spec_names():
-    names, whole = set(), set()
+    """(names, spec file names, enum values)."""
+    names, whole, values = set(), set(), set()
     for model_json in sorted((ROOT / "generated").glob("*/*/model.json")):
         m = json.loads(model_json.read_text(encoding="utf-8"))
         builtin = {m["timelines"][0]["scenario_symbol"]} if m.get("timelines") else set()
@@ -49,10 +52,14 @@ def spec_names():
         found |= {e for e in m["enums"] if e not in scen | {"scenario"}}
         found |= {v for e, vs in m["enums"].items() if e not in scen | {"scenario"} for v in vs}
         found -= builtin | scen | scen_values
-        names |= found
+        # a constant named like a unit (t_C) is the language's unit vocabulary in unit strings
+        units = {w for k in ("inputs", "constants", "lookups", "equations") for x in m[k]
+                 for w in WORD.findall(str(x.get("unit") or ""))}
+        names |= found - units
+        values |= {v for e, vs in m["enums"].items() if e not in scen | {"scenario"} for v in vs} - scen_values
     for f in (ROOT / "spec").rglob("*.cspec"):
         whole |= {f.name, f.stem}
-    return names, whole
+    return names, whole, values
 
 
 def _docstring_lines(tree):
@@ -76,7 +83,7 @@ def _literal_body(token: str) -> str:
 
 
 def offenders():
-    names, files = spec_names()
+    names, files, values = spec_names()
     out = []
     for py in sorted(list((ROOT / "compiler").rglob("*.py")) + list((ROOT / "runtime").rglob("*.py"))):
         rel = py.relative_to(ROOT).as_posix()
@@ -91,9 +98,11 @@ def offenders():
                 if line in docs:
                     continue
                 body = _literal_body(tok.string)
-                hits = {w for w in WORD.findall(body) if w in names and _distinctive(w)}
-                if body.strip() in names | files and len(body.strip()) >= 3:
-                    hits.add(body.strip())
+                hits = {w for w in WORD.findall(body) if w in names and _distinctive(w) and len(w) >= 3}
+                whole = body.strip()
+                if len(whole) >= 3 and (whole in files or whole in values
+                                        or (whole in names and _distinctive(whole))):
+                    hits.add(whole)
                 hits |= {f for f in files if "-" in f and f in body}
                 out += [(rel, line, w) for w in sorted(hits)]
     return out
@@ -108,8 +117,15 @@ def test_compiler_and_runtime_name_no_method():
 
 def test_the_scan_finds_a_planted_name(tmp_path, monkeypatch):
     """The scan is not vacuous: a method symbol in a string literal or as an identifier is found."""
-    names, _ = spec_names()
-    assert {"RE_aval", "Sfin", "type_reference"} <= names
+    names, _, values = spec_names()
+    assert {"RE_aval", "Sfin", "type_reference"} <= names and "specifique" in values
     src = 'x = {"Sfin_ref": 1}\nRE_aval = 2\n'
     toks = [t.string for t in tokenize.generate_tokens(io.StringIO(src).readline)]
     assert "RE_aval" in toks and any("Sfin_ref" in t for t in toks)
+
+
+def test_the_allowlist_is_not_stale():
+    """An allowed file that no longer names a method (or is gone) must leave ALLOWED."""
+    found = {f for f, _, _ in offenders()}
+    stale = [f for f in ALLOWED if f not in found]
+    assert not stale, f"remove from ALLOWED (no method name left): {stale}"

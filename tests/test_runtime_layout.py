@@ -44,6 +44,14 @@ def test_no_import_cycle_between_runtime_folders():
     assert {"engine", "dossier", "models", "reports", "certification", "io"} <= set(graph)
 
 
+def test_folders_import_only_folders_listed_above_them():
+    """The order runtime/__init__.py documents."""
+    order = ["io", "models", "dossier", "engine", "reports", "certification"]
+    for folder, deps in folder_graph().items():
+        for d in deps:
+            assert order.index(d) < order.index(folder), f"runtime/{folder} imports runtime/{d}"
+
+
 def test_every_folder_says_what_it_owns():
     for init in RUNTIME.glob("*/__init__.py"):
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))

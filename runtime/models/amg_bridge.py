@@ -154,7 +154,7 @@ AmgCrop = create_model(
             "on that area (the fields of a `carbonspec amg` year, without year and weather).",
     area=(float, Field(..., gt=0, allow_inf_nan=False,
                        description="ha of the system under this crop in the year; the areas of a year add up "
-                                   "to the system's Surf of that year")),
+                                   "to the system's area of that year (the field the spec binds as area)")),
     **{name: (f.annotation, copy.deepcopy(f)) for name, f in Year.model_fields.items()
        if name not in ("year", "weather")})
 

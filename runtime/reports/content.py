@@ -91,7 +91,7 @@ def summary_table(doc: dict, eqs: Dict[str, dict], model: dict) -> Table:
     notes = ["Résultats du Projet déclarés par la méthode, dans l'unité indiquée."]
     if not doc["eligibility"]["eligible"]:
         notes.append("NON ÉLIGIBLE : voir la feuille eligibility (les résultats sont complets).")
-    return Table("summary", "Synthèse des RE", ["poste", "valeur", "unité", "description", "méthode"], rows, notes=notes)
+    return Table("summary", "Synthèse des résultats", ["poste", "valeur", "unité", "description", "méthode"], rows, notes=notes)
 
 
 # ------------------------------------------------------------------- rabais --
