@@ -227,7 +227,7 @@ class _Expander:
         if chain is None or wunit is None:
             return []
         ks = sorted({k for s in tl.scenarios for k in range(s.first, s.last + 1)})
-        loc, src = av.loc, d.source
+        loc, src = av.loc, _with_timeline(d.source, tl.source)
         out = [A.EquationDecl(av.step1, one, dom, src, f"étape 1 de {d.target.name} : moyenne de "
                               + ", ".join(av.rates) + f" par ligne de {av.step1.entity}", (),
                               (A.Branch(A.BinOp("/", _plus([_name(r, loc) for r in av.rates], loc),
@@ -371,6 +371,15 @@ class _Expander:
             if eq is not None:
                 return eq.unit
         return None
+
+
+def _with_timeline(src: Optional[A.Source], tl: Optional[A.Source]) -> Optional[A.Source]:
+    """The rabais's citation plus the timeline's (where the index values are printed)."""
+    if src is None or tl is None:
+        return src or tl
+    return A.Source(raw=f"{src.raw}; {tl.raw}", section=src.section, label=src.label,
+                    lines=tuple(src.lines) + tuple(tl.lines),
+                    ranges=tuple(src.ranges or ((n, n) for n in src.lines)) + tuple(tl.ranges or ((n, n) for n in tl.lines)))
 
 
 def _source(s):

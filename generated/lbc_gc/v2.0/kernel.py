@@ -190,7 +190,7 @@ def stage_02_year(n_year, D_p_l, FE_PRO, F_labour, F_non_travail, F_travail_redu
         r_biomasses[r] = (r_biomasse_mesure if (mode_donnees_biomasses[r] == MODE_BIOMASSE_PRELEVEMENT_OU_TELEDETECTION) else (r_biomasse_moyenne if (mode_donnees_biomasses[r] == MODE_BIOMASSE_MOYENNE) else 0.0))
         # r_MAFOR [1] — Tableau 17, 6.5.3, L2473, L2488
         r_MAFOR[r] = (r_MAFOR_moyenne if (mode_donnees_MAFOR[r] == MODE_MAFOR_MOYENNE) else 0.0)
-        # rabais_donnees_stockage_annee [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # rabais_donnees_stockage_annee [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         rabais_donnees_stockage_annee[r] = (((((r_meteo[r] + r_C_initial[r]) + r_autres_donnees_sol[r]) + r_biomasses[r]) + r_MAFOR[r]) / 5.0)
         # ecart_parts_travail_du_sol [1] — Équation 34, 7.2.1, L2714
         ecart_parts_travail_du_sol[r] = (abs((((F_labour[r] + F_travail_reduit[r]) + F_non_travail[r]) - 1.0)) if ((not np.isnan(F_labour[r])) and (not np.isnan(F_travail_reduit[r])) and (not np.isnan(F_non_travail[r]))) else 0.0)
@@ -644,7 +644,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
             acc_3 += nb_parcelles_miscanthus[c1]
         nb_parcelles_miscanthus_exploitation[r] = acc_3
-        # surface_SdC_annee_m3 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # surface_SdC_annee_m3 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_4 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -656,7 +656,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_5 += Surf[c2]
             acc_4 += acc_5
         surface_SdC_annee_m3[r] = acc_4
-        # rabais_donnees_stockage_annee_m3 [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # rabais_donnees_stockage_annee_m3 [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_6 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -668,7 +668,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_7 += (rabais_donnees_stockage_annee[c2] * Surf[c2])
             acc_6 += acc_7
         rabais_donnees_stockage_annee_m3[r] = ((acc_6 / surface_SdC_annee_m3[r]) if (surface_SdC_annee_m3[r] > 0.0) else 0.0)
-        # surface_SdC_annee_m2 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # surface_SdC_annee_m2 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_8 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -680,7 +680,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_9 += Surf[c2]
             acc_8 += acc_9
         surface_SdC_annee_m2[r] = acc_8
-        # rabais_donnees_stockage_annee_m2 [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # rabais_donnees_stockage_annee_m2 [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_10 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -692,7 +692,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_11 += (rabais_donnees_stockage_annee[c2] * Surf[c2])
             acc_10 += acc_11
         rabais_donnees_stockage_annee_m2[r] = ((acc_10 / surface_SdC_annee_m2[r]) if (surface_SdC_annee_m2[r] > 0.0) else 0.0)
-        # surface_SdC_annee_m1 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # surface_SdC_annee_m1 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_12 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -704,7 +704,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_13 += Surf[c2]
             acc_12 += acc_13
         surface_SdC_annee_m1[r] = acc_12
-        # rabais_donnees_stockage_annee_m1 [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # rabais_donnees_stockage_annee_m1 [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_14 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -716,7 +716,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_15 += (rabais_donnees_stockage_annee[c2] * Surf[c2])
             acc_14 += acc_15
         rabais_donnees_stockage_annee_m1[r] = ((acc_14 / surface_SdC_annee_m1[r]) if (surface_SdC_annee_m1[r] > 0.0) else 0.0)
-        # surface_SdC_annee_0 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # surface_SdC_annee_0 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_16 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -728,7 +728,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_17 += Surf[c2]
             acc_16 += acc_17
         surface_SdC_annee_0[r] = acc_16
-        # rabais_donnees_stockage_annee_0 [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # rabais_donnees_stockage_annee_0 [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_18 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -740,7 +740,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_19 += (rabais_donnees_stockage_annee[c2] * Surf[c2])
             acc_18 += acc_19
         rabais_donnees_stockage_annee_0[r] = ((acc_18 / surface_SdC_annee_0[r]) if (surface_SdC_annee_0[r] > 0.0) else 0.0)
-        # surface_SdC_annee_1 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # surface_SdC_annee_1 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_20 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -752,7 +752,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_21 += Surf[c2]
             acc_20 += acc_21
         surface_SdC_annee_1[r] = acc_20
-        # rabais_donnees_stockage_annee_1 [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # rabais_donnees_stockage_annee_1 [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_22 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -764,7 +764,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_23 += (rabais_donnees_stockage_annee[c2] * Surf[c2])
             acc_22 += acc_23
         rabais_donnees_stockage_annee_1[r] = ((acc_22 / surface_SdC_annee_1[r]) if (surface_SdC_annee_1[r] > 0.0) else 0.0)
-        # surface_SdC_annee_2 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # surface_SdC_annee_2 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_24 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -776,7 +776,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_25 += Surf[c2]
             acc_24 += acc_25
         surface_SdC_annee_2[r] = acc_24
-        # rabais_donnees_stockage_annee_2 [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # rabais_donnees_stockage_annee_2 [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_26 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -788,7 +788,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_27 += (rabais_donnees_stockage_annee[c2] * Surf[c2])
             acc_26 += acc_27
         rabais_donnees_stockage_annee_2[r] = ((acc_26 / surface_SdC_annee_2[r]) if (surface_SdC_annee_2[r] > 0.0) else 0.0)
-        # surface_SdC_annee_3 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # surface_SdC_annee_3 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_28 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -800,7 +800,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_29 += Surf[c2]
             acc_28 += acc_29
         surface_SdC_annee_3[r] = acc_28
-        # rabais_donnees_stockage_annee_3 [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # rabais_donnees_stockage_annee_3 [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_30 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -812,7 +812,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_31 += (rabais_donnees_stockage_annee[c2] * Surf[c2])
             acc_30 += acc_31
         rabais_donnees_stockage_annee_3[r] = ((acc_30 / surface_SdC_annee_3[r]) if (surface_SdC_annee_3[r] > 0.0) else 0.0)
-        # surface_SdC_annee_4 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # surface_SdC_annee_4 [ha] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_32 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -824,7 +824,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_33 += Surf[c2]
             acc_32 += acc_33
         surface_SdC_annee_4[r] = acc_32
-        # rabais_donnees_stockage_annee_4 [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # rabais_donnees_stockage_annee_4 [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         # sum over system
         acc_34 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
@@ -836,7 +836,7 @@ def stage_15_farm(n_farm, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
                 acc_35 += (rabais_donnees_stockage_annee[c2] * Surf[c2])
             acc_34 += acc_35
         rabais_donnees_stockage_annee_4[r] = ((acc_34 / surface_SdC_annee_4[r]) if (surface_SdC_annee_4[r] > 0.0) else 0.0)
-        # nb_annees_rabais_donnees [1] — Équation 29, 6.5.3, L2477, L2492–L2496
+        # nb_annees_rabais_donnees [1] — Équation 29, 6.5.3, L2477, L2492–L2496, L1238
         nb_annees_rabais_donnees[r] = ((((((((1.0 if (surface_SdC_annee_m3[r] > 0.0) else 0.0) + (1.0 if (surface_SdC_annee_m2[r] > 0.0) else 0.0)) + (1.0 if (surface_SdC_annee_m1[r] > 0.0) else 0.0)) + (1.0 if (surface_SdC_annee_0[r] > 0.0) else 0.0)) + (1.0 if (surface_SdC_annee_1[r] > 0.0) else 0.0)) + (1.0 if (surface_SdC_annee_2[r] > 0.0) else 0.0)) + (1.0 if (surface_SdC_annee_3[r] > 0.0) else 0.0)) + (1.0 if (surface_SdC_annee_4[r] > 0.0) else 0.0))
         # rabais_incertitude_donnees_stockage [1] — Équation 29, 6.5.3, L2477, L2492–L2496
         rabais_incertitude_donnees_stockage[r] = (0.0 if (nb_annees_rabais_donnees[r] == 0.0) else ((((((((rabais_donnees_stockage_annee_m3[r] + rabais_donnees_stockage_annee_m2[r]) + rabais_donnees_stockage_annee_m1[r]) + rabais_donnees_stockage_annee_0[r]) + rabais_donnees_stockage_annee_1[r]) + rabais_donnees_stockage_annee_2[r]) + rabais_donnees_stockage_annee_3[r]) + rabais_donnees_stockage_annee_4[r]) / nb_annees_rabais_donnees[r]))
