@@ -13,7 +13,7 @@ coverage of the cas-type and mutation find them by what they are, not by a file 
     rabais farm.rabais_nda once @ 6.5.5 L2560 ...                       # applied once, whatever the reasons
 
     rabais farm.rabais_donnees in [0, 0.07] @ 6.5.3 "Équation 29" ...   # Équation 29's three steps
-      average year.rabais_annee = r_meteo, r_sol, r_biomasses              # 1: mean of rates per row
+      average year.rabais_annee = r_meteo, r_sol, r_biomasses / nb_rates    # 1: mean of rates per row
         weighted by Surf as surface_annee                                  # 2: area-weighted, per year k
         over k counted as nb_annees                                        # 3: mean over the years present
 
@@ -52,6 +52,7 @@ class Average:
     index: str
     count_as: str
     loc: A.Loc
+    per: Optional[str] = None  # a constant holding the number of rates (checked), else the number itself
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,12 @@ class RabaisSyntax:
 
     @v_args(meta=True)
     def rabais_average(self, meta, ch):
-        names = [str(c) for c in ch[1:]]
-        return Average(ch[0], tuple(names[:-4]), names[-4], names[-3], names[-2], names[-1], self._loc(meta))
+        names = [str(c) for c in ch[1:] if isinstance(c, Token)]
+        per = next((c[1] for c in ch[1:] if isinstance(c, tuple)), None)
+        return Average(ch[0], tuple(names[:-4]), names[-4], names[-3], names[-2], names[-1], self._loc(meta), per)
+
+    def rabais_count(self, ch):
+        return ("per", str(ch[0]))
 
     @v_args(meta=True)
     def certifiable_decl(self, meta, ch):
@@ -228,10 +233,18 @@ class _Expander:
             return []
         ks = sorted({k for s in tl.scenarios for k in range(s.first, s.last + 1)})
         loc, src = av.loc, _with_timeline(d.source, tl.source)
+        if av.per is not None:
+            const = next((it for f in self.files for it in f.items
+                          if isinstance(it, A.ConstantDecl) and it.name == av.per), None)
+            value = const.value.value if const is not None and isinstance(const.value, A.Num) else None
+            if value != len(av.rates):
+                self.err(av.loc, f"'{av.per}' must be a constant equal to the number of rates averaged "
+                                 f"({len(av.rates)}), got {value if const is not None else 'no such constant'}")
+        divisor = _name(av.per, loc) if av.per is not None else _num(len(av.rates), loc)
         out = [A.EquationDecl(av.step1, one, dom, src, f"étape 1 de {d.target.name} : moyenne de "
                               + ", ".join(av.rates) + f" par ligne de {av.step1.entity}", (),
                               (A.Branch(A.BinOp("/", _plus([_name(r, loc) for r in av.rates], loc),
-                                                _num(len(av.rates), loc), loc), None, loc),), loc)]
+                                                divisor, loc), None, loc),), loc)]
         entry["equations"].append(av.step1.name)
 
         def nested(body: A.Expr, k: int) -> A.Expr:

@@ -69,6 +69,8 @@ def _edit(tmp_path, name, old, new):
      "less taux_rabais_combustibles", "'taux_rabais_combustibles' is not a rabais"),
     ("60-rabais.cspec", "rabais farm.rabais_Reference @", "rabais farm.rabais_Reference in [0, 2] @",
      "a rate is a fraction in [0, 1]"),
+    ("60-rabais.cspec", "constant nb_rabais_donnees_stockage = 5 ", "constant nb_rabais_donnees_stockage = 4 ",
+     "'nb_rabais_donnees_stockage' must be a constant equal to the number of rates averaged (5), got 4"),
     ("55-modele-sol.cspec", "feeds system.Sfin_ref", "feeds system.Sfin_rf", "not an input of the spec"),
     ("55-modele-sol.cspec", "bind area = Surf", "bind area = Surface", "bind 'area' names 'Surface'"),
 ])
