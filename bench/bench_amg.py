@@ -192,7 +192,7 @@ def main() -> None:
     for backend in ("numba", "reference"):
         simulate_pairs(sc, clim, ref, proj, params=params, backend=backend)            # warm-up
         e2e[backend], res = best_of(lambda: simulate_pairs(sc, clim, ref, proj, params=params, backend=backend))
-        e2e[backend + "_sfin"] = res.Sfin
+        e2e[backend + "_sfin"] = res.stock_end
     e2e_diff = float(np.max(np.abs(e2e["numba_sfin"] - e2e["reference_sfin"])))
     runs = int(res.phases_ref.sum() + res.phases.sum())
 

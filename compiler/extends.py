@@ -54,7 +54,10 @@ def item_key(it) -> Optional[Tuple[str, str]]:
                     (A.EntityDecl, "entity"), (A.TableDecl, "table"), (A.InvariantDecl, "invariant")):
         if isinstance(it, cls):
             return (ns, it.name)
-    # constructs added later (result line items, rabais, ...): by their name if they have one
+    # a rabais or certifiable composition defines a symbol, like an equation (compiler/rabais.py)
+    if type(it).__name__ in ("RabaisDecl", "CertifiableDecl"):
+        return ("symbol", it.target.name)
+    # other constructs (result line items, external models, ...): by their name
     name = getattr(it, "name", None)
     if name is None and getattr(it, "target", None) is not None:
         name = getattr(it.target, "name", None)

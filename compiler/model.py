@@ -109,6 +109,9 @@ class Model:
     verdicts: List[A.VerdictDecl] = field(default_factory=list)
     annex_set: Optional[A.AnnexSetDecl] = None  # the annex set the version names (None: v<version>)
     lineage: object = None  # compiler.extends.Lineage: parent folder, items overridden/added/removed
+    rabais: Dict[str, list] = field(default_factory=dict)   # compiler/rabais.py listing
+    results: List[dict] = field(default_factory=list)       # compiler/results.py line items
+    external_models: List[dict] = field(default_factory=list)  # compiler/models.py
 
     def items_of_section(self, section: str) -> List[str]:
         """Spec items whose source cites `section` or one of its subsections (Annexe 2 links).
@@ -175,7 +178,13 @@ def _parse_dir(spec_dir: Path) -> List[A.SpecFile]:
 
 
 def build_model(files: List[A.SpecFile]) -> Model:
-    return _Resolver(files).run()
+    from . import models, rabais, results  # the constructs that compile to equations or metadata
+    files, listing = rabais.expand(files)
+    model = _Resolver(files).run()
+    model.rabais = listing
+    model.results = results.check(model)
+    model.external_models = models.check(model)
+    return model
 
 
 def check_spec_dir(spec_dir: Path) -> Model:

@@ -8,6 +8,7 @@ from typing import Dict, Optional
 from . import ir
 from .model import Model, _unit_text
 from .stages import build_stages
+from .rabais import listing_json
 from .units import fmt
 
 
@@ -128,6 +129,9 @@ def model_json(model: Model) -> Dict:
                            "covers": list(r.covers)}
                           for r in model.retroactivity],
         **version_json(model),
+        "results": model.results,
+        "rabais": listing_json(model),
+        "external_models": model.external_models,
         "stages": [{"entity": st.entity, "equations": st.equations} for st in build_stages(model)],
         # the spec's words for its unit and substance codes (reports write `t_CO2e` in words)
         "unit_words": dict(sorted(model.units.descriptions.items())),

@@ -10,6 +10,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast as A
 from .errors import SpecError
+from .models import ModelSyntax
+from .rabais import RabaisSyntax
+from .results import ResultSyntax
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 
@@ -95,7 +98,7 @@ def _finite(tok, value: float, loc: A.Loc, text: str) -> float:
     return value
 
 
-class _ToAst(Transformer):
+class _ToAst(ResultSyntax, RabaisSyntax, ModelSyntax, Transformer):
     def __init__(self, path: str):
         super().__init__()
         self.path = path

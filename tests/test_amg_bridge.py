@@ -15,7 +15,24 @@ from carbonspec.compiler.errors import InputError
 from carbonspec.runtime.models.amg import (ClimateColumns, SoilColumns, annexe3_climate, bulk_density_ptf,
                                     initial_stock_layers, load_params, practices_from_records, simulate_pairs)
 from carbonspec.runtime.models.amg.io import Year
-from carbonspec.runtime.models.amg_bridge import AmgCrop, amg_block_schema, apply_amg, has_amg_blocks
+from carbonspec.runtime.models import amg_bridge
+from carbonspec.runtime.models.amg_bridge import AmgCrop, amg_block_schema
+
+
+def _binding():
+    """The LBC spec's `model amg` declaration, as the runtime reads it from model.json."""
+    from carbonspec.runtime.engine.core import load_compiled
+    from conftest import GENERATED
+    model = load_compiled(GENERATED).model
+    return amg_bridge.binding(next(d for d in model["external_models"] if d["name"] == "amg"), model)
+
+
+def apply_amg(raw, where="<dossier>", annexes_amg_dir=None, backend="numba", rounding=True):
+    return amg_bridge.apply_amg(raw, where, annexes_amg_dir, backend, rounding, b=_binding())
+
+
+def has_amg_blocks(raw):
+    return amg_bridge.has_blocks(raw, _binding())
 from carbonspec.runtime.engine.core import evaluate, results_document
 
 from conftest import ANNEXES, ROOT
@@ -83,7 +100,7 @@ def _direct(block, backend):
     m = block["first_project_year"] - block.get("soil_analysis_year", block["first_project_year"])
     kw = dict(history=ref, history_years=[m]) if m else {}
     res = simulate_pairs(soil, climate, ref, proj, params=params, backend=backend, **kw)
-    return float(res.Sfin[0]), float(res.Sfin_ref[0])
+    return float(res.stock_end[0]), float(res.stock_end_ref[0])
 
 
 # ------------------------------------------------------------------ (a), (b) --
@@ -200,12 +217,12 @@ def _crop(d, where="project", n=0, c=0):
      "at most 5 years before"),
     (lambda d: _amg(d)["soil"].update(initial_stock=50.0), f"{SYS}.amg.soil", "give either initial_stock"),
     (lambda d: d["project"]["farms"][0].update(type_reference="generique"), f"{SYS}.amg.soil_analysis_year",
-     "specific reference's option"),
+     "l'option de la référence spécifique"),
     (lambda d: d["project"]["farms"][0]["systems"][0]["years"][4].update(mode_donnees_C_initial="mesure"),
-     f"{SYS}.years[4].mode_donnees_C_initial", "declare 'simulation'"),
+     f"{SYS}.years[4].mode_donnees_C_initial", "déclarer 'simulation'"),
     (lambda d: d["project"]["farms"][0]["systems"][0].update(
         parcelles_miscanthus=[{"SAU_plantation": 5, "annee_plantation": 1, "Sfin_miscanthus": 50,
-                               "Sfin_ref_miscanthus": 50}]), f"{SYS}.amg", "miscanthus system"),
+                               "Sfin_ref_miscanthus": 50}]), f"{SYS}.amg", "un système miscanthus compte 0"),
 ])
 def test_bad_block_is_a_located_input_error(edit, where, what):
     d = _doc()

@@ -208,7 +208,7 @@ def test_each_projet_year_counts_once(year):
     dm = 20.0 * 83 / 1000 * 0.64                                     # humified manure C
     k = r.k[0, :5]                                                   # k of simulated years 1..5
     want = dm * (1 - math.exp(-k[year - 1])) / k[year - 1] * math.exp(-k[year:].sum())
-    assert r.Sfin[0] - r.Sfin_ref[0] == pytest.approx(want, rel=1e-10)
+    assert r.stock_end[0] - r.stock_end_ref[0] == pytest.approx(want, rel=1e-10)
     assert r.M[0, year - 1] - r.M_ref[0, year - 1] == pytest.approx(dm, rel=1e-12)
 
 
@@ -230,8 +230,8 @@ def test_reference_rotation_is_averaged_over_its_phases():
                        _practices([6], [(0, j, c, y) for j, (c, y) in enumerate(seq)]), P, "reference", False)
         finals.append(sim.QC[0, 5])
     assert len(set(finals)) == 3                               # the position in the rotation matters ...
-    assert r.Sfin_ref[0] == pytest.approx(np.mean(finals), rel=1e-13)   # ... and is averaged out
-    assert r.Sfin[0] == r.stocks[0, 5]
+    assert r.stock_end_ref[0] == pytest.approx(np.mean(finals), rel=1e-13)   # ... and is averaged out
+    assert r.stock_end[0] == r.stocks[0, 5]
     # the "fréquence de présence" reading (one mean year, weights 1/3) gives the same Sfin_ref:
     # AMG is linear in the inputs when k is shared (no irrigation difference)
     freq = Practices(n_runs=1, n_years=[1], crop_run=[0, 0, 0], crop_year=[0, 0, 0],
@@ -239,7 +239,7 @@ def test_reference_rotation_is_averaged_over_its_phases():
                      crop_water=[0, 0, 0], crop_returned=[True] * 3, crop_weight=[1 / 3] * 3)
     rf = simulate_pairs(SOIL, CLIM, freq, proj, rounding=False)
     assert rf.phases_ref[0] == 1
-    assert rf.Sfin_ref[0] == pytest.approx(r.Sfin_ref[0], rel=1e-12)
+    assert rf.stock_end_ref[0] == pytest.approx(r.stock_end_ref[0], rel=1e-12)
     np.testing.assert_allclose(rf.M_ref, r.M_ref, rtol=1e-12)
 
 
@@ -296,14 +296,14 @@ def test_miscanthus_phases_by_hand(tmp_path):
     assert r.M_miscanthus[0, 19] == pytest.approx(0.5 * 2.0)
     maize = crop_inputs(params, [P.crop_index("mc", "grain_maize", "t")], [10.0], [0.0], [True], [30.0])
     assert r.M_miscanthus[0, 0] == pytest.approx(maize["CPLT_hum"][0])
-    assert r.Sfin_miscanthus[0] == r.stocks_miscanthus[0, 20]
-    assert r.Sfin_ref[0] == pytest.approx(r.stocks_ref[0, 20])   # 5 phases of the 5-year cycle, averaged
+    assert r.stock_end_miscanthus[0] == r.stocks_miscanthus[0, 20]
+    assert r.stock_end_ref[0] == pytest.approx(r.stocks_ref[0, 20])   # 5 phases of the 5-year cycle, averaged
     assert r.mean_stock_miscanthus[0] == pytest.approx(r.stocks_miscanthus[0, 1:21].mean())
     # remaining lease of 12 years: stocks at t+12, no destruction in the horizon
     r12 = simulate_miscanthus(SOIL, CLIM, _practices([5], ROT5), [2], [15.0], before_planting=pre, params=params,
                               rounding=False, lease_years=[12])
-    assert r12.Sfin_miscanthus[0] == r.stocks_miscanthus[0, 12]
-    assert r12.Sfin_ref[0] == pytest.approx(r12.stocks_ref[0, 12])
+    assert r12.stock_end_miscanthus[0] == r.stocks_miscanthus[0, 12]
+    assert r12.stock_end_ref[0] == pytest.approx(r12.stocks_ref[0, 12])
 
 
 # ------------------------------------------------------------- tables --

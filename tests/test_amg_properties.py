@@ -69,7 +69,7 @@ def test_difference_depends_only_on_the_input_difference(soil, C0b, ref, proj, c
     pr_proj = _practices(proj, [irrigation] * 5)
     a = simulate_pairs(_soil(soil), climate, pr_ref, pr_proj, rounding=False)
     b = simulate_pairs(_soil(soil, C0b), climate, pr_ref, pr_proj, rounding=False)
-    d_a, d_b = a.Sfin[0] - a.Sfin_ref[0], b.Sfin[0] - b.Sfin_ref[0]
+    d_a, d_b = a.stock_end[0] - a.stock_end_ref[0], b.stock_end[0] - b.stock_end_ref[0]
     assert abs(d_a - d_b) <= 1e-9 * max(1.0, abs(d_a))
     # the same extra manure in both scenarios (every phase of the reference gets it in
     # simulated year extra + 1) leaves the difference unchanged
@@ -77,8 +77,8 @@ def test_difference_depends_only_on_the_input_difference(soil, C0b, ref, proj, c
     c = simulate_pairs(_soil(soil), climate, _practices(ref, [irrigation] * len(ref), ext_ref),
                        _practices(proj, [irrigation] * 5, {j: dose for j in range(5)} if len(ref) != 5
                                   else {extra: dose}), rounding=False)
-    assert abs((c.Sfin[0] - c.Sfin_ref[0]) - d_a) <= 1e-9 * max(1.0, abs(d_a))
-    assert c.Sfin_ref[0] > a.Sfin_ref[0]
+    assert abs((c.stock_end[0] - c.stock_end_ref[0]) - d_a) <= 1e-9 * max(1.0, abs(d_a))
+    assert c.stock_end_ref[0] > a.stock_end_ref[0]
 
 
 @SETTINGS
@@ -144,5 +144,5 @@ def test_pairs_backends_agree(soil, ref, proj, clim, rounding):
                        rounding=rounding)
     # with the rounding the same operations give the same 4-decimal numbers (a 1-ulp exp
     # difference could only flip an exact tie); without it, 1e-9 relative
-    tol = 1e-4 if rounding else 1e-9 * max(abs(a.Sfin[0]), 1.0)
-    assert abs(a.Sfin[0] - b.Sfin[0]) <= tol and abs(a.Sfin_ref[0] - b.Sfin_ref[0]) <= tol
+    tol = 1e-4 if rounding else 1e-9 * max(abs(a.stock_end[0]), 1.0)
+    assert abs(a.stock_end[0] - b.stock_end[0]) <= tol and abs(a.stock_end_ref[0] - b.stock_end_ref[0]) <= tol

@@ -135,7 +135,8 @@ def test_missing_case_or_line_item_fails_with_the_reason(ct_dir, reference, tmp_
 def test_zero_and_tiny_reference_rule_on_numbers():
     """|received - expected| <= 5 % × max(|expected|, floor): floor 1 t CO2e, 0.01 for ratios,
     none (1e-9) for other units; the bound itself passes (L3447: <= 5 %)."""
-    j = lambda e, r, u="t_CO2e": cert.judge(e, r, u)[0]  # noqa: E731
+    floors = {"t_CO2e": 1.0, "1": 0.01, "kg_N": 0.0}  # as 95-resultats.cspec declares them
+    j = lambda e, r, u="t_CO2e": cert.judge(e, r, 0.05, floors[u])[0]  # noqa: E731
     assert j(100.0, 105.0) == "conformant" and j(100.0, 105.01) == "NOT conformant"
     assert j(-40.0, -41.9) == "conformant" and j(-40.0, -42.1) == "NOT conformant"
     assert j(0.0, 0.05) == "conformant" and j(0.0, -0.05) == "conformant"
@@ -145,7 +146,7 @@ def test_zero_and_tiny_reference_rule_on_numbers():
     assert j(0.2, 0.21, "1") == "conformant" and j(0.2, 0.2101, "1") == "NOT conformant"
     assert j(0.0, 1e-12, "kg_N") == "conformant" and j(0.0, 1e-6, "kg_N") == "NOT conformant"
     assert j(1.0, float("nan")) == "NOT conformant" and j(1.0, None) == "missing"
-    verdict, dev, floored, _ = cert.judge(0.0, 0.03, "t_CO2e")
+    verdict, dev, floored, _ = cert.judge(0.0, 0.03, 0.05, 1.0)
     assert floored and dev == pytest.approx(0.03)
 
 
@@ -263,29 +264,38 @@ def test_the_report_lists_co_benefit_items_with_their_units(ct_dir, reference, t
 
 
 def test_line_items_come_from_model_json_with_co_benefits(reference):
-    """Co-benefit equations of the project (field `cobenefit`) become line items, with the 5 %
-    of L3447; an IFT co-benefit is informative (L3447: may come from another tool)."""
+    """The line items are the spec's `result` declarations (model.json `results`), in order,
+    with their tolerance, floor and basis; a co-benefit item carries its mandatory and
+    computed_when flags; an item declared informative does not count."""
     model = copy.deepcopy(generated()[0].model)
-    base = next(e for e in model["equations"] if e["name"] == "RE")
-    for name, title in (("CB_erosion", "Érosion"), ("CB_IFT", "IFT")):
-        model["equations"].append(dict(copy.deepcopy(base), name=name, unit="1",
-                                       cobenefit={"title": title, "better": "lower"}))
-    items = {i["name"]: i for i in cert.line_items(model)}
-    assert list(items)[-2:] == ["CB_erosion", "CB_IFT"]
-    assert items["CB_erosion"]["kind"] == "co-benefit" and items["CB_erosion"]["basis"] == "L3447"
-    assert items["CB_erosion"]["title"] == "Érosion" and not items["CB_erosion"]["informative"]
-    assert items["CB_IFT"]["informative"]
-    assert items["CB_erosion"]["mandatory"] is True and items["CB_erosion"]["computed_when"] is None
-    # the project's IFT co-benefit is the informative one; a name merely containing "ift" is not
-    real = {i["name"]: i for i in cert.line_items(generated()[0].model)}
+    real = {i["name"]: i for i in cert.line_items(model)}
+    assert list(real)[:3] == ["RE_fertilisation", "RE_combustibles", "RE_sechage_stockage"]
+    assert real["RE_fertilisation"]["basis"] == "L3445" and real["RE_fertilisation"]["tolerance"] == 0.05
+    assert real["RE_aval"]["basis"].startswith("A76") and real["RE_aval"]["floor"] == 1.0
+    assert real["rabais_global"]["floor"] == 0.01 and real["rabais_global"]["kind"] == "rabais"
     assert real["Cobenefice_IFT_projet"]["informative"] and "L3447" in real["Cobenefice_IFT_projet"]["basis"]
     assert real["Cobenefice_phosphore_projet"]["informative"] and not real["Cobenefice_energie_projet"]["informative"]
-    assert not cert._item(dict(base, name="SHIFT_total", cobenefit={"title": "x"}), "co-benefit")["informative"]
+    assert real["Cobenefice_eau_projet"]["mandatory"] == "irrigue_projet"
+    assert real["Cobenefice_NH3_projet"]["kind"] == "co-benefit" and real["Cobenefice_NH3_projet"]["floor"] == 1e-9
+    # a model that declares other items gets exactly those (nothing is hard-coded)
+    base = next(e for e in model["equations"] if e["name"] == "RE")
+    model["equations"].append(dict(copy.deepcopy(base), name="CB_x", unit="1",
+                                   cobenefit={"title": "X", "better": "lower", "mandatory": True, "computed_when": None}))
+    model["results"] = [dict(real["RE"]), {"name": "CB_x", "label": "x", "unit": "1", "kind": "co-benefit",
+                                           "title": "X", "tolerance": 0.05, "floor": 0.01, "basis": "L1",
+                                           "informative": False, "mandatory": True, "computed_when": None},
+                        {"name": "CB_y", "label": "y", "unit": "1", "kind": "co-benefit", "title": "Y",
+                         "tolerance": 0.05, "floor": None, "basis": "why", "informative": True,
+                         "mandatory": True, "computed_when": None}]
+    model["equations"].append(dict(copy.deepcopy(base), name="CB_y", unit="1",
+                                   cobenefit={"title": "Y", "better": "lower", "mandatory": True, "computed_when": None}))
+    items = {i["name"]: i for i in cert.line_items(model)}
+    assert list(items) == ["RE", "CB_x", "CB_y"] and items["CB_y"]["floor"] == 1e-9
     doc = cert.reference_document(model, "2.0-cs.1", "h", {"c": {**{i: 1.0 for i in items}}})
-    received = {"c": {**{i: 1.0 for i in items}, "CB_IFT": 2.0}}
+    received = {"c": {**{i: 1.0 for i in items}, "CB_y": 2.0}}
     cmp = cert.compare(doc, received)
-    assert cmp.conformant and [l.verdict for l in cmp.lines if l.item == "CB_IFT"] == ["informative"]
-    received["c"]["CB_erosion"] = 1.2
+    assert cmp.conformant and [l.verdict for l in cmp.lines if l.item == "CB_y"] == ["informative"]
+    received["c"]["CB_x"] = 1.2
     assert not cert.compare(doc, received).conformant
 
 

@@ -97,13 +97,13 @@ def test_erosion_c_culture_is_area_weighted_and_partial_tillage_shares(run):
 
 
 def test_erosion_not_computed_without_a_crop_factor_or_the_shares(run, compiled):
-    """Sorghum (fodder) has no row in Tableau 22: the indicator is not computed (value 0, reported as
+    """Sorghum (fodder) has no row in Tableau 22: the indicator is not computed (value null, reported as
     such), never computed with an invented factor.  Without the tillage shares, likewise."""
     tri = [{"espece": "sorgho_fourrager", "Surf_culture": 10.0, "RDT_normes": 6000.0}]
     proj = dict(F_labour=1.0, F_travail_reduit=0.0, F_non_travail=0.0, F_residus=0.0, F_culture_couvert=0.0)
     flat, out = run(dossier(_erosion_years(proj, proj_crops=tri), canton="exemple_canton_3"))
     c = _by_name(compiled, flat, out)[("project.farms[0]", "Cobenefice_erosion")]
-    assert c["mandatory"] and not c["computed"] and not c["improved"] and c["value"] == 0.0
+    assert c["mandatory"] and not c["computed"] and not c["improved"] and c["value"] is None
     flat, out = run(dossier([year(k, cultures=[wheat()]) for k in (-3, -2, -1, 0)]))
     assert out["erosion_calculable"][0] == 0.0 and out["erosion_obligatoire"][0] == 0.0
 
@@ -172,7 +172,7 @@ def test_water_not_mandatory_without_irrigation_and_ratio_undefined(run, compile
     cb = _by_name(compiled, flat, out)
     assert not cb[("project.farms[0]", "Cobenefice_eau")]["mandatory"]
     r = cb[("project.farms[0]", "Ratio_empreinte_eau")]
-    assert not r["computed"] and r["value"] == 0.0
+    assert not r["computed"] and r["value"] is None
 
 
 # --------------------------------------------------------------- phosphorus --

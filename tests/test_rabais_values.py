@@ -146,7 +146,7 @@ from carbonspec.runtime.engine.core import check_outputs, resolve_lookups, run_b
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DISCOUNTED = [("RE_stockage_carbone_sol_exploitation", "RE_stockage_carbone_sol_apres_rabais"),
               ("RE_combustibles_exploitation", "RE_combustibles_apres_rabais"),
-              ("RE_proteines_exploitation", "RE_proteines_apres_rabais")]
+              ("RE_aval_exploitation", "RE_aval_apres_rabais")]
 
 
 @st.composite

@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime.reports.content import SUMMARY_KEYS, cobenefits_table
+from carbonspec.runtime.reports.content import cobenefits_table, summary_items
 
-from conftest import ROOT
+from conftest import GENERATED, ROOT
 
 EXAMPLES = ROOT / "examples" / "lbc_gc"
 YONNE = EXAMPLES / "yonne-120ha.json"
@@ -53,11 +53,16 @@ def _table(ws):
     raise AssertionError(f"no header in {ws.title}")
 
 
+def yonne_json_model():
+    import json
+    return json.loads((GENERATED / "model.json").read_text(encoding="utf-8"))
+
+
 def test_summary_cells_equal_the_json_results(yonne_json, yonne_xlsx):
     header, rows = _table(yonne_xlsx["summary"])
     assert header[:3] == ["poste", "valeur", "unité"]
     values = {r[0]: r[1] for r in rows}
-    expected = [k for k in SUMMARY_KEYS if k in yonne_json["results"]]
+    expected = [i["name"] for i in summary_items(yonne_json_model()) if i["name"] in yonne_json["results"]]
     assert list(values) == expected and len(expected) == 13
     for key in expected:
         assert values[key] == yonne_json["results"][key], key          # exact: full precision

@@ -316,27 +316,28 @@ def test_equation_20_RE_aval_sums_both_terms(run):
     assert total(out, "RE_aval") == pytest.approx(total(out, "RE_sechage_OS") + total(out, "RE_proteines"))
 
 
-def test_A26_RE_aval_floor_applies_to_the_project_sum(run):
-    """Farm A produces more peas (+14.994 t CO2e), farm B less colza (default ratio 0.99):
-    Delta = 3.5 × 10 - 70 = -35 t -> -35 × 0.99 × 0.56 × 0.69 = -13.389.  RE_aval = 1.605,
-    not 14.994 (flooring farm B alone would drop its increase)."""
+def test_A26_RE_aval_floor_applies_once_per_farm(run):
+    """Choice A26: the floor of L1677 applies to each farm's RE_séchage_OS + RE_protéines (the
+    value Équations 1 and 30 both use); the Project's RE_aval is the sum of the floored farm
+    values.  Farm A produces more peas (+14.994 t CO2e), farm B less colza (default ratio 0.99):
+    Delta = 3.5 × 10 - 70 = -35 t -> -35 × 0.99 × 0.56 × 0.69 = -13.389, floored to 0."""
     colza_down = culture_MRP("colza", [(3.5, 20.0)] * 3, [(3.5, 10.0)])
     b_term = -35.0 * 0.99 * 0.56 * (FET_SOJA * 0.76 - 0.45)
     assert b_term == pytest.approx(-13.38876, rel=1e-9)
 
     flat, out = run(farm(levier_aval=True, cultures_MRP=[colza_down]))        # farm B alone
     assert total(out, "RE_proteines") == pytest.approx(b_term, rel=1e-12)
-    assert out["RE_aval_exploitation"][0] == pytest.approx(b_term, rel=1e-12)
-    assert total(out, "RE_aval") == 0                                          # L1677
+    assert out["RE_aval_exploitation"][0] == 0                                 # L1677
+    assert total(out, "RE_aval") == 0
 
     doc = farm(levier_aval=True, cultures_MRP=[PEAS])
     b = copy.deepcopy(doc["project"]["farms"][0])
     b["cultures_MRP"] = [colza_down]
     doc["project"]["farms"].append(b)
     flat, out = run(doc)
-    np.testing.assert_allclose(out["RE_aval_exploitation"], [sum(PEAS_TERMS), b_term], rtol=1e-12)
-    assert total(out, "RE_aval") == pytest.approx(sum(PEAS_TERMS) + b_term, rel=1e-12)
-    assert total(out, "RE_aval") == pytest.approx(1.60524, rel=1e-6)
+    np.testing.assert_allclose(out["RE_aval_exploitation"], [sum(PEAS_TERMS), 0.0], rtol=1e-12)
+    assert total(out, "RE_aval") == pytest.approx(sum(PEAS_TERMS), rel=1e-12)
+    assert total(out, "RE_aval") == pytest.approx(14.994, rel=1e-6)
 
 
 def test_dossiers_without_these_data_give_zero(run):

@@ -289,8 +289,11 @@ def write_site(model: Model, out_dir: Path, annexes=None) -> List[Path]:
               "items": [{"name": n, "href": site.href(n)}
                         for n in (list(r.covers) if r.covers else model.items_of_section(r.section))]}
              for r in model.retroactivity]
+    from ..rabais import listing_json
+
     page("docs_rules.html.j2", "rules.html", choice_rows=list(choices.values()), criteria=criteria,
-         cobenefits=V._cobenefits_view(model), retroactivity=retro)
+         cobenefits=V._cobenefits_view(model), retroactivity=retro, results=model.results,
+         rabais=listing_json(model), external_models=model.external_models, href=site.href)
     page("docs_dossier.html.j2", "dossier.html", dossier=V.dossier_view(model))
     index = json.dumps(site.search_index(), ensure_ascii=False, separators=(",", ":"))
     search = out_dir / "search-index.js"

@@ -142,7 +142,11 @@ def build_context(model: Model) -> Dict[str, object]:
     Views are dicts; their keys avoid dict method names (keys, values, items), which
     Jinja's attribute lookup would resolve to the method instead of the entry."""
     equations = [_equation_view(model, s) for s in model.equations()]
+    from ..rabais import listing_json  # the constructs' own listings (results, rabais, external models)
+
+    constructs = {"results": model.results, "rabais": listing_json(model), "external_models": model.external_models}
     return {
+        **constructs,
         "method": _method_view(model),
         "entities": _entity_tree(model),
         "timeline": _timeline_view(model),

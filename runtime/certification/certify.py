@@ -3,28 +3,19 @@
 A vendor runs the cas-type inputs in its tool and sends its results per case and line item;
 `certify` compares each line item of each case with the reference ("étalon") value:
 
-    deviation = (received - expected) / max(|expected|, floor(unit))
-    conformant  <=>  |deviation| <= 5 %
+    deviation = (received - expected) / max(|expected|, floor)
+    conformant  <=>  |deviation| <= tolerance
 
-- 5 % is the tolerance of L3445 (RE_émissions, RE_stockage de carbone) and L3447 (mandatory
-  co-benefits, "inférieur ou égal à 5 %": the bound itself passes).  Tableau 33 certifies
-  "chacun des postes" but states no tolerance for RE_aval, the miscanthus terms and the
-  rabais (digest A76): the same 5 % is applied to them (tolerance basis "A76" in the report),
-  the only tolerance the method gives, rather than an exact match no calculator can promise.
-- Zero or tiny references: a relative deviation is undefined at 0 and meaningless near it, so
-  the denominator is never below a floor that depends on the unit: 1 t CO2e for the t CO2e
-  line items (an expected 0 accepts |received| <= 0.05 t CO2e, i.e. 50 kg CO2e, the size of
-  a rounding to 0.1 t), 0.01 for dimensionless ratios (rabais_global: an expected 0 accepts
-  <= 0.0005), and, for any other unit (a co-benefit), no floor beyond 1e-9: an expected 0
-  requires a received 0.  The report says which items were judged against the floor.
-- Co-benefits (section 7; the project-level equations with a `cobenefit` field): Tableau 33
-  and L3447 certify the *mandatory* co-benefits, "à l'exception du co-bénéfice IFT qui peut
-  être calculé avec un autre outil".  So an IFT item, an optional co-benefit (Tableau 19:
-  phosphorus) and a conditionally mandatory one in a case where its condition is not met
-  (erosion outside an erosion zone, water without irrigation) are compared and shown, marked
-  "informative", and do not count in the verdict, even when no value is received.
+The line items, their order, tolerance, floor and the basis of each (the line of the method
+that sets it, or why one is applied where the text prints none) are the spec's `result`
+declarations (model.json key `results`, compiler/results.py): nothing here names a method's
+result.  The bound itself passes.  The floor is the smallest denominator: a relative deviation
+is undefined at 0, so an expected 0 accepts |received| <= tolerance × floor (no floor: 1e-9).
+- Co-benefits (kind "co-benefit": an equation with a `cobenefit` declaration): an item the spec
+  declares informative, and one whose mandatory flag is 0 in a case, are compared and shown,
+  marked "informative", and do not count in the verdict, even when no value is received.
 - Not computed: a co-benefit whose `computed_when` flag is 0 in a case (the dossier lacks what
-  the indicator needs: IFT not declared, a crop without a Tableau 22 factor ...) has no
+  the indicator needs) has no
   reference value: `null` in reference-results.json, a blank cell in the xlsx, status "not
   computed".  The method reports it as not computed, never as a number (its equation's value
   0 is a placeholder, not a change of 0), so the tool must report it as not computed too:
@@ -37,28 +28,18 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from carbonspec.compiler.errors import InputError
 
-TOLERANCE = 0.05
-FLOORS = {"t_CO2e": 1.0, "1": 0.01}
-DEFAULT_FLOOR = 1e-9
+DEFAULT_FLOOR = 1e-9  # a denominator guard where the spec sets no floor (not a tolerance of the method)
 EPS = 1e-12  # relative slack so that a deviation of exactly 5 % is not failed by rounding
 
-# DESIGN.md, "Result JSON": the line items, in t CO2e (rabais_global is a ratio)
-DESIGN_LINE_ITEMS = ("RE_fertilisation", "RE_combustibles", "RE_sechage_stockage", "RE_sechage_OS",
-                     "RE_proteines", "RE_aval", "RE_stockage_carbone_sol", "RE_emissions_miscanthus",
-                     "RE_stockage_carbone_sol_miscanthus", "RE_emissions", "RE", "RE_certifiable",
-                     "rabais_global")
 # what a results file may say about itself (JSON members, or keys of the xlsx sheet `info`)
 META_KEYS = ("method", "version", "annex_version", "annex_hash", "spec_hash", "tool", "tool_version")
-# the items for which L3445/L3447 state the 5 %; the others take it by choice A76
-METHOD_TOLERANCE_ITEMS = {"RE_fertilisation", "RE_combustibles", "RE_sechage_stockage", "RE_stockage_carbone_sol",
-                          "RE_emissions"}
+COBENEFIT = "co-benefit"
 
 
 def unlisted_cobenefits(model: dict) -> List[str]:
@@ -73,44 +54,16 @@ def unlisted_cobenefits(model: dict) -> List[str]:
 
 
 def line_items(model: dict) -> List[dict]:
-    """The certified line items (Tableau 33): the DESIGN.md result keys that are equations of the
-    root entity, then the co-benefit equations of the root entity (field `cobenefit`)."""
-    root = next(e["name"] for e in model["entities"] if e["parent"] is None)
-    eqs = {e["name"]: e for e in model["equations"] if e["entity"] == root}
+    """The certified line items, in the spec's order: its `result` declarations (model.json key
+    `results`: name, label, unit, kind, tolerance, floor, basis, informative; co-benefits also
+    mandatory and computed_when).  A model without declarations has no line item."""
     items = []
-    for name in DESIGN_LINE_ITEMS:
-        if name in eqs:
-            items.append(_item(eqs[name], "RE" if name != "rabais_global" else "rabais"))
-    for e in model["equations"]:
-        if e["entity"] == root and e.get("cobenefit") and e["name"] not in DESIGN_LINE_ITEMS:
-            items.append(_item(e, "co-benefit"))
+    for r in model.get("results") or []:
+        item = dict(r)
+        item["tolerance"] = r["tolerance"] if r.get("tolerance") is not None else 0.0
+        item["floor"] = r["floor"] if r.get("floor") is not None else DEFAULT_FLOOR
+        items.append(item)
     return items
-
-
-IFT_NAME = re.compile(r"(^|_)IFT(_|$)", re.IGNORECASE)
-
-
-def _item(eq: dict, kind: str) -> dict:
-    cb = eq.get("cobenefit") or {}
-    src = eq.get("source") or {}
-    ift = kind == "co-benefit" and bool(IFT_NAME.search(eq["name"]))
-    optional = kind == "co-benefit" and cb.get("mandatory") is False
-    item = {"name": eq["name"], "unit": eq["unit"], "kind": kind,
-            "title": cb.get("title") or eq.get("description") or eq["name"],
-            "source": ", ".join(x for x in (src.get("section"), src.get("label"), src.get("text")) if x),
-            "tolerance": TOLERANCE,
-            "floor": floor(eq["unit"]),
-            "basis": "informative (L3447: IFT may come from another tool)" if ift
-            else "informative (optional co-benefit, Tableau 19; L3447 certifies the mandatory ones)" if optional
-            else "L3445" if eq["name"] in METHOD_TOLERANCE_ITEMS
-            else f"L3447 where mandatory ({cb['mandatory']} = 1); informative elsewhere"
-            if kind == "co-benefit" and isinstance(cb.get("mandatory"), str)
-            else "L3447" if kind == "co-benefit" else "A76 (no tolerance printed; 5 % applied)",
-            "informative": ift or optional}
-    if kind == "co-benefit":
-        item["mandatory"] = cb.get("mandatory", True)      # true, false, or the name of a flag
-        item["computed_when"] = cb.get("computed_when")    # the name of a flag, or null
-    return item
 
 
 def case_values(model: dict, outputs: Dict[str, object]) -> Tuple[Dict[str, Optional[float]], Dict[str, dict]]:
@@ -121,7 +74,7 @@ def case_values(model: dict, outputs: Dict[str, object]) -> Tuple[Dict[str, Opti
     for item in line_items(model):
         name = item["name"]
         values[name] = float(outputs[name][0])
-        if item["kind"] != "co-benefit":
+        if item["kind"] != COBENEFIT:
             continue
         mandatory = item["mandatory"]
         if isinstance(mandatory, str):
@@ -135,8 +88,6 @@ def case_values(model: dict, outputs: Dict[str, object]) -> Tuple[Dict[str, Opti
     return values, status
 
 
-def floor(unit: str) -> float:
-    return FLOORS.get("".join(str(unit).split()), DEFAULT_FLOOR)
 
 
 # -------------------------------------------------------------- comparison --
@@ -168,17 +119,18 @@ class Comparison:
         return [l for l in self.lines if l.verdict not in ("conformant", "informative")]
 
 
-def judge(expected: float, received: Optional[float], unit: str) -> tuple:
-    """(verdict, deviation, floored, reason) of one line item."""
+def judge(expected: float, received: Optional[float], tolerance: float, floor: float) -> tuple:
+    """(verdict, deviation, floored, reason) of one line item, at the item's declared tolerance
+    and floor (the smallest denominator of the relative deviation)."""
     if received is None:
         return "missing", None, False, "aucune valeur reçue"
     if not math.isfinite(received):
         return "NOT conformant", None, False, f"la valeur reçue {received!r} n'est pas un nombre fini"
-    fl = floor(unit)
+    fl = max(floor, DEFAULT_FLOOR)
     denom = max(abs(expected), fl)
     dev = (received - expected) / denom
-    ok = abs(received - expected) <= TOLERANCE * denom * (1 + EPS)
-    reason = "" if ok else f"écart {fmt_dev(dev)} au-delà de ±{TOLERANCE:.0%}"
+    ok = abs(received - expected) <= tolerance * denom * (1 + EPS)
+    reason = "" if ok else f"écart {fmt_dev(dev)} au-delà de ±{tolerance:.0%}"
     return ("conformant" if ok else "NOT conformant"), dev, abs(expected) < fl, reason
 
 
@@ -204,14 +156,14 @@ def compare(reference: dict, received: Dict[str, Dict[str, Optional[float]]],
             item = items[name]
             st = (statuses.get(case) or {}).get(name) or {}
             informative, status, why = bool(item.get("informative")), "", item["basis"]
-            if item["kind"] == "co-benefit":
+            if item["kind"] == COBENEFIT:
                 if not st.get("computed", True):
                     status = "not computed"
                 if item.get("informative"):
-                    status = ", ".join(x for x in (status, "IFT" if "IFT" in item["basis"] else "optional") if x)
+                    status = ", ".join(x for x in (status, "informative") if x)
                 elif not st.get("mandatory", True):
-                    informative, why = True, (f"pour information (non obligatoire dans ce cas : {item['mandatory']} = 0 ; "
-                                               "L3447 certifie les co-bénéfices obligatoires)")
+                    informative, why = True, (f"pour information (non obligatoire dans ce cas : "
+                                               f"{item['mandatory']} = 0 ; {item['basis']})")
                     status = ", ".join(x for x in (status, "not mandatory here") if x)
             if got_case is None:
                 lines.append(Line(case, name, item["unit"], exp, None, None, "missing",
@@ -231,7 +183,7 @@ def compare(reference: dict, received: Dict[str, Dict[str, Optional[float]]],
                               f"({item.get('computed_when')} = 0) : le déclarer non calculé (null ou cellule vide), "
                               "pas par un nombre")
             else:
-                verdict, dev, floored, reason = judge(exp, got, item["unit"])
+                verdict, dev, floored, reason = judge(exp, got, item["tolerance"], item["floor"])
             if informative and (verdict != "conformant" or not item.get("informative")):
                 # the reason says why a failing value does not count, or why this case's item is
                 # informative when the item is not (not mandatory here)
@@ -258,15 +210,16 @@ def reference_document(model: dict, annex_version: str, annex_hash: str,
         "format": "carbonspec-castype-results", "format_version": 1,
         "method": model["method"], "version": model["version"], "spec_hash": model["spec_hash"],
         "annex_version": annex_version, "annex_hash": annex_hash,
-        "tolerance": {"relative": TOLERANCE, "rule": "|received - expected| <= 5 % × max(|expected|, floor)",
-                      "floors": {**FLOORS, "other units": DEFAULT_FLOOR}},
+        "tolerance": {"rule": "|received - expected| <= tolerance × max(|expected|, floor), per line item",
+                      "relative": {i["name"]: i["tolerance"] for i in items},
+                      "floors": {i["name"]: i["floor"] for i in items}},
         "line_items": items,
         "units": {i["name"]: i["unit"] for i in items},
         "results": {case: {i["name"]: values[i["name"]] for i in items} for case, values in results.items()},
         "not_computed": "a null result is a co-benefit the method does not compute in that case (its "
                         "computed_when flag is 0): report it as not computed (null, or a blank cell)",
         "cobenefits": {case: {i["name"]: (status.get(case) or {}).get(i["name"], {"mandatory": True, "computed": True})
-                              for i in items if i["kind"] == "co-benefit"} for case in results},
+                              for i in items if i["kind"] == COBENEFIT} for case in results},
     }
 
 
@@ -419,7 +372,6 @@ def report_context(reference: dict, cmp: Comparison, meta: dict, castype_dir, re
         "n_lines": len(lines), "n_cases": len(by_case),
         "failures": cmp.failures(), "failure_rows": failure_rows(cmp), "by_case": by_case, "items": items,
         "cases_failing": sorted({l.case for l in cmp.failures()}),
-        "tolerance": TOLERANCE, "floors": {**FLOORS, "other units": DEFAULT_FLOOR},
     }
 
 
@@ -484,8 +436,8 @@ def report_workbook(ctx: dict):
             ["castype", ctx["castype_dir"]], ["results", ctx["results_path"]],
             ["cases", ctx["n_cases"]], ["line items compared", ctx["n_lines"]]]
     rows += [[f"line items {k}", v] for k, v in ctx["counts"].items()]
-    rows += [["tolerance", "|received - expected| <= 5 % × max(|expected|, floor)"],
-             ["floors", ", ".join(f"{k}: {v:g}" for k, v in ctx["floors"].items())]]
+    rows += [["tolerance", "|received - expected| <= tolerance × max(|expected|, floor), per line item "
+                           "(sheet items: tolerance, floor and basis)"]]
     rows += [["results file says", f"{k} = {v}"] for k, v in ctx["meta"].items()]
     rows += [["problem", p] for p in ctx["problems"]]
     rows += [["not in the cas-type (ignored)", e] for e in ctx["extra"]]
@@ -497,12 +449,13 @@ def report_workbook(ctx: dict):
     ws["B2"].font = Font(bold=True, color="006100" if ctx["conformant"] else "9C0006")
     items = wb.create_sheet("items")
     items.append(["case", "line_item", "unit", "expected", "received", "deviation", "verdict", "reason",
-                  "judged_against_floor", "tolerance_basis", "cobenefit_status"])
+                  "judged_against_floor", "tolerance_basis", "cobenefit_status", "tolerance", "floor"])
     bad = PatternFill("solid", fgColor="FFC7CE")
     for case, lines in ctx["by_case"].items():
         for l in lines:
             items.append([l.case, l.item, l.unit, l.expected, l.received, l.deviation, l.verdict, l.reason,
-                          l.floored, ctx["items"][l.item]["basis"], l.status])
+                          l.floored, ctx["items"][l.item]["basis"], l.status, ctx["items"][l.item]["tolerance"],
+                          ctx["items"][l.item]["floor"]])
             if l.verdict not in ("conformant", "informative"):
                 for cell in items[items.max_row]:
                     cell.fill = bad

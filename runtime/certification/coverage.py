@@ -12,10 +12,11 @@ counted (and reported as missing) without touching this file.  Four measures:
   live: inside an aggregate only the child rows passing its `where` filter are live,
   inside a branch only the rows where that branch is taken — so a branch nested in an
   unused branch or a filtered-out row does not count;
-- rabais rates: the branches of the select equations of the rabais block (spec file
-  `60-rabais*`); each branch is a rate (or the undiscounted value);
+- rabais rates: the branches of the select equations of the rabais block (the equations the
+  spec's `rabais` and `certifiable` constructs compiled to, and the root equations built on
+  them: model.json key `rabais`); each branch is a rate (or the undiscounted value);
 - signs: each term compared with 0 in the rabais block (the discounted terms: a rabais
-  applies only to a strictly positive term, L2558) is seen both > 0 and < 0;
+  applies only to a strictly positive term) is seen both > 0 and < 0;
 - inputs: every value of every enum input and both values of every boolean input occur
   (methods A/B/C, the three reference types, renewal, nda, levers, ...);
 - co-benefits: every equation with a `cobenefit` field (section 7, farm and project) is seen
@@ -46,7 +47,6 @@ import numpy as np
 
 from carbonspec.runtime.engine.reference import ReferenceBackend
 
-RABAIS_SPEC_PREFIX = "60-rabais"
 
 
 # ------------------------------------------------------------ IR walking --
@@ -135,8 +135,10 @@ class SignTerm:
         return f"{self.equation}:{self.path}"
 
 
-def is_rabais_equation(eq: dict) -> bool:
-    return str(eq.get("spec") or "").startswith(RABAIS_SPEC_PREFIX)
+def rabais_block(model: dict) -> Set[str]:
+    """The equations of the rabais block, as the model lists them (model.json `rabais`)."""
+    r = model.get("rabais") or {}
+    return set(r.get("equations") or []) | set(r.get("totals") or [])
 
 
 def is_zero_check(eq: dict) -> bool:
@@ -164,8 +166,9 @@ def branches(model: dict) -> List[Branch]:
 def rabais_branches(model: dict) -> List[Branch]:
     """The rates: branches of the rabais block's select equations that are rates (unit 1, not
     an eligibility criterion); the discounted terms' branches are in `branches` and `signs`."""
+    block = rabais_block(model)
     names = {eq["name"] for eq in model["equations"]
-             if is_rabais_equation(eq) and eq["unit"] == "1" and not eq.get("criterion")}
+             if eq["name"] in block and eq["unit"] == "1" and not eq.get("criterion")}
     return [b for b in branches(model) if b.equation in names]
 
 
@@ -220,9 +223,10 @@ def sign_terms(model: dict) -> List[SignTerm]:
     """The sides compared with 0 in the conditions of the rabais block's selects, except a side
     that cannot be negative (a flag, a count, an area: `nonnegative`)."""
     nonneg = nonnegative(model)
+    block = rabais_block(model)
     out = []
     for eq in model["equations"]:
-        if not is_rabais_equation(eq):
+        if eq["name"] not in block:
             continue
         for path, n in walk(eq["expr"], "expr"):
             if n["node"] == "cmp" and n["op"] in ("<", "<=", ">", ">=") and ".when" in path:

@@ -171,8 +171,8 @@ class DossierSchema:
         return None
 
     def json_schema(self) -> dict:
-        from carbonspec.runtime.models.amg_bridge import with_amg_option  # the one runtime alternative to a spec input
-        return with_amg_option(self.document.model_json_schema())
+        from carbonspec.runtime.models.registry import schema_with_models  # blocks of declared external models
+        return schema_with_models(self.model, self.document.model_json_schema())
 
     # ------------------------------------------------------------------ read --
     def read(self, path: Path) -> Tuple[dict, "Flat"]:

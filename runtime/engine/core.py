@@ -253,11 +253,10 @@ def _missing_inputs(compiled: Compiled, flat: Flat, eq: dict, r: int) -> List[st
 
 def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "numba", where: str = "<dossier>"):
     """Dossier (already parsed JSON) -> (flat, outputs, annexes)."""
-    from carbonspec.runtime.models import amg_bridge  # imported here: the AMG model loads only when a dossier is run
+    from carbonspec.runtime.models.registry import apply_models  # a model library loads only when declared and given
 
-    soil_model = {}
-    if amg_bridge.has_amg_blocks(raw):  # systems' Sfin/Sfin_ref from AMG v2 (amg_bridge.py)
-        raw, soil_model = amg_bridge.apply_amg(raw, where, None, backend)
+    # the external models the spec declares (model.json `external_models`) fill their outputs first
+    raw, soil_model = apply_models(compiled.model, raw, where, backend)
     flat = compiled.schema.flatten(raw, where)
     flat.soil_model = soil_model  # provenance per system path, for results_document
     annexes = load_annexes(annex_dir, compiled.model)
@@ -301,6 +300,24 @@ def verdicts(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List
                      "says": v["failed"] if failed else v["passed"], "reasons": failed,
                      "source": ", ".join(x for x in (src.get("section"), src.get("text")) if x)})
     return docs
+def not_computed(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """Per co-benefit equation with a `computed when` flag, the rows where the flag is 0: the
+    dossier lacks what the indicator needs, so the method reports it as not computed.  Its
+    kernel value there is a placeholder (0), never a result: every output (results JSON,
+    trace, reports, cas-type) shows null instead."""
+    masks = {}
+    for eq in compiled.model["equations"]:
+        flag = (eq.get("cobenefit") or {}).get("computed_when")
+        if flag:
+            values = out[flag] if flag in out else flat.data[flag]
+            masks[eq["name"]] = np.asarray(values) <= 0.5
+    return masks
+
+
+def value_or_null(out: Dict[str, np.ndarray], masks: Dict[str, np.ndarray], name: str, r: int) -> Optional[float]:
+    """An equation's value on row r, or None where it is a co-benefit not computed."""
+    m = masks.get(name)
+    return None if m is not None and bool(m[r]) else float(out[name][r])
 
 
 def cobenefits(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[dict]:
@@ -330,7 +347,7 @@ def cobenefits(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Li
                                      ">": value > thr + tol, ">=": value >= thr - tol}.get(imp["op"], False)
             src = eq["source"] or {}
             rows.append({"where": flat.paths[eq["entity"]][r], "indicator": eq["name"], "title": cb["title"],
-                         "value": value, "unit": eq["unit"], "improved_if": f"{imp['op']} {imp['value']:g}",
+                         "value": value if computed else None, "unit": eq["unit"], "improved_if": f"{imp['op']} {imp['value']:g}",
                          "improved": bool(improved), "mandatory": bool(mandatory), "computed": computed,
                          "source": ", ".join(x for x in (src.get("label"), src.get("section"), src.get("text")) if x)})
     return rows
@@ -349,6 +366,7 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
     inputs_by_entity = {e: [i["name"] for i in model["inputs"] if i["entity"] == e] for e in ents}
     root = next(e for e in ents if ents[e]["parent"] is None)
     scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
+    masks = not_computed(compiled, flat, out)
 
     def row(ent, r):
         d = {}
@@ -358,13 +376,13 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
             elif name in scenario_symbols:
                 d[name] = model["enums"]["scenario"][int(flat.data[name][r])]
         for name in eq_by_entity[ent]:
-            d[name] = float(out[name][r])
+            d[name] = value_or_null(out, masks, name, r)
         for child in children[ent]:
             start = flat.data[f"start_{ent}_{child}"]
             d[ents[child]["collection"]] = [row(child, c) for c in range(start[r], start[r + 1])]
         return d
 
-    top = {name: float(out[name][0]) for name in eq_by_entity[root]}
+    top = {name: value_or_null(out, masks, name, 0) for name in eq_by_entity[root]}
     return {
         "eligibility": eligibility(compiled, flat, out),
         **({"verdicts": verdicts(compiled, flat, out)} if compiled.model.get("verdicts") else {}),

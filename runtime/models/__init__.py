@@ -1,2 +1,4 @@
-"""External models a spec can call (a soil carbon model, ...), each a library with a declared
-interface, and the wiring that feeds them from a dossier."""
+"""External models a spec declares (`model`, model.json `external_models`): the libraries
+(`amg/`: AMG v2 soil carbon, Clivot et al. 2019, which knows no method), the registry that maps a
+declared name to its library (`registry.py`), and each library's adapter to a dossier
+(`amg_bridge.py`), which takes every name of the method from the declaration."""

@@ -1,13 +1,21 @@
-"""Sfin and Sfin_ref of an LBC GC v2.0 dossier from the AMG v2 model (issue 5 item 3).
+"""The AMG v2 library run for a dossier, as a spec's `model amg` declaration says (registry.py).
 
-Équation 25 (6.3.4) takes, per cropping system, the end-of-project soil C stocks Sfin and
-Sfin_ref.  The spec reads them as inputs and does not care where they come from (an
-external Annexe 13 model run, L1951).  This bridge lets a system give instead an `amg`
-block: the soil, the weather and the AMG practices of its reference and Projet years.
-Before the dossier is read, `apply_amg` validates every block, runs `simulate_pairs` once
-for all the systems of all the farms (vectorised), writes `Sfin` and `Sfin_ref` into the
-systems, removes the blocks, and returns one provenance record per system that the
-results document carries under `soil_model`.
+A method reads end-of-project soil C stocks as inputs (LBC GC: Sfin, Sfin_ref of Équation 25)
+and does not care where they come from (an external model run).  Its spec may declare the AMG
+model instead (`model amg ...`, model.json `external_models`): the entity whose rows may give a
+block (`block`), the inputs the simulated stocks fill (`gives stock_end ... feeds`,
+`gives stock_end_ref ... feeds`), and by name what this adapter needs of the method (`bind`):
+`rows` the timeline entity of the block entity's years (its index and scenario ranges give the
+reference and Projet years), `area` the rows' area, optionally `reference_type = FIELD VALUE`
+(an analysis before the Projet only for that value of an ancestor's field),
+`initial_stock_mode = FIELD VALUE` (a value refused when the initial stock is simulated from an
+older analysis) and `excluded_by = COLLECTION` (rows of that collection forbid a block).
+Nothing here names a method's symbol: every such name comes from the declaration.  Before the
+dossier is read, `apply` validates every block, runs `simulate_pairs` once for all blocks
+(vectorised), writes the outputs into the rows, removes the blocks, and returns one provenance
+record per block that the results document carries under `soil_model`.
+
+The text below describes the block with LBC GC's names, the one method that declares it today.
 
 The block (documented in `annexes/amg/README.md`, "In an LBC dossier"; JSON Schema
 `amg_block_schema()`, committed as `examples/lbc_gc/amg-block.schema.json`) reuses the
@@ -59,6 +67,7 @@ import copy
 import json
 import math
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -71,10 +80,70 @@ from carbonspec.runtime.models.amg.io import Soil, Weather, Year, _loc, crop_row
 from carbonspec.runtime.models.amg.pairs import LBC_HORIZON, MAX_ANALYSIS_AGE_YEARS
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
-REFERENCE_KS = (-3, -2, -1)                    # 6.1.1 L1238: the 3 pre-Projet years
-PROJECT_KS = tuple(range(LBC_HORIZON))         # 1.5 L455: the 5 Projet years, k = 0..4
-MODEL_NAME = "AMG v2 (Clivot et al. 2019), AMG_base semantics"
 _AREA_RTOL = 1e-9
+STOCK_END, STOCK_END_REF = "stock_end", "stock_end_ref"   # this library's outputs (simulate_pairs)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What the adapter needs of a method, read from its `model amg` declaration and model.json."""
+    label: str
+    block: str                           # the block's field on the block entity
+    chain: Tuple[str, ...]               # collections from the root's key down to the block entity's
+    rows: str                            # collection of the block entity's timeline rows
+    index: str                           # their timeline index
+    reference_ks: Tuple[int, ...]
+    project_ks: Tuple[int, ...]
+    area: str                            # the rows' area field
+    outputs: Dict[str, str]              # this library's output -> the input it fills
+    reference_type: Optional[Tuple[str, str]] = None
+    initial_stock_mode: Optional[Tuple[str, str]] = None
+    excluded_by: Optional[str] = None
+    entity_class: str = ""               # the block entity's name in the dossier's JSON Schema
+    reasons: Optional[Dict[str, str]] = None  # bind -> the spec's reason, shown in the messages
+
+    def why(self, key: str) -> str:
+        r = (self.reasons or {}).get(key)
+        return f" ({r})" if r else ""
+
+
+def binding(decl: dict, model: dict) -> Binding:
+    """The declaration resolved against model.json; InputError naming the missing bind."""
+    ents = {e["name"]: e for e in model["entities"]}
+    where = f"model '{decl['name']}' ({decl.get('spec')})"
+    binds = decl.get("binds") or {}
+
+    def need(key: str, n: int = 1) -> List[str]:
+        v = binds.get(key)
+        if not v or len(v) < n:
+            raise InputError(where, f"the declaration needs 'bind {key} = ...' ({n} name(s)) for the AMG library")
+        return v
+
+    block = decl.get("block") or {}
+    if not block:
+        raise InputError(where, "the declaration needs 'block ENTITY.FIELD' for the AMG library")
+    chain, e = [], block["entity"]
+    while e is not None:
+        chain.append(ents[e]["collection"])
+        e = ents[e]["parent"]
+    rows_entity = need("rows")[0]
+    timeline = next((t for t in model["timelines"] if t["entity"] == rows_entity), None)
+    if timeline is None or ents.get(rows_entity, {}).get("parent") != block["entity"]:
+        raise InputError(where, f"bind rows: '{rows_entity}' is not a timeline entity under '{block['entity']}'")
+    ref = tuple(k for s in timeline["scenarios"] if s["last"] < 0 for k in range(s["first"], s["last"] + 1))
+    proj = tuple(k for s in timeline["scenarios"] if s["first"] >= 0 for k in range(s["first"], s["last"] + 1))
+    outputs = {o["name"]: o["feeds"] for o in decl.get("outputs") or []}
+    if set(outputs) != {STOCK_END, STOCK_END_REF}:
+        raise InputError(where, f"the AMG library gives '{STOCK_END}' and '{STOCK_END_REF}'; the declaration gives "
+                                + ", ".join(sorted(outputs)))
+    opt = {k: tuple(binds[k][:2]) for k in ("reference_type", "initial_stock_mode") if k in binds}
+    for k, v in opt.items():
+        if len(v) != 2:
+            raise InputError(where, f"bind {k} = FIELD VALUE: two names")
+    return Binding(f"{decl.get('label')} — {decl.get('version')}", block["field"], tuple(reversed(chain)),
+                   ents[rows_entity]["collection"], timeline["index"], ref, proj, need("area")[0], outputs,
+                   opt.get("reference_type"), opt.get("initial_stock_mode"),
+                   (binds.get("excluded_by") or [None])[0], block["entity"].capitalize(), decl.get("reasons") or {})
 
 # ------------------------------------------------------------------ format --
 # A crop entry is io.Year's fields except `year` and `weather`, plus `area`: built from
@@ -85,7 +154,7 @@ AmgCrop = create_model(
             "on that area (the fields of a `carbonspec amg` year, without year and weather).",
     area=(float, Field(..., gt=0, allow_inf_nan=False,
                        description="ha of the system under this crop in the year; the areas of a year add up "
-                                   "to the system's Surf of that year")),
+                                   "to the system's area of that year (the field the spec binds as area)")),
     **{name: (f.annotation, copy.deepcopy(f)) for name, f in Year.model_fields.items()
        if name not in ("year", "weather")})
 
@@ -137,46 +206,50 @@ class AmgBlock(BaseModel):
 
 
 def amg_block_schema() -> dict:
-    """JSON Schema of a system's `amg` block (committed as examples/lbc_gc/amg-block.schema.json)."""
+    """JSON Schema of a block (committed as examples/lbc_gc/amg-block.schema.json)."""
     return AmgBlock.model_json_schema(by_alias=True)
 
 
-def with_amg_option(schema: dict) -> dict:
-    """The dossier's JSON Schema with the `amg` alternative on cropping systems: the spec
-    reads Sfin/Sfin_ref, and this runtime step may fill them from AMG (6.3, Annexe 13)."""
-    system = schema.get("$defs", {}).get("System")
-    if system is None or "Sfin" not in system.get("properties", {}):
+def schema_option(schema: dict, decl: dict, model: dict) -> dict:
+    """The dossier's JSON Schema with the block as an alternative on the block entity: the spec
+    reads the outputs' inputs, and this runtime step may fill them from AMG."""
+    b = binding(decl, model)
+    target = schema.get("$defs", {}).get(b.entity_class)
+    if target is None or not all(f in target.get("properties", {}) for f in b.outputs.values()):
         return schema
     block = amg_block_schema()
     defs = block.pop("$defs", {})
     schema["$defs"].update({k: v for k, v in defs.items() if k not in schema["$defs"]})
-    block["description"] = ("AMG v2 soil model inputs (runtime/models/amg_bridge.py): instead of Sfin/Sfin_ref, "
-                            "which the run then fills from the simulated end-of-project stocks (Équation 25)")
-    system["properties"]["amg"] = block
+    block["description"] = (f"{b.label} inputs: instead of " + " and ".join(b.outputs.values())
+                            + ", which the run then fills from the simulated stocks")
+    target["properties"][b.block] = block
     return schema
 
 
 # ------------------------------------------------------------------ reading --
-def _systems(raw: Any):
-    """(farm index, system index, farm dict, system dict) of every system of a dossier
-    shaped as LBC's (project.farms[].systems[]); nothing for any other shape (the dossier
-    reader reports those)."""
-    project = raw.get("project") if isinstance(raw, dict) else None
-    farms = project.get("farms") if isinstance(project, dict) else None
-    if not isinstance(farms, list):
-        return
-    for i, farm in enumerate(farms):
-        systems = farm.get("systems") if isinstance(farm, dict) else None
-        if not isinstance(systems, list):
-            continue
-        for j, system in enumerate(systems):
-            if isinstance(system, dict):
-                yield i, j, farm, system
+def _blocks_rows(raw: Any, b: Binding):
+    """(indices, path, ancestors' dicts, row dict) of every row of the block entity, following
+    the collections of the binding; nothing for any other shape (the reader reports those)."""
+    def walk(obj, depth, idx, path, ancestors):
+        if depth == len(b.chain):
+            yield idx, path, ancestors, obj
+            return
+        items = obj.get(b.chain[depth]) if isinstance(obj, dict) else None
+        if depth == 0:
+            if isinstance(items, dict):
+                yield from walk(items, 1, idx, b.chain[0], ancestors + [items])
+            return
+        if not isinstance(items, list):
+            return
+        for n, it in enumerate(items):
+            if isinstance(it, dict):
+                yield from walk(it, depth + 1, idx + (n,), f"{path}.{b.chain[depth]}[{n}]", ancestors + [it])
+    yield from walk(raw, 0, (), "", [])
 
 
-def has_amg_blocks(raw: Any) -> bool:
-    """True when some system of the dossier gives an `amg` block."""
-    return any("amg" in s for _, _, _, s in _systems(raw))
+def has_blocks(raw: Any, b: Binding) -> bool:
+    """True when some row of the dossier gives a block."""
+    return any(b.block in s for _, _, _, s in _blocks_rows(raw, b))
 
 
 def _validate(block: Any, path: str, where: str) -> AmgBlock:
@@ -218,11 +291,12 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def _dossier_years(system: dict) -> Dict[int, dict]:
+def _dossier_years(system: dict, b: Binding) -> Dict[int, dict]:
     out = {}
-    for y in _as_list(system.get("years")):
-        if isinstance(y, dict) and isinstance(y.get("k"), int) and not isinstance(y.get("k"), bool):
-            out.setdefault(y["k"], y)
+    for y in _as_list(system.get(b.rows)):
+        k = y.get(b.index) if isinstance(y, dict) else None
+        if isinstance(k, int) and not isinstance(k, bool):
+            out.setdefault(k, y)
     return out
 
 
@@ -235,18 +309,18 @@ class _Columns:
         self.n_years: List[int] = []
 
     def add(self, params, run: int, years: List[AmgYear], path: str, where: str, surf: Dict[int, dict],
-            idx_of: Dict[int, int]):
+            idx_of: Dict[int, int], area: str):
         self.n_years.append(len(years))
         for j, y in enumerate(years):
             n = idx_of[y.k]
             yl = f"{where}: {path}[{n}]"
             total = math.fsum(c.area for c in y.crops)
             dy = surf.get(y.k)
-            s = dy.get("Surf") if dy is not None else None
+            s = dy.get(area) if dy is not None else None
             if isinstance(s, (int, float)) and not isinstance(s, bool) and math.isfinite(s) and s > 0 \
                     and abs(total - s) > _AREA_RTOL * s:
                 raise InputError(f"{yl}.crops", f"the crop areas of k = {y.k} add up to {total:g} ha, the system's "
-                                                f"Surf of k = {y.k} is {s:g} ha (the amg crops must cover the system)")
+                                                f"{area} of k = {y.k} is {s:g} ha (the amg crops must cover the system)")
             for c, crop in enumerate(y.crops):
                 cl = f"{yl}.crops[{c}]"
                 w = crop.area / total
@@ -280,72 +354,81 @@ def _floats(a) -> List[float]:
 
 
 # ------------------------------------------------------------------ running --
-def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Path] = None,
-              backend: str = "numba", rounding: bool = True) -> Tuple[dict, Dict[str, dict]]:
-    """Replace every system's `amg` block by the Sfin and Sfin_ref AMG v2 simulates.
+def apply(raw: dict, decl: dict, model: dict, where: str = "<dossier>", backend: str = "numba",
+          annexes_amg_dir: Optional[Path] = None, rounding: bool = True) -> Tuple[dict, Dict[str, dict]]:
+    """Replace every block by the stocks AMG v2 simulates (the registry's entry point)."""
+    return apply_amg(raw, where, annexes_amg_dir, backend, rounding, b=binding(decl, model))
 
-    Returns (dossier, provenance): a copy of `raw` (the caller's dict is not modified)
-    whose systems give `Sfin`/`Sfin_ref` and no `amg`, and per system path
-    (`project.farms[i].systems[j]`) the provenance record of its stocks.  A bad block is an
-    InputError naming `project.farms[i].systems[j].amg.<field>` (exit code 2)."""
-    found = [(i, j, f, s) for i, j, f, s in _systems(raw) if "amg" in s]
+
+def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Path] = None,
+              backend: str = "numba", rounding: bool = True, *, b: Binding) -> Tuple[dict, Dict[str, dict]]:
+    """Replace every block by the stocks AMG v2 simulates.
+
+    Returns (dossier, provenance): a copy of `raw` (the caller's dict is not modified) whose
+    rows give the declared inputs and no block, and per row path (e.g.
+    `project.farms[i].systems[j]`) the provenance record of its stocks.  A bad block is an
+    InputError naming `<row path>.<block>.<field>` (exit code 2)."""
+    found = [(idx, path, anc, s) for idx, path, anc, s in _blocks_rows(raw, b) if b.block in s]
     if not found:
         return raw, {}
+    out_end, out_ref = b.outputs[STOCK_END], b.outputs[STOCK_END_REF]
+    horizon = len(b.project_ks)
     params = load_params(annexes_amg_dir)
-    blocks: List[Tuple[int, int, str, AmgBlock]] = []
+    blocks: List[Tuple[tuple, str, AmgBlock]] = []
     soil = {k: [] for k in ("clay", "caco3", "pH", "cn", "depth", "C0")}
     ref_cols, proj_cols = _Columns(), _Columns()
     history_years: List[int] = []
     climates: List[Tuple[str, Any]] = []
-    for run, (i, j, farm, system) in enumerate(found):
-        path = f"project.farms[{i}].systems[{j}]"
-        both = [k for k in ("Sfin", "Sfin_ref") if system.get(k) is not None]
+    for run, (idx, path, ancestors, system) in enumerate(found):
+        both = [k for k in (out_end, out_ref) if system.get(k) is not None]
         if both:
-            raise InputError(f"{where}: {path}", f"gives both an amg block and {' and '.join(both)}: the stocks come "
-                                                 f"either from the AMG model (amg) or from an external model run "
-                                                 f"(Sfin and Sfin_ref), not both")
-        if system.get("parcelles_miscanthus"):
-            raise InputError(f"{where}: {path}.amg", "a miscanthus system (with parcelles_miscanthus) counts 0 in "
-                                                     "Équation 25 (choice X1): its storage is Équation 28's "
-                                                     "Sfin_miscanthus / Sfin_ref_miscanthus; remove the amg block")
-        apath = f"{path}.amg"
-        b = _validate(system["amg"], apath, where)
+            raise InputError(f"{where}: {path}", f"gives both an {b.block} block and {' and '.join(both)}: the stocks "
+                                                 f"come either from the model ({b.block}) or from an external model "
+                                                 f"run ({out_end} and {out_ref}), not both")
+        if b.excluded_by and system.get(b.excluded_by):
+            raise InputError(f"{where}: {path}.{b.block}", f"a row with {b.excluded_by} may not give an {b.block} "
+                                                           f"block{b.why('excluded_by')}; remove the block")
+        apath = f"{path}.{b.block}"
+        blk = _validate(system[b.block], apath, where)
         try:
-            z, c0 = b.soil.resolve()
+            z, c0 = blk.soil.resolve()
         except ValueError as exc:
             raise InputError(f"{where}: {apath}.soil", str(exc)) from None
-        for k, v in (("clay", b.soil.clay), ("caco3", b.soil.CaCO3), ("pH", b.soil.pH), ("cn", b.soil.CN),
+        for k, v in (("clay", blk.soil.clay), ("caco3", blk.soil.CaCO3), ("pH", blk.soil.pH), ("cn", blk.soil.CN),
                      ("depth", z), ("C0", c0)):
             soil[k].append(v)
-        t = b.first_project_year
+        t = blk.first_project_year
         m = 0
-        if b.soil_analysis_year is not None:
-            m = t - b.soil_analysis_year
+        if blk.soil_analysis_year is not None:
+            m = t - blk.soil_analysis_year
             if m < 0 or m > MAX_ANALYSIS_AGE_YEARS:
                 raise InputError(f"{where}: {apath}.soil_analysis_year",
-                                 f"{b.soil_analysis_year} is {'after the start of' if m < 0 else 'more than 5 years before'}"
+                                 f"{blk.soil_analysis_year} is {'after the start of' if m < 0 else 'more than 5 years before'}"
                                  f" the Projet ({t}): the analysis may be at most {MAX_ANALYSIS_AGE_YEARS} years "
                                  f"before it (6.3.2 L1848)")
-            if m > 0 and farm.get("type_reference") != "specifique":
-                raise InputError(f"{where}: {apath}.soil_analysis_year",
-                                 "starting from an analysis made before the Projet is the specific reference's "
-                                 f"option (6.3.2 L1848, Tableau 15); this farm's type_reference is "
-                                 f"{farm.get('type_reference')!r}")
-            if m > 0 and b.weather.series is None:
+            if m > 0 and b.reference_type is not None:
+                field, allowed = b.reference_type
+                got = next((a[field] for a in reversed(ancestors[:-1]) if field in a), None)
+                if got != allowed:
+                    raise InputError(f"{where}: {apath}.soil_analysis_year",
+                                     f"starting from an analysis made before the Projet needs {field} = {allowed!r}"
+                                     f"{b.why('reference_type')}; this row's {field} is {got!r}")
+            if m > 0 and blk.weather.series is None:
                 raise InputError(f"{where}: {apath}.weather",
                                  "an analysis before the Projet needs the Annexe 3 series (weather.series): the "
                                  "years between the analysis and the Projet are simulated under its mean climate")
         history_years.append(m)
-        dyears = _dossier_years(system)
-        if m > 0:
-            for n, y in enumerate(_as_list(system.get("years"))):
-                if isinstance(y, dict) and y.get("mode_donnees_C_initial") == "mesure":
-                    raise InputError(f"{where}: {path}.years[{n}].mode_donnees_C_initial",
-                                     f"'mesure', but the initial stock is simulated from the {b.soil_analysis_year} "
-                                     f"analysis ({m} year(s) before the Projet): Tableau 15 puts this under "
-                                     f"« simulations » (declare 'simulation', Tableau 17)")
+        dyears = _dossier_years(system, b)
+        if m > 0 and b.initial_stock_mode is not None:
+            field, refused = b.initial_stock_mode
+            for n, y in enumerate(_as_list(system.get(b.rows))):
+                if isinstance(y, dict) and y.get(field) == refused:
+                    raise InputError(f"{where}: {path}.{b.rows}[{n}].{field}",
+                                     f"{refused!r}, but the initial stock is simulated from the "
+                                     f"{blk.soil_analysis_year} analysis ({m} year(s) before the Projet)"
+                                     f"{b.why('initial_stock_mode')}")
         # weather
-        w = b.weather
+        w = blk.weather
         if w.series is not None:
             s = w.series
             try:
@@ -360,20 +443,20 @@ def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Pat
                 if y.k in ys:
                     raise InputError(f"{where}: {apath}.weather.years[{n}].k", f"year k = {y.k} is given twice")
                 ys[y.k] = y
-            missing = [k for k in PROJECT_KS if k not in ys]
+            missing = [k for k in b.project_ks if k not in ys]
             if missing:
                 raise InputError(f"{where}: {apath}.weather.years",
-                                 f"the weather of every Projet year k = 0..{LBC_HORIZON - 1} is required; missing "
-                                 f"k = {', '.join(map(str, missing))}")
-            climates.append(("years", [ys[k] for k in PROJECT_KS]))
+                                 f"the weather of every Projet year k = {b.project_ks[0]}..{b.project_ks[-1]} is "
+                                 f"required; missing k = {', '.join(map(str, missing))}")
+            climates.append(("years", [ys[k] for k in b.project_ks]))
         # practices
-        ref = _years_by_k(b.reference, REFERENCE_KS, f"{apath}.reference", "reference", where)
-        proj = _years_by_k(b.project, PROJECT_KS, f"{apath}.project", "Projet", where)
+        ref = _years_by_k(blk.reference, b.reference_ks, f"{apath}.reference", "reference", where)
+        proj = _years_by_k(blk.project, b.project_ks, f"{apath}.project", "Projet", where)
         ref_cols.add(params, run, ref, f"{apath}.reference", where, dyears,
-                     {y.k: n for n, y in enumerate(b.reference)})
+                     {y.k: n for n, y in enumerate(blk.reference)}, b.area)
         proj_cols.add(params, run, proj, f"{apath}.project", where, dyears,
-                      {y.k: n for n, y in enumerate(b.project)})
-        blocks.append((i, j, path, b))
+                      {y.k: n for n, y in enumerate(blk.project)}, b.area)
+        blocks.append((idx, path, blk))
 
     S = len(found)
     soil_cols = SoilColumns(**{k: np.asarray(v, dtype=np.float64) for k, v in soil.items()})
@@ -384,7 +467,7 @@ def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Pat
         # one simulate_pairs call: a series' mean climate is repeated over the 5 years (the
         # same numbers the (S,) form gives); the history climate is the series mean
         # (systems with per-year weather have no history, their row is never read).
-        cols = {f: np.zeros((S, LBC_HORIZON)) for f in ("T_mean", "rainfall", "PET")}
+        cols = {f: np.zeros((S, horizon)) for f in ("T_mean", "rainfall", "PET")}
         hist = {f: np.zeros(S) for f in cols}
         for s_, (kind, c) in enumerate(climates):
             for f in cols:
@@ -400,34 +483,36 @@ def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Pat
     project = proj_cols.practices()
     m = np.asarray(history_years, dtype=np.int64)
     use_history = bool(m.max() > 0)
-    res = simulate_pairs(soil_cols, climate, reference, project, horizon=LBC_HORIZON,
+    res = simulate_pairs(soil_cols, climate, reference, project, horizon=horizon,
                          history=reference if use_history else None, history_years=m if use_history else None,
                          history_climate=history_climate if use_history else None, params=params,
                          backend=backend, rounding=rounding)
 
-    out = _copy_path(raw, [(i, j) for i, j, _, _ in blocks])
+    out = _copy_path(raw, b, [idx for idx, _, _ in blocks])
     provenance: Dict[str, dict] = {}
-    for s_, (i, j, path, b) in enumerate(blocks):
-        sfin, sref = float(res.Sfin[s_]), float(res.Sfin_ref[s_])
-        if not (math.isfinite(sfin) and math.isfinite(sref)):  # never a silent NaN into Équation 25
-            raise InputError(f"{where}: {path}.amg", f"AMG gave a non-finite stock (Sfin {sfin}, Sfin_ref {sref})")
-        system = out["project"]["farms"][i]["systems"][j]
-        del system["amg"]  # (a null Sfin / Sfin_ref, i.e. not given, is overwritten below)
-        system["Sfin"], system["Sfin_ref"] = sfin, sref
+    for s_, (idx, path, blk) in enumerate(blocks):
+        sfin, sref = float(res.stock_end[s_]), float(res.stock_end_ref[s_])
+        if not (math.isfinite(sfin) and math.isfinite(sref)):  # never a silent NaN into the method
+            raise InputError(f"{where}: {path}.{b.block}",
+                             f"AMG gave a non-finite stock ({out_end} {sfin}, {out_ref} {sref})")
+        system = _row(out, b, idx)
+        del system[b.block]  # (a null output, i.e. not given, is overwritten below)
+        system[out_end], system[out_ref] = sfin, sref
+        b_ = blk
         kind, c = climates[s_]
         climate_rec = ({"annexe3_series_mean": {"T_mean": c.T_mean, "rainfall": c.rainfall, "PET": c.PET},
-                        "years": [x.year for x in b.weather.series]} if kind == "series" else
+                        "years": [x.year for x in b_.weather.series]} if kind == "series" else
                        {"per_project_year": [{"k": y.k, "T_mean": y.T_mean, "rainfall": y.rainfall, "PET": y.PET}
                                              for y in c]})
         rec = {
-            "model": MODEL_NAME,
+            "model": b.label,
             "tables": {"directory": str(params.directory), "hash": params.content_hash},
             "backend": backend, "rounding": "AMG_base (R round)" if rounding else "none",
-            "Sfin_ref": sref, "Sfin": sfin, "unit": "t C/ha",
+            out_ref: sref, out_end: sfin, "unit": "t C/ha",
             "depth_cm": float(soil_cols.depth[s_]), "initial_stock": float(soil_cols.C0[s_]),
             "soil_analysis_years_before_project": int(m[s_]),
             "C_start": float(res.C_start[s_]),
-            "first_project_year": b.first_project_year,
+            "first_project_year": b_.first_project_year,
             "climate": climate_rec,
             "stocks_ref": _floats(res.stocks_ref[s_]), "stocks": _floats(res.stocks[s_]),
             "stocks_note": "stocks after j simulated years, j = 0..5 (column 0: start of the Projet; "
@@ -441,15 +526,28 @@ def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Pat
     return out, provenance
 
 
-def _copy_path(raw: dict, systems: List[Tuple[int, int]]) -> dict:
-    """A copy of the dossier sharing everything but the objects on the way to the given
-    systems (those are copied, so the caller's dossier is left as it was)."""
+def _copy_path(raw: dict, b: Binding, rows: List[tuple]) -> dict:
+    """A copy of the dossier sharing everything but the objects on the way to the given rows
+    (those are copied, so the caller's dossier is left as it was)."""
     out = dict(raw)
-    out["project"] = dict(raw["project"])
-    farms = out["project"]["farms"] = list(raw["project"]["farms"])
-    for i in sorted({i for i, _ in systems}):
-        farms[i] = dict(farms[i])
-        farms[i]["systems"] = list(farms[i]["systems"])
-    for i, j in systems:
-        farms[i]["systems"][j] = dict(farms[i]["systems"][j])
+    top = out[b.chain[0]] = dict(raw[b.chain[0]])
+    copied = set()
+    for idx in rows:
+        obj, key = top, ()
+        for coll, n in zip(b.chain[1:], idx):
+            if key + (coll,) not in copied:
+                obj[coll] = list(obj[coll])
+                copied.add(key + (coll,))
+            key = key + (coll, n)
+            if key not in copied:
+                obj[coll][n] = dict(obj[coll][n])
+                copied.add(key)
+            obj = obj[coll][n]
     return out
+
+
+def _row(out: dict, b: Binding, idx: tuple) -> dict:
+    obj = out[b.chain[0]]
+    for coll, n in zip(b.chain[1:], idx):
+        obj = obj[coll][n]
+    return obj

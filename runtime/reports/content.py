@@ -8,9 +8,10 @@ document (engine.results_document, the JSON output) and the model into a list of
 tables; report_xlsx.py and report_html.py only lay them out, so both formats always carry
 the same figures as the JSON.
 
-Everything here is generic over the model: line items are the DESIGN.md result keys that
-the model has, rabais are the equations of the spec file(s) named "*rabais*", criteria are
-the equations with a `criterion`, co-benefits those with a `cobenefit` entry.
+Everything here is generic over the model: line items are the spec's `result` declarations
+(model.json `results`), rabais the equations the spec's `rabais` / `certifiable` constructs
+compiled to (model.json `rabais`), criteria the equations with a `criterion`, co-benefits
+those with a `cobenefit` entry.
 """
 from __future__ import annotations
 
@@ -22,11 +23,6 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from carbonspec.runtime.dossier.reader import Flat
-
-# DESIGN.md "Result JSON", in t CO2e (rabais_global is a fraction)
-SUMMARY_KEYS = ("RE_fertilisation", "RE_combustibles", "RE_sechage_stockage", "RE_sechage_OS", "RE_proteines",
-                "RE_aval", "RE_stockage_carbone_sol", "RE_emissions_miscanthus", "RE_stockage_carbone_sol_miscanthus",
-                "RE_emissions", "RE", "RE_certifiable", "rabais_global")
 
 
 
@@ -73,7 +69,7 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
     title = f"{model.get('title') or model['method']} v{model['version']} — résultats"
     subtitle = " · ".join(x for x in (dossier_name, doc.get("computed_with", "")) if x)
     tables = [
-        summary_table(doc, eqs),
+        summary_table(doc, eqs, model),
         rabais_table(compiled, flat, out),
         eligibility_table(compiled, flat, out, verdict),
         *verdict_tables(compiled, flat, out, doc),
@@ -96,47 +92,53 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
 
 
 # ------------------------------------------------------------------ summary --
-def summary_table(doc: dict, eqs: Dict[str, dict]) -> Table:
-    """The line items of DESIGN.md that the model computes, with the value the JSON prints."""
+def summary_items(model: dict) -> List[dict]:
+    """The result line items the spec declares, except co-benefits (their own table)."""
+    return [r for r in model.get("results") or [] if r["kind"] != "co-benefit"]
+
+
+def summary_table(doc: dict, eqs: Dict[str, dict], model: dict) -> Table:
+    """The result line items the spec declares (`result`), with the value the JSON prints."""
     rows = []
-    for key in SUMMARY_KEYS:
+    for item in summary_items(model):
+        key = item["name"]
         if key not in doc["results"]:
             continue
         eq = eqs.get(key, {})
-        rows.append([key, doc["results"][key], eq.get("unit") or "", eq.get("description") or "", _cite(eq.get("source"))])
+        rows.append([key, doc["results"][key], item["unit"], item.get("label") or eq.get("description") or "",
+                     _cite(eq.get("source"))])
     if not rows:
         # a method without those line items: every equation of the root entity, in spec order
         rows = [[key, value, eqs.get(key, {}).get("unit") or "", eqs.get(key, {}).get("description") or "",
                  _cite(eqs.get(key, {}).get("source"))] for key, value in doc["results"].items()]
         return Table("summary", "Synthèse", ["indicateur", "valeur", "unité", "description", "méthode"], rows,
                      notes=["Valeurs de l'entité racine du dossier, dans les unités de la méthode."])
-    notes = ["RE du Projet par poste (t CO2e) ; rabais_global est une fraction (Équation 31)."]
+    notes = ["Résultats du Projet déclarés par la méthode, dans l'unité indiquée."]
     if not doc["eligibility"]["eligible"]:
         notes.append("NON ÉLIGIBLE : voir la feuille eligibility (les résultats sont complets).")
-    return Table("summary", "Synthèse des RE", ["poste", "valeur", "unité", "description", "méthode"], rows, notes=notes)
+    return Table("summary", "Synthèse des résultats", ["poste", "valeur", "unité", "description", "méthode"], rows, notes=notes)
 
 
 # ------------------------------------------------------------------- rabais --
-def _is_rabais(eq: dict) -> bool:
-    return "rabais" in Path((eq.get("spec") or "").split(":")[0]).stem
-
-
-def _spec_order(eq: dict):
-    file, _, line = (eq.get("spec") or ":0").partition(":")
-    return (file, int(line or 0))
+def rabais_equations(model: dict) -> List[str]:
+    """Every equation the spec's rabais constructs compiled to (rates, averaging steps,
+    discounted terms, certifiable result), in the constructs' order."""
+    r = model.get("rabais") or {}
+    return list(dict.fromkeys((r.get("equations") or []) + (r.get("totals") or [])))
 
 
 def rabais_table(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Table:
-    """Every equation of the rabais block (rates, discounted terms, RE_certifiable), on every
-    row of its entity, in the spec's order."""
-    rabais = sorted((e for e in compiled.model["equations"] if _is_rabais(e)), key=_spec_order)
+    """Every equation of the rabais constructs (rates, discounted terms, the certifiable
+    result), on every row of its entity, in the spec's order."""
+    eqs = {e["name"]: e for e in compiled.model["equations"]}
+    rabais = [eqs[n] for n in rabais_equations(compiled.model) if n in eqs]
     rows = []
     for eq in rabais:
         for r, path in enumerate(flat.paths[eq["entity"]]):
             rows.append([path, eq["name"], float(out[eq["name"]][r]), eq["unit"] or "", eq.get("description") or "",
                          _cite(eq.get("source"))])
     rows.sort(key=lambda row: path_key(row[0]))  # project first, then each farm; spec order inside (stable)
-    return Table("rabais", "Rabais (6.5, Tableaux 17-18, Équations 29-31)",
+    return Table("rabais", "Rabais",
                  ["ligne", "symbole", "valeur", "unité", "description", "méthode"], rows,
                  notes=["Taux en fraction (0.2 = 20 %) ; termes en t CO2e après leurs rabais."])
 
@@ -237,8 +239,10 @@ def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Tabl
     """One table per entity: every row, every input (as given, or its default) and every
     equation value.  Sheet names are the entity names (the dossier workbook uses the
     collection names, so the two kinds of workbook are never confused)."""
+    from carbonspec.runtime.engine.core import not_computed, value_or_null
     model = compiled.model
     scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
+    masks = not_computed(compiled, flat, out)  # a co-benefit not computed is blank, as in the JSON
     tables = []
     reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance", "retroactivity"} | {v["name"] for v in model.get("verdicts", [])}
     for ent in (e["name"] for e in model["entities"]):
@@ -256,7 +260,7 @@ def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Tabl
                     row.append(model["enums"]["scenario"][int(flat.data[i["name"]][r])])
                 else:
                     row.append(None)
-            row += [float(out[e["name"]][r]) for e in eqs]
+            row += [value_or_null(out, masks, e["name"], r) for e in eqs]
             rows.append(row)
         name = ent if ent not in reserved else f"e_{ent}"
         description = next(e["description"] for e in model["entities"] if e["name"] == ent)

@@ -45,7 +45,7 @@ S cropping systems, column-wise (NumPy arrays):
 - history, history_years (S,) 0..5: a specific reference started from a soil analysis
   made m years before the Projet (6.3.2 L1848): C0 is that analysis, the pre-Projet
   practices are simulated for m years, both scenarios start from the result.
-Returns PairResult: Sfin_ref, Sfin (S,) in t C/ha at the end of the horizon (after 5
+Returns PairResult: stock_end_ref, stock_end (S,; Sfin_ref, Sfin) in t C/ha at the end of the horizon (after 5
 simulated years; when a scenario's cycle is not the 5 years themselves, the mean over the
 L phases of its rotation, each simulated 5 years: the "linéarisation" of 6.3.4 L1953),
 C_start (S,) the common initial stock, stocks_ref / stocks (S, 6) the yearly stocks
@@ -57,7 +57,7 @@ and the climate of Projet year j, so Sfin contains the inputs of the 5 Projet ye
 
     simulate_miscanthus(soil, climate, reference, planting_year, yield_t_dm, *,
                         before_planting=None, lease_years=None, ..., allow_placeholders=False)
-        -> MiscanthusResult (Sfin_miscanthus, Sfin_ref at t+20 or t+X, t C/ha)
+        -> MiscanthusResult (stock_end_miscanthus, stock_end_ref: Sfin_miscanthus, Sfin_ref at t+20 or t+X, t C/ha)
 
 refuses to run on the placeholder phase parameters unless `allow_placeholders=True`.
 

@@ -54,14 +54,14 @@ BEFORE, IMPLANTATION, PRODUCTION, DESTRUCTION = 0, 1, 2, 3
 
 @dataclass
 class MiscanthusResult:
-    """Per plot (S,): Sfin_miscanthus and Sfin_ref (t C/ha after `horizon` years),
+    """Per plot (S,): stock_end_miscanthus and stock_end_ref (Sfin_miscanthus, Sfin_ref; t C/ha after `horizon` years),
     mean_stock_* (mean of the stocks after years 1..horizon, information only), horizon
     (years); stocks_* (S, 21) after j = 0..20 simulated years (the reference's averaged
     over its rotation phases); phase (S, 20) codes (0 before
     planting, 1 implantation, 2 production, 3 destruction); M_miscanthus (S, 20) humified
     inputs of the planted plot; placeholders: the phases whose parameters are placeholders."""
-    Sfin_miscanthus: np.ndarray
-    Sfin_ref: np.ndarray
+    stock_end_miscanthus: np.ndarray
+    stock_end_ref: np.ndarray
     mean_stock_miscanthus: np.ndarray
     mean_stock_ref: np.ndarray
     horizon: np.ndarray
@@ -157,7 +157,7 @@ def simulate_miscanthus(soil: SoilColumns, climate: ClimateColumns, reference: P
     rows = np.arange(S)
     upto = np.arange(1, n_rows)[None, :] <= X[:, None]
     return MiscanthusResult(
-        Sfin_miscanthus=QC_mis[rows, X], Sfin_ref=ref.mean(out.QC[:K][np.arange(K), X[ref.owner]]),
+        stock_end_miscanthus=QC_mis[rows, X], stock_end_ref=ref.mean(out.QC[:K][np.arange(K), X[ref.owner]]),
         mean_stock_miscanthus=np.where(upto, QC_mis[:, 1:], 0.0).sum(axis=1) / X,
         mean_stock_ref=np.where(upto, stocks_ref[:, 1:], 0.0).sum(axis=1) / X,
         horizon=X, C_start=start.C_start, stocks_miscanthus=QC_mis, stocks_ref=stocks_ref, phase=phase,

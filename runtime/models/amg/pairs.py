@@ -69,15 +69,16 @@ class StartState:
 
 @dataclass
 class PairResult:
-    """Per cropping system (S,) unless said: Sfin_ref and Sfin (t C/ha after `horizon`
+    """Per cropping system (S,) unless said: stock_end_ref and stock_end (Sfin_ref, Sfin of
+    Équation 25; t C/ha after `horizon`
     years, the mean over the rotation phases when the practices are not the horizon's
     years themselves), C_start, CS; stocks_ref and stocks (S, n + 1) after j simulated
     years (j = 0..n), phase means likewise; phases_ref / phases (S,) the number of
     rotation phases averaged (1 when the years are simulated as given); M_ref / M and
     k_ref / k (S, n) the humified inputs (t C/ha/yr) and the mineralisation rate (1/yr)
     of simulated year j + 1 (phase means); history_stocks as in StartState."""
-    Sfin_ref: np.ndarray
-    Sfin: np.ndarray
+    stock_end_ref: np.ndarray
+    stock_end: np.ndarray
     C_start: np.ndarray
     CS: np.ndarray
     stocks_ref: np.ndarray
@@ -212,7 +213,7 @@ def simulate_pairs(soil: SoilColumns, climate: ClimateColumns, reference: Practi
                      store_factors=False)
     QC_ref, QC = out.QC[:K], out.QC[K:]
     return PairResult(
-        Sfin_ref=ref.mean(QC_ref[:, horizon]), Sfin=proj.mean(QC[:, horizon]),
+        stock_end_ref=ref.mean(QC_ref[:, horizon]), stock_end=proj.mean(QC[:, horizon]),
         C_start=start.C_start, CS=start.CS, stocks_ref=ref.mean(QC_ref), stocks=proj.mean(QC),
         phases_ref=ref.phases, phases=proj.phases, M_ref=ref.mean(ref.M[:, :horizon]),
         M=proj.mean(proj.M[:, :horizon]), k_ref=ref.mean(out.K[:K, 1:]), k=proj.mean(out.K[K:, 1:]),

@@ -1,0 +1,50 @@
+"""External models a spec declares (`model`, model.json key `external_models`), run before the
+kernel by the library registered under the declared name.
+
+The runtime knows libraries, not methods: a declaration says which dossier block feeds the
+model, which spec inputs its outputs fill and the method's names the library needs (`binds`);
+the library's adapter reads all of that from the declaration.  A declaration whose name has no
+registered library is a clear error, never a silent skip (the dossier's block would be ignored).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Dict, List, Tuple
+
+from carbonspec.compiler.errors import InputError
+
+# declared name -> the module that adapts the library to a dossier (has_blocks, apply, schema_option)
+ADAPTERS = {"amg": "carbonspec.runtime.models.amg_bridge"}
+
+
+def declarations(model: dict) -> List[dict]:
+    return list(model.get("external_models") or [])
+
+
+def adapter(decl: dict):
+    path = ADAPTERS.get(decl["name"])
+    if path is None:
+        raise InputError(f"model '{decl['name']}'", f"the spec declares the external model '{decl['name']}' "
+                         f"({decl.get('label')}), which this runtime has no library for; known: "
+                         + ", ".join(sorted(ADAPTERS)))
+    return importlib.import_module(path)
+
+
+def apply_models(model: dict, raw: dict, where: str, backend: str) -> Tuple[dict, Dict[str, dict]]:
+    """Run every declared model whose block a dossier gives; (dossier with the outputs filled in,
+    provenance per block path)."""
+    provenance: Dict[str, dict] = {}
+    for decl in declarations(model):
+        lib = adapter(decl)
+        if lib.has_blocks(raw, lib.binding(decl, model)):
+            raw, prov = lib.apply(raw, decl, model, where, backend)
+            provenance.update(prov)
+    return raw, provenance
+
+
+def schema_with_models(model: dict, schema: dict) -> dict:
+    """The dossier's JSON Schema with each declared model's block as an alternative."""
+    for decl in declarations(model):
+        if decl.get("block"):
+            schema = adapter(decl).schema_option(schema, decl, model)
+    return schema
