@@ -276,6 +276,8 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
             version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
             out_dir: Path = typer.Option(..., "--out", help="folder for the cas-type (created)"),
             annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
+            cases: Optional[Path] = typer.Option(None, "--cases", help="cas-type data folder (base.json, cases/); "
+                                                 "default: spec/<method>/v<version>/castype, else another version's"),
             mutation: bool = typer.Option(False, "--mutation", help="also compute the mutation score "
                                                                     "(DIR/mutation.json and .md)")):
     """Generate the cas-type of method section 8.5: dossiers (JSON, xlsx), reference results per
@@ -290,8 +292,12 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
     annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
     if not annex_dir.is_dir():
         raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
-    ct = ct_mod.generate(compiled, annex_dir)
-    out.print(f"cas-type {method} v{version}: {len(ct.cases)} cases · {ct_mod.stamp(ct)['computed_with']}")
+    from carbonspec.runtime.certification.casedata import find_directory
+
+    data_dir = cases if cases is not None else find_directory(root / "spec", method, version)
+    ct = ct_mod.generate(compiled, annex_dir, data_dir=data_dir)
+    out.print(f"cas-type {method} v{version}: {len(ct.cases)} cases ({ct_mod.generation_note(ct)}) · "
+              f"{ct_mod.stamp(ct)['computed_with']}")
     for line in ct.coverage.lines():
         out.print("  " + _escape(line))
     from carbonspec.runtime.certification.certify import unlisted_cobenefits
@@ -299,9 +305,12 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
         err.print(f"note: co-benefit {_escape(name)} is not on the project entity, so it is not a certified "
                   "line item (only project-level equations are)")
     if not ct.coverage.complete():
-        err.print("cas-type INCOMPLETE: add a case (runtime/certification/castype_<method>_v<version>.py) for each MISSING "
-                  "item above; nothing was written")
+        err.print(f"cas-type INCOMPLETE: the generator found no dossier for the MISSING items above; add a case "
+                  f"to {_escape(str(data_dir))}/cases/ for each; nothing was written")
         raise typer.Exit(1)
+    outcomes = None
+    if mutation:
+        outcomes = ct_mod.score(ct)
     try:
         files = ct_mod.write(ct, out_dir)
     except OSError as exc:
@@ -310,9 +319,12 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
     if mutation:
         from carbonspec.runtime.certification import mutation as mut
 
-        outcomes = mut.run(compiled, ct.cases, ct.reference)
         summary = mut.summary(outcomes)
         lines = mut.report_lines(summary)
+        if "mutants" in ct.generation:
+            g = ct.generation["mutants"]
+            lines.insert(0, f"generator: {g['generated']} case(s) added to catch surviving mutants "
+                            f"({g['candidates']} useful candidates of {g['evaluated']} evaluated)")
         (out_dir / "mutation.json").write_text(json.dumps(mut.report_document(summary, outcomes, ct_mod.stamp(ct)),
                                                           ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         (out_dir / "mutation.md").write_text("# Mutation score of the cas-type\n\n"
