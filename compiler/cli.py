@@ -279,7 +279,10 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
             cases: Optional[Path] = typer.Option(None, "--cases", help="cas-type data folder (base.json, cases/); "
                                                  "default: spec/<method>/v<version>/castype, else another version's"),
             mutation: bool = typer.Option(False, "--mutation", help="also compute the mutation score "
-                                                                    "(DIR/mutation.json and .md)")):
+                                                                    "(DIR/mutation.json and .md)"),
+            reference_only: bool = typer.Option(False, "--reference-only",
+                                                help="compute with the NumPy reference interpreter only (skip the "
+                                                     "Numba kernel and its agreement check)")):
     """Generate the cas-type of method section 8.5: dossiers (JSON, xlsx), reference results per
     line item of Tableau 33 and every intermediate value, computed by both backends; print the
     coverage of the method and fail (exit 1, nothing written) if an equation, branch, rabais rate,
@@ -295,7 +298,8 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
     from carbonspec.runtime.certification.casedata import find_directory
 
     data_dir = cases if cases is not None else find_directory(root / "spec", method, version)
-    ct = ct_mod.generate(compiled, annex_dir, data_dir=data_dir)
+    backends = ("reference",) if reference_only else ("reference", "numba")
+    ct = ct_mod.generate(compiled, annex_dir, backends=backends, data_dir=data_dir)
     out.print(f"cas-type {method} v{version}: {len(ct.cases)} cases ({ct_mod.generation_note(ct)}) · "
               f"{ct_mod.stamp(ct)['computed_with']}")
     for line in ct.coverage.lines():

@@ -45,7 +45,7 @@ from carbonspec.runtime.engine.core import check_outputs, resolve_lookups
 
 BUDGET = 1500          # candidate evaluations per call, at most
 TIME_LIMIT = 240.0     # seconds per call, at most
-SCALES = (0.0, 0.5, 2.0, 10.0)
+SCALES = (0.0, 0.5, 2.0, 10.0, 0.9999)  # 0.9999: a nudge off a sum that must be 1
 
 
 # ----------------------------------------------------------------- reach --
@@ -273,11 +273,6 @@ def row_selections(model: dict, flat, entity: str) -> List[Tuple[str, List[int]]
     return sels
 
 
-def _dossier_path(flat_path: str) -> str:
-    """'project.farms[0].systems[1]' as a casedata path (the flat paths are that syntax)."""
-    return flat_path
-
-
 class Search:
     """Candidate dossiers around the seeds, evaluated lazily and within the budget."""
 
@@ -294,35 +289,45 @@ class Search:
     def exhausted(self) -> bool:
         return self.evaluated >= self.budget or time.monotonic() > self.deadline
 
-    def candidates(self, inputs: List[str], want: Optional[object] = None, project_first: bool = False):
-        """Yield evaluated valid candidates changing one input of one seed."""
+    def candidates(self, inputs: List[str], want: Optional[object] = None, project_first: bool = False,
+                   limit: Optional[int] = None, seeds_per_value: int = 3):
+        """Yield evaluated valid candidates changing one input of one seed: input by input
+        (the most direct first), value by value, row selection by selection, in the first
+        `seeds_per_value` seeds that have rows of the input's entity; at most `limit`
+        evaluations."""
+        stop = self.evaluated + limit if limit else None
         for name in inputs:
             inp = self.reach.inputs[name]
             ent = inp["entity"]
-            for seed in self.seeds:
-                flat = seed.flat
-                if not flat.paths.get(ent):
-                    continue
-                current = (flat.raw.get(ent) or {}).get(name) or []
-                vals = values_for(inp, self.thresholds, self.annexes.tables, self.model, current, want)
-                sels = row_selections(self.model, flat, ent)
-                if not project_first:
-                    sels = sorted(sels, key=lambda s: s[0] != "toutes les lignes")
-                for value in vals:
+            seeds = [s for s in self.seeds if s.flat.paths.get(ent)]
+            current = [v for s in seeds for v in ((s.flat.raw.get(ent) or {}).get(name) or [])]
+            for value in values_for(inp, self.thresholds, self.annexes.tables, self.model, current[:50], want):
+                tried = 0
+                for seed in seeds:
+                    if tried >= seeds_per_value:
+                        break
+                    flat = seed.flat
+                    mine = (flat.raw.get(ent) or {}).get(name) or []
+                    sels = row_selections(self.model, flat, ent)
+                    if not project_first:
+                        sels = sorted(sels, key=lambda s: s[0] != "toutes les lignes")
+                    changed_any = False
                     for label, rows in sels:
-                        if self.exhausted():
+                        if self.exhausted() or (stop is not None and self.evaluated >= stop):
                             return
-                        if all(i < len(current) and current[i] == value for i in rows):
+                        if all(i < len(mine) and mine[i] == value for i in rows):
                             continue  # changes nothing
-                        changes = [{"op": "set", "path": f"{_dossier_path(flat.paths[ent][r])}.{name}", "value": value}
+                        changes = [{"op": "set", "path": f"{flat.paths[ent][r]}.{name}", "value": value}
                                    for r in rows]
                         key = seed.name + json.dumps(changes, sort_keys=True, default=str)
                         if key in self._seen:
                             continue
                         self._seen.add(key)
+                        changed_any = True
                         c = self.evaluate(seed, changes, f"{ent}.{name} = {_fmt(value)} ({label})")
                         if c is not None:
                             yield c
+                    tried += changed_any
 
     def evaluate(self, seed, changes: List[dict], what: str) -> Optional[Candidate]:
         from carbonspec.runtime.certification.casedata import apply_changes
@@ -368,19 +373,22 @@ class Generated:
 
 
 def cover(compiled, annexes, seeds, coverage: Coverage, budget: int = BUDGET,
-          time_limit: float = TIME_LIMIT, start: int = 1) -> Generated:
-    """Candidates covering what `coverage` misses, minimised; seeds are the data cases'
-    CaseResults (valid dossiers with their flat data)."""
+          time_limit: float = TIME_LIMIT, start: int = 1, only: Optional[Set[tuple]] = None) -> Generated:
+    """Candidates covering what `coverage` misses (or only the items `only`), minimised; seeds
+    are the data cases' CaseResults (valid dossiers with their flat data)."""
     model = compiled.model
     missing = missing_items(coverage)
+    if only is not None:
+        missing = {k: v for k, v in missing.items() if k in only}
     search = Search(compiled, annexes, seeds, budget, time_limit)
     useful: List[Tuple[Candidate, Set[tuple]]] = []
     left = set(missing)
+    per_item = max(60, budget // max(1, len(missing)))
     for key in list(missing):
         if key not in left or search.exhausted():
             continue
         want = key[1][2] if key[0] == "input" else None
-        for cand in search.candidates(target_inputs(model, search.reach, key), want):
+        for cand in search.candidates(target_inputs(model, search.reach, key), want, limit=per_item):
             gain = record_items(cand.record) & left
             if gain:
                 useful.append((cand, gain))
@@ -434,13 +442,14 @@ def kill(compiled, ct, escaped: List, budget: int = BUDGET, time_limit: float = 
     labels = {m.id: f"mutant « {m.id} »" for m in escaped}
     useful: List[Tuple[Candidate, Set[str]]] = []
     left = {m.id for m in escaped}
+    per_item = max(40, budget // max(1, len(escaped)))
     for m in escaped:
         if m.id not in left or search.exhausted():
             continue
         inputs: Set[str] = set()
         for eq in m.equations:
             inputs |= search.reach.inputs_of(eq)
-        for cand in search.candidates(sorted(inputs), project_first=True):
+        for cand in search.candidates(sorted(inputs), project_first=True, limit=per_item):
             values, status = case_values(model, cand.outputs)
             ref = reference_document(model, ct.annexes.version, ct.annexes.content_hash, {"c": values}, {"c": status})
             probe = _Case("c", cand.flat, cand.outputs)
