@@ -195,8 +195,7 @@ def values_for(inp: dict, thresholds: Dict[str, Set[object]], tables: dict, mode
         enum = inp.get("enum") or ""
         named = sorted(str(v) for v in thresholds.get(inp["name"], ()))
         if enum.startswith("key:"):
-            t = tables.get(enum[4:])
-            keys = sorted({k[0] for k in t.rows}) if t is not None else []
+            keys = table_keys(model, tables, enum[4:])
             return named + [k for k in keys if k not in named]
         return named + [v for v in model["enums"].get(enum, []) if v not in named]
     if dt not in ("real", "int"):
@@ -213,11 +212,11 @@ def values_for(inp: dict, thresholds: Dict[str, Set[object]], tables: dict, mode
         out.append(hi if d.get("hi_closed") else hi - max(abs(hi) * 0.01, 1e-3))
     if lo is not None and hi is not None:
         out.append((lo + hi) / 2)
-    for c in current:
-        if isinstance(c, (int, float)) and not isinstance(c, bool):
-            out += [c * s for s in SCALES]
-    if not out:
-        out = [0.0, 1.0, 10.0, 100.0]
+    known = [c for c in current if isinstance(c, (int, float)) and not isinstance(c, bool) and c]
+    for c in sorted(set(known))[:8]:
+        out += [c * s for s in SCALES]
+    if len(set(known)) < 2:  # nothing to scale: orders of magnitude
+        out += [1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0]
     seen, uniq = set(), []
     for v in out:
         v = int(round(v)) if dt == "int" else float(v)
@@ -225,6 +224,33 @@ def values_for(inp: dict, thresholds: Dict[str, Set[object]], tables: dict, mode
             seen.add(v)
             uniq.append(v)
     return uniq
+
+
+def table_keys(model: dict, tables: dict, name: str) -> List[str]:
+    """The keys of an annex table, one per distinct combination of its boolean columns first
+    (a urea, an average fertiliser, any other product), then the others, each group sorted."""
+    t = tables.get(name)
+    if t is None:
+        return []
+    decl = (model.get("tables") or {}).get(name) or {}
+    flags = [c["name"] for c in decl.get("columns") or [] if c.get("kind") == "bool"]
+    first, rest, seen = [], [], set()
+    for key in sorted(t.rows):
+        sig = tuple(bool(t.rows[key].get(f)) for f in flags)
+        (rest if sig in seen else first).append(key[0])
+        seen.add(sig)
+    return first + rest
+
+
+def _spread(vals: List[object], n: int) -> List[object]:
+    """n values of a list, from both ends (the largest changes and the smallest)."""
+    if len(vals) <= n:
+        return list(vals)
+    nums = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+    if not nums:
+        return list(vals[:n])
+    ordered = sorted(vals)
+    return ordered[-(n - 1):][::-1] + ordered[:1]
 
 
 def _in_domain(v: float, d: dict) -> bool:
@@ -329,6 +355,43 @@ class Search:
                             yield c
                     tried += changed_any
 
+    def pair_candidates(self, inputs: List[str], limit: Optional[int] = None, values_per_input: int = 4,
+                        project_first: bool = False):
+        """Yield evaluated valid candidates changing two inputs of the same entity together, on
+        the same rows (e.g. a product and its quantity), for what one change cannot reach."""
+        stop = self.evaluated + limit if limit else None
+        for i, a in enumerate(inputs):
+            for b in inputs[i + 1:]:
+                ia, ib = self.reach.inputs[a], self.reach.inputs[b]
+                ent = ia["entity"]
+                if ib["entity"] != ent:
+                    continue
+                seeds = [s for s in self.seeds if s.flat.paths.get(ent)][:2]
+                for seed in seeds:
+                    flat = seed.flat
+                    va = _spread(values_for(ia, self.thresholds, self.annexes.tables, self.model,
+                                            (flat.raw.get(ent) or {}).get(a) or []), values_per_input)
+                    vb = _spread(values_for(ib, self.thresholds, self.annexes.tables, self.model,
+                                            (flat.raw.get(ent) or {}).get(b) or []), values_per_input)
+                    sels = row_selections(self.model, flat, ent)
+                    if not project_first:
+                        sels = sorted(sels, key=lambda s: s[0] != "toutes les lignes")
+                    for x in va:
+                        for y in vb:
+                            for label, rows in sels[:2]:
+                                if self.exhausted() or (stop is not None and self.evaluated >= stop):
+                                    return
+                                changes = [{"op": "set", "path": f"{flat.paths[ent][r]}.{n}", "value": v}
+                                           for r in rows for n, v in ((a, x), (b, y))]
+                                key = seed.name + json.dumps(changes, sort_keys=True, default=str)
+                                if key in self._seen:
+                                    continue
+                                self._seen.add(key)
+                                c = self.evaluate(seed, changes, f"{ent}.{a} = {_fmt(x)} et {ent}.{b} = {_fmt(y)} "
+                                                                 f"({label})")
+                                if c is not None:
+                                    yield c
+
     def evaluate(self, seed, changes: List[dict], what: str) -> Optional[Candidate]:
         from carbonspec.runtime.certification.casedata import apply_changes
 
@@ -388,11 +451,18 @@ def cover(compiled, annexes, seeds, coverage: Coverage, budget: int = BUDGET,
         if key not in left or search.exhausted():
             continue
         want = key[1][2] if key[0] == "input" else None
-        for cand in search.candidates(target_inputs(model, search.reach, key), want, limit=per_item):
-            gain = record_items(cand.record) & left
-            if gain:
-                useful.append((cand, gain))
-                left -= gain
+        targets = target_inputs(model, search.reach, key)
+        stages = [search.candidates(targets, want, limit=per_item)]
+        if want is None:
+            stages.append(search.pair_candidates(targets[:8], limit=per_item))
+        for stage in stages:
+            for cand in stage:
+                gain = record_items(cand.record) & left
+                if gain:
+                    useful.append((cand, gain))
+                    left -= gain
+                if key not in left:
+                    break
             if key not in left:
                 break
     kept = minimise([(c, g) for c, g in useful], set(missing) - left)
@@ -449,16 +519,22 @@ def kill(compiled, ct, escaped: List, budget: int = BUDGET, time_limit: float = 
         inputs: Set[str] = set()
         for eq in m.equations:
             inputs |= search.reach.inputs_of(eq)
-        for cand in search.candidates(sorted(inputs), project_first=True, limit=per_item):
-            values, status = case_values(model, cand.outputs)
-            ref = reference_document(model, ct.annexes.version, ct.annexes.content_hash, {"c": values}, {"c": status})
-            probe = _Case("c", cand.flat, cand.outputs)
-            caught = {o.mutant.id for o in mutation.run(compiled, [probe], ref, only=lambda x: x.id in left)
-                      if o.caught}
-            if caught:
-                cand.kills = caught
-                useful.append((cand, caught))
-                left -= caught
+        targets = sorted(inputs)
+        for stage in (search.candidates(targets, project_first=True, limit=per_item),
+                      search.pair_candidates(targets[:8], limit=per_item, project_first=True)):
+            for cand in stage:
+                values, status = case_values(model, cand.outputs)
+                ref = reference_document(model, ct.annexes.version, ct.annexes.content_hash, {"c": values},
+                                         {"c": status})
+                probe = _Case("c", cand.flat, cand.outputs)
+                caught = {o.mutant.id for o in mutation.run(compiled, [probe], ref, only=lambda x: x.id in left)
+                          if o.caught}
+                if caught:
+                    cand.kills = caught
+                    useful.append((cand, caught))
+                    left -= caught
+                if m.id not in left or search.exhausted():
+                    break
             if m.id not in left or search.exhausted():
                 break
     kept = minimise(useful, {m.id for m in escaped} - left)
