@@ -314,6 +314,11 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
         raise typer.Exit(1)
     outcomes = None
     if mutation:
+        from carbonspec.runtime.certification.mutation import unknown_justifications
+
+        for mid in unknown_justifications(compiled.model, ct.justified):
+            err.print(f"warning: {_escape(str(data_dir))}/justified.json names no mutant of this model: "
+                      f"{_escape(mid)} (stale after a spec change?)")
         outcomes = ct_mod.score(ct)
     try:
         files = ct_mod.write(ct, out_dir)

@@ -99,10 +99,13 @@ def test_every_data_case_has_a_french_description_and_a_valid_name(data):
     assert [m["QN"] for y in farm["systems"][0]["years"] for m in y["mineraux"]] == [16000.0] * 3 + [13000.0]
 
 
-def test_justified_escapes_are_data_with_their_reason(data):
+def test_justified_escapes_are_data_with_their_reason(data, compiled):
     assert "constant nb_rabais_donnees_stockage x1.10" in data.justified
     assert all(len(why) > 40 for why in data.justified.values())
     assert not hasattr(mutation, "JUSTIFIED")
+    # every written justification names a mutant of the model (none stale)
+    assert mutation.unknown_justifications(compiled.model, data.justified) == []
+    assert mutation.unknown_justifications(compiled.model, {"constant nope x1.10": "x"}) == ["constant nope x1.10"]
 
 
 def test_the_castype_folder_of_a_version_without_one_is_the_nearest_earlier(tmp_path):

@@ -2,10 +2,12 @@
 reference ("étalon") results per line item of Tableau 33, every intermediate value, and the
 coverage of the method they achieve.
 
-The cases are hand-designed builders (runtime/certification/castype_<method>_v<version>.py, one function per
-case); which equations, branches and rabais rates they exercise is computed from the IR
-(coverage.py), so a new equation of the spec without a case is reported as missing and the
-generation fails.  Every case is computed with the NumPy reference interpreter and with the
+The cases are data beside the spec (spec/<method>/v<version>/castype/, casedata.py: a base
+dossier and per-case changes), so a new method version needs no Python; which equations,
+branches and rabais rates they exercise is computed from the IR (coverage.py), and the
+generator (generator.py) adds the cases covering what they miss, so a new branch of the spec
+gets a case; what neither reaches is reported as missing and the generation fails.  Every
+case is computed with the NumPy reference interpreter and with the
 Numba kernel, which must agree (1e-9 relative); the files carry the method version, the annex
 version and hash, and the spec hash.  Output layout (also written as DIR/README.md):
 

@@ -319,3 +319,10 @@ def report_document(s: dict, outcomes: List[Outcome], stamp: dict) -> dict:
             "mutants": [{"mutant": o.mutant.id, "kind": o.mutant.kind, "change": o.mutant.description,
                          "caught": o.caught, "how": o.how, "where": o.where,
                          "justification": o.justification} for o in outcomes]}
+
+
+def unknown_justifications(model: dict, justified: Dict[str, str]) -> List[str]:
+    """The written justifications (castype/justified.json) that name no mutant of this model:
+    stale after a spec change (the mutant's id moved); its escape, if any, shows unjustified."""
+    ids = {m.id for m in mutants(model)}
+    return sorted(k for k in justified if k not in ids)
