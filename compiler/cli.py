@@ -330,6 +330,12 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
 
         summary = mut.summary(outcomes)
         lines = mut.report_lines(summary)
+        mini = ct.generation.get("minimisation")
+        if mini:
+            lines.insert(0, f"cases: {mini['data']} from data, {mini['generated']} generated; a greedy set cover on "
+                            f"the {mini['items']} coverage items and caught mutants needs {mini['kept_by_set_cover']} "
+                            f"of them ({len(mini['redundant'])} add nothing to coverage or score: "
+                            f"{', '.join(mini['redundant']) or 'none'})")
         if "mutants" in ct.generation:
             g = ct.generation["mutants"]
             lines.insert(0, f"generator: {g['generated']} case(s) added to catch surviving mutants "

@@ -251,3 +251,19 @@ def test_a_new_branch_gets_a_generated_case(tmp_path):
     fracs = {f.get("FRAC_LESS") for f in gen[0].dossier["project"]["farms"]}
     assert any(v is not None and 0.3 < v < 0.4 for v in fracs)
     assert "FRAC_LESS" in gen[0].description and "Cas généré" in gen[0].description
+
+
+def test_the_whole_set_minimisation_names_a_case_that_adds_nothing(compiled, data):
+    """Two cases with the same dossier: the set cover keeps one, the other is redundant; the
+    mutants each catches are listed case by case (every_case)."""
+    nda = next(c for c in data.cases if c.name == "nda_only")
+    twin = casedata.CaseSpec("twin", nda.title, nda.description, copy.deepcopy(nda.dossier), "test")
+    mineral = data.cases[0]
+    ct = castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=[nda, twin, mineral], complete=False)
+    ids = {"constant taux_rabais_nda x1.10", "constant EF1_min x1.10"}
+    outcomes = mutation.run(compiled, ct.cases, ct.reference, only=lambda m: m.id in ids, every_case=True)
+    by = {o.mutant.id: o.caught_by for o in outcomes}
+    assert by["constant taux_rabais_nda x1.10"] == ["nda_only", "twin"]
+    assert "fertilisation_mineral_N_reduction" in by["constant EF1_min x1.10"]
+    m = castype.minimal_set(ct, outcomes)
+    assert m["cases"] == 3 and m["kept_by_set_cover"] == 2 and m["redundant"] == ["twin"]

@@ -504,7 +504,7 @@ def score(ct: CasType, kill: bool = True, budget: Optional[int] = None):
     unjustified escapes and adds those it keeps (minimised).  Returns the outcomes."""
     from carbonspec.runtime.certification import generator, mutation
 
-    outcomes = mutation.run(ct.compiled, ct.cases, ct.reference, justified=ct.justified)
+    outcomes = mutation.run(ct.compiled, ct.cases, ct.reference, justified=ct.justified, every_case=True)
     escaped = [o.mutant for o in outcomes if not o.caught and not o.justification]
     if kill and escaped:
         start = 1 + sum(1 for c in ct.cases if c.generated)
@@ -514,6 +514,30 @@ def score(ct: CasType, kill: bool = True, budget: Optional[int] = None):
             add_cases(ct, found.kept)
             ids = {m.id for m in escaped}
             again = {o.mutant.id: o for o in mutation.run(ct.compiled, ct.cases, ct.reference,
-                                                          only=lambda m: m.id in ids, justified=ct.justified)}
+                                                          only=lambda m: m.id in ids, justified=ct.justified,
+                                                          every_case=True)}
             outcomes = [again.get(o.mutant.id, o) for o in outcomes]
+    ct.generation["minimisation"] = minimal_set(ct, outcomes)
     return outcomes
+
+
+def minimal_set(ct: CasType, outcomes) -> dict:
+    """Greedy set cover of the whole case set on its coverage items and the mutants it
+    catches (generator.minimise): how many cases would keep the same coverage and score, and
+    which data cases add nothing to either.  Reported, not applied to the data cases: each is
+    also a documented, hand-checkable story (one change isolating one constant), which a
+    smaller set would merge away; generated cases are already minimised when kept."""
+    from carbonspec.runtime.certification import generator
+
+    kills: Dict[str, set] = {c.name: set() for c in ct.cases}
+    for o in outcomes:
+        for name in o.caught_by:
+            kills[name].add(("mutant", o.mutant.id))
+    cands = [(c, generator.record_items(c.record) | kills[c.name]) for c in ct.cases]
+    universe = set().union(*(items for _, items in cands)) if cands else set()
+    kept = generator.minimise(cands, universe)
+    names = {c.name for c, _ in kept}
+    return {"cases": len(ct.cases), "data": sum(1 for c in ct.cases if not c.generated),
+            "generated": sum(1 for c in ct.cases if c.generated), "items": len(universe),
+            "kept_by_set_cover": len(kept), "set_cover_order": [c.name for c, _ in kept],
+            "redundant": [c.name for c in ct.cases if c.name not in names]}

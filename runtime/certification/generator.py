@@ -445,6 +445,7 @@ def cover(compiled, annexes, seeds, coverage: Coverage, budget: int = BUDGET,
         missing = {k: v for k, v in missing.items() if k in only}
     search = Search(compiled, annexes, seeds, budget, time_limit)
     useful: List[Tuple[Candidate, Set[tuple]]] = []
+    wanted = set(missing)
     left = set(missing)
     per_item = max(60, budget // max(1, len(missing)))
     for key in list(missing):
@@ -457,15 +458,16 @@ def cover(compiled, annexes, seeds, coverage: Coverage, budget: int = BUDGET,
             stages.append(search.pair_candidates(targets[:8], limit=per_item))
         for stage in stages:
             for cand in stage:
-                gain = record_items(cand.record) & left
-                if gain:
-                    useful.append((cand, gain))
-                    left -= gain
+                covered = record_items(cand.record) & wanted
+                if covered & left:  # new: kept in the pool with all it covers, for the set cover
+                    cand.flat = cand.outputs = None  # not needed any more (memory)
+                    useful.append((cand, covered))
+                    left -= covered
                 if key not in left:
                     break
             if key not in left:
                 break
-    kept = minimise([(c, g) for c, g in useful], set(missing) - left)
+    kept = minimise([(c, g) for c, g in useful], wanted - left)
     specs = [_spec(c, g, missing, start + i, "couvre") for i, (c, g) in enumerate(kept)]
     return Generated(missing, [c for c, _ in useful], specs, search.evaluated, search.invalid,
                      sorted(missing[k] for k in left))

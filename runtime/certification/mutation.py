@@ -183,13 +183,16 @@ class Outcome:
     max_deviation: float     # largest |deviation| over every case and line item
     justification: str = ""
     certifiable: bool = True  # reaches a line item that counts in the verdict of some case
+    caught_by: List[str] = field(default_factory=list)  # with every_case: each case that catches it
 
 
 def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool]] = None,
-        justified: Optional[Dict[str, str]] = None) -> List[Outcome]:
+        justified: Optional[Dict[str, str]] = None, every_case: bool = False) -> List[Outcome]:
     """cases: castype.CaseResult list (flat data and base outputs); reference: the reference
     results document (certify layout); only: a filter on the mutants; justified: mutant id ->
-    written reason (the spec's castype/justified.json)."""
+    written reason (the spec's castype/justified.json); every_case: try every case instead of
+    stopping at the first that catches the mutant, and list them all (`caught_by`: what the
+    minimisation of the case set needs)."""
     justified = justified or {}
     model = compiled.model
     items = [i["name"] for i in reference["line_items"]]
@@ -209,6 +212,7 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
         try:
             backend = PartialBackend(model, m.constants)
             caught, how, where, worst, worst_at = False, "", "", 0.0, ""
+            caught_by: List[str] = []
             for c in cases:
                 out = backend.recompute(c.flat.data, c.outputs, order, set(m.equations), deps)
                 if out is None:
@@ -216,7 +220,11 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
                 try:
                     check_outputs(compiled, c.flat, out)
                 except InputError as exc:
-                    caught, how, where = True, "refused", f"{c.name}: {exc.message[:160]}"
+                    if not caught:
+                        caught, how, where = True, "refused", f"{c.name}: {exc.message[:160]}"
+                    caught_by.append(c.name)
+                    if every_case:
+                        continue
                     break
                 got = {c.name: case_values(model, out)[0]}
                 one = {**reference, "results": {c.name: reference["results"][c.name]}}
@@ -226,15 +234,19 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
                         worst, worst_at = abs(line.deviation), f"{c.name}: {line.item} {line.deviation:+.2%}"
                 if not cmp.conformant:
                     f = cmp.failures()[0]
-                    caught, how, where = True, "line item", f"{c.name}: {f.item} {f.deviation:+.2%}" \
-                        if f.deviation is not None else f"{c.name}: {f.item} {f.reason}"
+                    if not caught:
+                        caught, how, where = True, "line item", f"{c.name}: {f.item} {f.deviation:+.2%}" \
+                            if f.deviation is not None else f"{c.name}: {f.item} {f.reason}"
+                    caught_by.append(c.name)
+                    if every_case:
+                        continue
                     break
         finally:
             if m.undo:
                 m.undo()
         if not caught and worst > 0:
             where = f"largest deviation {worst_at}"
-        o = Outcome(m, caught, how, where, worst, certifiable=feeds_certified)
+        o = Outcome(m, caught, how, where, worst, certifiable=feeds_certified, caught_by=caught_by)
         if not caught:
             if not feeds:
                 o.justification = "feeds no line item (" + ", ".join(sorted(m.equations)) + \
