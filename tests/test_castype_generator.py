@@ -267,3 +267,21 @@ def test_the_whole_set_minimisation_names_a_case_that_adds_nothing(compiled, dat
     assert "fertilisation_mineral_N_reduction" in by["constant EF1_min x1.10"]
     m = castype.minimal_set(ct, outcomes)
     assert m["cases"] == 3 and m["kept_by_set_cover"] == 2 and m["redundant"] == ["twin"]
+
+
+def test_rows_no_seed_has_are_built_from_the_declaration(compiled, data):
+    """The base dossier has no mineral fertiliser: to take the urea branch of F_EngrMoy
+    (Équation 11), the generator appends a mineral row built from the entity's declaration,
+    with a urea product; a farm installation gets its required reference years."""
+    annexes = load_annexes(ANNEX_DIR, compiled.model)
+    rows = generator.synth_rows(compiled.model, annexes.tables, "poste_ferme")
+    assert [y["k_poste"] for y in rows[0]["annees_poste"]] == [-3, -2, -1, 0]
+    base = casedata.CaseSpec("base", "base", "base", copy.deepcopy(data.base), "base.json")
+    seed = castype.compute_case(compiled, annexes, base, ("reference",))
+    [urea] = [b for b in branches(compiled.model) if b.equation == "F_EngrMoy" and b.index == 0]
+    g = generator.cover(compiled, annexes, [seed], Coverage(compiled.model, seed.record), only={("branch", urea.id)})
+    assert g.unreached == [] and len(g.kept) == 1
+    years = g.kept[0].dossier["project"]["farms"][0]["systems"][0]["years"]
+    added = [m for y in years for m in y.get("mineraux", [])]
+    assert added and all(annexes.tables["engrais_mineraux"].rows[(m["produit_min"],)]["uree"] for m in added)
+    assert "ajoutée" in g.kept[0].description

@@ -17,6 +17,9 @@ How (all derived from model.json, no method knowledge):
 - rows: a change applies, in a seed (a data case, valid), to every row of the input's entity,
   to its project-scenario rows only (a change between reference and project, the design of
   the hand-made cases), to its reference rows only, or to one row;
+- rows: when no seed has a row of the input's entity, rows built from the entity's declaration
+  (required inputs at minimal valid values; a timeline entity's required years) are appended
+  under the first row of its parent;
 - each candidate is validated (the dossier format, lookups, domains of the results) and its
   coverage recorded; a mutant is caught by a candidate when certification of the mutated
   model's results against the candidate's own reference fails (mutation.py's rule);
@@ -253,6 +256,56 @@ def _spread(vals: List[object], n: int) -> List[object]:
     return ordered[-(n - 1):][::-1] + ordered[:1]
 
 
+def minimal_value(inp: dict, tables: dict, model: dict):
+    """A valid value of an input for a row built from nothing: the first enum value or annex
+    key, false, or a number inside the declared domain (1 when it fits)."""
+    dt = inp["dtype"]
+    if dt == "bool":
+        return False
+    if dt == "enum":
+        enum = inp.get("enum") or ""
+        vals = table_keys(model, tables, enum[4:]) if enum.startswith("key:") else model["enums"].get(enum, [])
+        return vals[0] if vals else None
+    d = inp.get("domain") or {}
+    lo, hi = d.get("lo"), d.get("hi")
+    for v in (1.0, lo, None if lo is None else lo + 1, hi, None if lo is None or hi is None else (lo + hi) / 2):
+        if v is not None and _in_domain(v, d):
+            return int(v) if dt == "int" else float(v)
+    return None
+
+
+def synth_rows(model: dict, tables: dict, entity: str) -> List[dict]:
+    """Rows of an entity built from its declaration alone (required inputs only, minimal
+    values): for a timeline entity, one row per year of each required scenario and the first
+    year of the others.  What a seed lacks (no row of the entity a missing item needs)."""
+    tl = next((t for t in model.get("timelines") or [] if t["entity"] == entity), None)
+    row = {}
+    for i in model["inputs"]:
+        if i["entity"] != entity or i.get("builtin") or (tl and i["name"] == tl["index"]):
+            continue
+        if i.get("optional") or i.get("default") is not None:
+            continue
+        row[i["name"]] = minimal_value(i, tables, model)
+    for child in model["entities"]:  # a timeline child with required years (the format requires them)
+        ctl = next((t for t in model.get("timelines") or [] if t["entity"] == child["name"]), None)
+        if child["parent"] == entity and ctl and any(sc.get("required") for sc in ctl["scenarios"]):
+            row[child["collection"]] = synth_rows(model, tables, child["name"])
+    if tl is None:
+        return [row]
+    ks: List[int] = []
+    for sc in tl["scenarios"]:
+        ks += list(range(sc["first"], sc["last"] + 1)) if sc.get("required") else [sc["first"]]
+    return [dict(row, **{tl["index"]: k}) for k in ks]
+
+
+def _has_none(x) -> bool:
+    if isinstance(x, dict):
+        return any(_has_none(v) for v in x.values())
+    if isinstance(x, list):
+        return any(_has_none(v) for v in x)
+    return x is None
+
+
 def _in_domain(v: float, d: dict) -> bool:
     lo, hi = d.get("lo"), d.get("hi")
     if lo is not None and (v < lo or (v == lo and not d.get("lo_closed"))):
@@ -305,6 +358,7 @@ class Search:
     def __init__(self, compiled, annexes, seeds, budget: int = BUDGET, time_limit: float = TIME_LIMIT):
         self.compiled, self.annexes, self.seeds = compiled, annexes, seeds
         self.model = compiled.model
+        self.model_entities = {e["name"]: e for e in self.model["entities"]}
         self.reach = Reach(self.model)
         self.thresholds = self.reach.thresholds()
         self.budget, self.deadline = budget, time.monotonic() + time_limit
@@ -326,6 +380,9 @@ class Search:
             inp = self.reach.inputs[name]
             ent = inp["entity"]
             seeds = [s for s in self.seeds if s.flat.paths.get(ent)]
+            if not seeds:
+                yield from self._new_rows(inp, want, stop)
+                continue
             current = [v for s in seeds for v in ((s.flat.raw.get(ent) or {}).get(name) or [])]
             for value in values_for(inp, self.thresholds, self.annexes.tables, self.model, current[:50], want):
                 tried = 0
@@ -354,6 +411,38 @@ class Search:
                         if c is not None:
                             yield c
                     tried += changed_any
+
+    def _new_rows(self, inp: dict, want, stop):
+        """No seed has a row of the input's entity: add rows built from its declaration (under
+        the first row of its parent) with the input at each value, in the first seeds."""
+        ent = self.model_entities[inp["entity"]]
+        parent = ent["parent"]
+        if parent is None:
+            return
+        seeds = [s for s in self.seeds if s.flat.paths.get(parent)][:2]
+        rows = synth_rows(self.model, self.annexes.tables, ent["name"])
+        if _has_none(rows):
+            return  # an input without a valid minimal value
+        tl = next((t for t in self.model.get("timelines") or [] if t["entity"] == ent["name"]), None)
+        for value in values_for(inp, self.thresholds, self.annexes.tables, self.model, [], want)[:12]:
+            for seed in seeds:
+                variants = [("toutes les lignes ajoutées", lambda r: True)]
+                if tl is not None:
+                    variants.append(("les années du Projet ajoutées", lambda r, i=tl["index"]: r[i] >= 0))
+                for label, pick in variants:
+                    if self.exhausted() or (stop is not None and self.evaluated >= stop):
+                        return
+                    new = [dict(r, **{inp["name"]: value}) if pick(r) else dict(r) for r in rows]
+                    path = f"{seed.flat.paths[parent][0]}.{ent['collection']}"
+                    changes = [{"op": "append", "path": path, "value": r} for r in new]
+                    key = seed.name + json.dumps(changes, sort_keys=True, default=str)
+                    if key in self._seen:
+                        continue
+                    self._seen.add(key)
+                    c = self.evaluate(seed, changes, f"{len(new)} ligne(s) {ent['name']} ajoutée(s), "
+                                                     f"{inp['name']} = {_fmt(value)} ({label})")
+                    if c is not None:
+                        yield c
 
     def pair_candidates(self, inputs: List[str], limit: Optional[int] = None, values_per_input: int = 4,
                         project_first: bool = False):
