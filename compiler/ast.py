@@ -199,6 +199,7 @@ class MethodDecl:
     source: Optional[str]
     extends: Optional[Tuple[str, str]]
     loc: Loc
+    extends_loc: Optional[Loc] = None  # where `extends` names the parent (errors point there)
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ class EntityDecl:
     loc: Loc
     parent_loc: Optional[Loc]
     name_loc: Optional[Loc] = None
+    optional: bool = False  # a child of the root whose list may be empty
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,7 @@ class ScenarioRange:
     source: Optional[Source]
     description: Optional[str]
     loc: Loc
+    optional: bool = False  # none, or consecutive from `first` (neither: at least one)
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,7 @@ class TimelineDecl:
     source: Optional[Source]
     loc: Loc
     scenario_name: str = "scenario"  # the builtin symbol holding each row's scenario
+    description: Optional[str] = None  # what the index counts (default: years from the start year)
 
 
 @dataclass(frozen=True)
@@ -388,6 +392,20 @@ class CriterionDecl:
     evidence: Tuple[str, ...]
     condition: Expr
     loc: Loc
+    verdict: Optional[str] = None  # None: the eligibility verdict
+    verdict_loc: Optional[Loc] = None
+
+
+@dataclass(frozen=True)
+class VerdictDecl:
+    """A verdict other than eligibility (accept / redo a measurement, ...): the criteria that
+    name it are its reasons when they fail."""
+    name: str
+    title: str
+    passed: str  # what the verdict says when every criterion holds
+    failed: str  # ... and when one fails
+    source: Optional[Source]
+    loc: Loc
 
 
 @dataclass(frozen=True)
@@ -396,6 +414,27 @@ class RetroDecl:
     section: str
     change: str
     retroactive: str  # oui, non, sans_objet, voir_annexe
+    source: Optional[Source]
+    loc: Loc
+    covers: Tuple[str, ...] = ()  # the spec items the row covers, by name
+    covers_loc: Optional[Loc] = None
+
+
+@dataclass(frozen=True)
+class RemoveDecl:
+    """In a version that extends its parent: the parent item `name` is dropped."""
+    name: str
+    source: Optional[Source]
+    loc: Loc
+    name_loc: Loc
+
+
+@dataclass(frozen=True)
+class AnnexSetDecl:
+    """The annex set a version uses (annexes/<method>/<name>/) and the result an annex update
+    may not lower for a project labelled before it (method 1.8, L555)."""
+    name: str
+    protect: Optional[str]
     source: Optional[Source]
     loc: Loc
 
@@ -414,7 +453,8 @@ class InvariantDecl:
 
 
 Item = Union[MethodDecl, UnitDecl, SubstanceDecl, EnumDecl, EntityDecl, TimelineDecl, InputDecl,
-             ConstantDecl, TableDecl, LookupDecl, EquationDecl, CriterionDecl, RetroDecl, InvariantDecl]
+             ConstantDecl, TableDecl, LookupDecl, EquationDecl, CriterionDecl, RetroDecl, InvariantDecl,
+             RemoveDecl, AnnexSetDecl]
 
 
 @dataclass(frozen=True)

@@ -41,4 +41,31 @@ def compile_model(model: Model, root: Path, annex_dir: Optional[Path] = None) ->
         annexes = load_annexes(annex_dir, model_json(model))
     written += write_docs(model, out / "docs", annexes)
     written.append(write_dossier_schema(model, out / "docs"))
+    if getattr(model, "lineage", None) is not None and model.lineage.parent_dir is not None:
+        written += write_version_outputs(model, out, annex_dir)
+    return written
+
+
+def write_version_outputs(model: Model, out: Path, annex_dir: Optional[Path]) -> List[Path]:
+    """For a version that extends its parent: the "Changements depuis vX" page (docs/changements.html,
+    with the effect on the parent's cas-type) and the rules of projects notified before the version
+    (earlier-projects/: model.json and kernel.py without its non-retroactive changes)."""
+    from carbonspec.runtime.versions.effects import diff_document
+    from carbonspec.runtime.versions.render import write_changes_page
+
+    from .extends import earlier_projects_model
+    from .retroactivity import parent_model
+
+    root = Path(annex_dir).parents[2] if annex_dir is not None else Path.cwd()
+    parent = parent_model(model)
+    doc = diff_document(parent, model, model.lineage.parent_dir, model.lineage.spec_dir, root)
+    written = [write_changes_page(doc, out / "docs")]
+    variant = earlier_projects_model(model)
+    vdir = out / "earlier-projects"
+    if variant is not None:
+        vdir.mkdir(parents=True, exist_ok=True)
+        (vdir / "kernel.py").write_text(generate_kernel(variant), encoding="utf-8")
+        (vdir / "model.json").write_text(json.dumps(model_json(variant), ensure_ascii=False, indent=1) + "\n",
+                                         encoding="utf-8")
+        written += [vdir / "kernel.py", vdir / "model.json"]
     return written

@@ -23,6 +23,24 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
+def _version_callback(value: bool):
+    if value:
+        from importlib.metadata import PackageNotFoundError, version as dist_version
+
+        try:
+            v = dist_version("carbonspec")
+        except PackageNotFoundError:  # a source tree that is not installed
+            v = "unknown"
+        out.print(f"carbonspec {v}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(show_version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                            help="print carbonspec's version and exit")):
+    """Compile carbon-credit method specs into kernels and docs, and run them on dossiers."""
+
+
 def project_root() -> Path:
     """Where spec/, generated/ and annexes/ live: $CARBONSPEC_HOME, else the nearest
     parent of the working directory that has a generated/ folder, else the checkout."""
@@ -64,8 +82,16 @@ def compile_(spec_dir: Path = typer.Argument(..., help="folder of .cspec files")
     from .model import check_spec_dir
 
     model = check_spec_dir(spec_dir)
+    from .docs.excerpts import refresh
+    refreshed = refresh(model)  # the method's cited lines, kept in the repository for the docs
+    if refreshed is not None:
+        out.print(f"updated {refreshed} from the method text")
+    for w in model.warnings:
+        if getattr(model, "changes", None) and "retroactivity" in w.message:
+            err.print("[yellow]" + _escape(w.render().replace(": error:", ": warning:", 1)) + "[/yellow]")
     root = out_root if out_root is not None else project_root() / "generated"
-    annex_dir = project_root() / "annexes" / model.method.id / f"v{model.method.version}"
+    annex_set = model.annex_set.name if model.annex_set is not None else f"v{model.method.version}"
+    annex_dir = project_root() / "annexes" / model.method.id / annex_set
     files = compile_model(model, root, annex_dir if annex_dir.is_dir() else None)
     out.print(f"compiled {model.method.id} v{model.method.version} into {output_dir(root, model)} "
               f"({len(files)} files)")
@@ -99,6 +125,12 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
         method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
         version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
         annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
+        annex_set: Optional[str] = typer.Option(None, "--annex-set", help="annex set of annexes/<method>/ to use "
+                                                "instead of the version's (e.g. v2.0: 'v1 bis', method 8.5)"),
+        notified: Optional[str] = typer.Option(None, "--notified", help="date the project was notified "
+                                               "(YYYY-MM-DD): which updates apply (Annexe 2)"),
+        labelled: Optional[str] = typer.Option(None, "--labelled", help="date the project was labelled "
+                                               "(YYYY-MM-DD): which annex set applies (1.8 L555)"),
         fmt: Format = typer.Option(Format.json, "--format", help="json (stdout or --output), xlsx or html (need --output)"),
         backend: Backend = typer.Option(Backend.numba, "--backend", help="numba (compiled) or reference (NumPy)"),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the results here, not stdout")):
@@ -111,21 +143,36 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
         raise InputError("--output", f"--format {fmt.value} writes a file: give --output FILE.{fmt.value}")
     root = project_root()
     compiled_dir = _compiled_dir(root, method, version)
-    annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
-    if not annex_dir.is_dir():
-        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
     compiled = load_compiled(compiled_dir)
+    annex_dir = _annex_dir(root, compiled.model, annexes, annex_set)
     raw, locate = _read_dossier(compiled, dossier)
+    retro = None
     try:
-        flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
+        if notified is not None or labelled is not None:
+            from carbonspec.runtime.versions.run import evaluate_resolved
+
+            compiled, flat, values, annex_set, retro = evaluate_resolved(compiled, raw, annex_dir, backend.value,
+                                                                          str(dossier), notified, labelled)
+        else:
+            flat, values, annex_set = evaluate(compiled, raw, annex_dir, backend.value, str(dossier))
     except InputError as exc:
         from carbonspec.runtime.dossier.errors import relocate
 
         root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
         raise relocate(exc, str(dossier), root_coll, locate) from None
     doc = results_document(compiled, flat, values, annex_set, backend.value)
-    data = _render(fmt, compiled, flat, values, doc, dossier)  # complete before anything is written
+    if retro is not None:
+        doc["retroactivity"] = retro
+    data = _render(fmt, compiled, flat, values, doc, dossier, annex_set)  # complete before anything is written
     err.print(f"{doc['computed_with']} · backend {backend.value}")
+    from carbonspec.runtime.reports.terminal import placeholder_count, summary_table
+
+    err.print(summary_table(compiled, doc, placeholder_count(compiled, flat, annex_set)))  # stderr: stdout stays JSON
+    if retro is not None:
+        from carbonspec.runtime.versions.run import summary_lines
+
+        for line in summary_lines(retro):
+            err.print(_escape(line))
     if output is not None:
         _write_atomic(output, data)
         err.print(f"results written to {output}")
@@ -137,6 +184,7 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
             err.print(f"co-benefit not computed (mandatory, Tableau 19): {c['where']}: {_escape(c['title'])} "
                       f"— the dossier lacks its data ({c['indicator']})")
     verdict = doc["eligibility"]
+    negative = False
     if not verdict["eligible"]:
         # a negative verdict, not an error: the results are complete, the project is not eligible
         err.print("NOT ELIGIBLE:")
@@ -144,6 +192,14 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
             err.print(f"  {f['where']}: {_escape(f['title'] or f['criterion'])} ({f['source']})")
             for d in f["evidence"]:
                 err.print(f"      evidence: {_escape(d)}")
+        negative = True
+    for v in doc.get("verdicts", []):  # verdicts the spec declares (accept / redo, ...): same exit 1
+        if not v["passed"]:
+            err.print(f"{_escape(v['title'])}: {_escape(v['says'])}")
+            for f in v["reasons"]:
+                err.print(f"  {f['where']}: {_escape(f['title'] or f['criterion'])} ({f['source']})")
+            negative = True
+    if negative:
         raise typer.Exit(1)
 
 
@@ -158,12 +214,12 @@ def _read_dossier(compiled, path: Path):
     return load_json(path), None
 
 
-def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path) -> bytes:
+def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path, annex_set=None) -> bytes:
     if fmt == Format.json:
         return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     from carbonspec.runtime.reports.content import build_report
 
-    report = build_report(compiled, flat, values, doc, dossier.name)
+    report = build_report(compiled, flat, values, doc, dossier.name, annexes=annex_set, charts=fmt == Format.html)
     if fmt == Format.xlsx:
         from carbonspec.runtime.reports.xlsx import report_xlsx_bytes
 
@@ -212,7 +268,7 @@ def annexes(method: str = typer.Option(..., "--method", help="method id, e.g. lb
 
     root = project_root()
     compiled = load_compiled(_compiled_dir(root, method, version))
-    annex_dir = annex_dir if annex_dir is not None else root / "annexes" / method / f"v{version}"
+    annex_dir = _annex_dir(root, compiled.model, annex_dir, None)
     annex_set = load_annexes(annex_dir, compiled.model)
     rows = [("table", "file[sheet]", "rows", *STATUSES)]
     totals = {s: 0 for s in STATUSES}
@@ -234,12 +290,65 @@ def annexes(method: str = typer.Option(..., "--method", help="method id, e.g. lb
         sys.stdout.write("  ".join(cells).rstrip() + "\n")
 
 
+class TraceFormat(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+@app.command()
+def trace(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx workbook"),
+          figure: str = typer.Argument(..., help="e.g. project.RE_certifiable or farms[0].systems[1].years[4].N2O_directes"),
+          method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
+          version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
+          annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
+          fmt: TraceFormat = typer.Option(TraceFormat.text, "--format", help="text, json or html (a page)")):
+    """The dependency tree of one figure: equations (number, section, line), formulas with the
+    values substituted, and where each input came from (dossier field, constant, annex row and
+    its status); says when a placeholder annex row contributed."""
+    from carbonspec.runtime.engine.core import evaluate, load_compiled
+    from carbonspec.runtime.trace import render_html_page, render_json, render_text
+    from carbonspec.runtime.trace import trace as build_trace
+
+    root = project_root()
+    compiled = load_compiled(_compiled_dir(root, method, version))
+    annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
+    if not annex_dir.is_dir():
+        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
+    raw, locate = _read_dossier(compiled, dossier)
+    try:
+        flat, values, annex_set = evaluate(compiled, raw, annex_dir, "numba", str(dossier))
+    except InputError as exc:
+        from carbonspec.runtime.dossier.errors import relocate
+
+        root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
+        raise relocate(exc, str(dossier), root_coll, locate) from None
+    doc = build_trace(compiled.model, values, flat, figure, annexes=annex_set)
+    render = {"text": render_text, "json": render_json, "html": render_html_page}[fmt.value]
+    sys.stdout.write(render(doc))
+def _annex_dir(root: Path, model: dict, annexes: Optional[Path], annex_set: Optional[str]) -> Path:
+    """--annexes DIR, else annexes/<method>/<--annex-set or the set the version names>/."""
+    if annexes is not None and annex_set is not None:
+        raise InputError("--annex-set", "give --annexes DIR or --annex-set NAME, not both")
+    if annexes is not None:
+        annex_dir = annexes
+    else:
+        name = annex_set or model.get("annex_set") or f"v{model['version']}"
+        base = root / "annexes" / model["method"]
+        if annex_set is not None and (not annex_set or "/" in annex_set or "\\" in annex_set or annex_set in (".", "..")
+                                      or not (base / annex_set).is_dir()):
+            known = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+            raise InputError("--annex-set", f"no annex set {annex_set!r} in {base} (known: {', '.join(known) or 'none'})")
+        annex_dir = base / name
+    if not annex_dir.is_dir():
+        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
+    return annex_dir
+
+
 def _compiled_dir(root: Path, method: str, version: str) -> Path:
-    d = root / "generated" / method / f"v{version}"
-    if not (d / "model.json").exists():
-        raise InputError("--method/--version", f"no compiled method {method} v{version} in {d.parent}; "
-                                               f"run 'carbonspec compile spec/{method}/v{version}'")
-    return d
+    from carbonspec.runtime.engine.catalog import compiled_dir
+
+    return compiled_dir(root, method, version)  # a wrong pair lists the compiled methods
 
 
 @app.command()
@@ -272,6 +381,25 @@ def amg(file: Path = typer.Argument(..., help="JSON description of plots (exampl
     sys.stdout.write(text)
 
 @app.command()
+def intercrop(file: Path = typer.Argument(..., help="input JSON file, or a folder of Parquet tables "
+                                                   "(examples/quantica/gers-synthetic.json)"),
+              fmt: str = typer.Option("json", "--format", help="json, csv (one row per plot and season) or html"),
+              output: Optional[Path] = typer.Option(None, "--output", help="write here instead of stdout"),
+              backend: Backend = typer.Option(Backend.numba, "--backend", help="AMG backend: numba or reference")):
+    """Cover-crop biomass from satellite LAI series (SAFY fit) and the extra soil carbon it
+    stores (AMG with and without the cover crops), plot by plot (QUANTICA)."""
+    from carbonspec.runtime.intercrop.command import run_command
+
+    root = project_root()
+    text, summary = run_command(file, fmt, backend.value, root / "annexes" / "amg", root / "annexes" / "safy")
+    err.print(_escape(summary))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomic(output, text.encode("utf-8"))
+
+
+@app.command()
 def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
             version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
             out_dir: Path = typer.Option(..., "--out", help="folder for the cas-type (created)"),
@@ -292,9 +420,7 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
 
     root = project_root()
     compiled = load_compiled(_compiled_dir(root, method, version))
-    annex_dir = annexes if annexes is not None else root / "annexes" / method / f"v{version}"
-    if not annex_dir.is_dir():
-        raise InputError("--annexes", f"no annex tables at {annex_dir}; pass --annexes DIR")
+    annex_dir = _annex_dir(root, compiled.model, annexes, None)
     from carbonspec.runtime.certification.casedata import find_directory
 
     data_dir = cases if cases is not None else find_directory(root / "spec", method, version)
@@ -368,23 +494,66 @@ def certify(castype_dir: Path = typer.Option(..., "--castype", help="cas-type fo
     except OSError as exc:
         raise InputError(f"--report {html_path.with_suffix('')}", f"cannot write the report: "
                                                                   f"{exc.strerror or exc}") from None
-    c = ctx["counts"]
-    out.print(f"{reference['method']} v{reference['version']} · spec {reference['spec_hash']} · annexes "
-              f"{reference['annex_version']} ({reference['annex_hash']})")
-    out.print(f"{ctx['n_cases']} cases, {ctx['n_lines']} line items: {c['conformant']} conformant, "
-              f"{c['NOT conformant']} not conformant, {c['missing']} missing")
-    for p in comparison.problems:
-        out.print(f"  problem: {_escape(p)}")
-    for l in ctx["failure_rows"]:
-        if l.reason.startswith("case "):
-            out.print(f"  {l.case} · {l.item}: {l.verdict}: {_escape(l.reason)}")
-            continue
-        out.print(f"  {l.case} · {l.item}: expected {cert.fmt_value(l.expected)}, received "
-                  f"{cert.fmt_value(l.received)} — {l.verdict}: {_escape(l.reason)}")
-    out.print(f"report: {html_path} and {xlsx_path}")
-    out.print(ctx["verdict"])
+    from carbonspec.runtime.certification.messages import summary_lines
+
+    for line in summary_lines(ctx, reference, comparison, html_path, xlsx_path):
+        out.print(_escape(line))
     if not comparison.conformant:
         raise typer.Exit(1)
+
+
+@app.command()
+def demo(spec_dir: Path = typer.Option(Path("spec/lbc_gc/v2.0"), "--spec", help="spec folder to check and compile"),
+         examples: Path = typer.Option(Path("examples/lbc_gc"), "--examples", help="folder of example dossiers"),
+         out_dir: Path = typer.Option(Path("out/lbc_gc"), "--out", help="folder for results and reports"),
+         amg_example: Path = typer.Option(Path("examples/amg/trial_1.json"), "--amg", help="AMG v2 example")):
+    """What `make demo` runs, in one process: check and compile the spec, compute every example
+    dossier once and write its results, html and xlsx reports, then print the summary."""
+    from .demo import run_demo
+
+    root = project_root()
+    dossiers = sorted(p for p in (root / examples).iterdir()
+                      if p.suffix in (".json", ".xlsx") and not p.name.endswith(".schema.json"))
+    raise typer.Exit(run_demo(root, root / spec_dir, dossiers, root / out_dir, root / amg_example, out))
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+          port: int = typer.Option(8000, "--port", help="TCP port"),
+          castype_dir: Optional[Path] = typer.Option(None, "--castype", help="cas-type folder for /certify"),
+          max_body_mb: float = typer.Option(8.0, "--max-body-mb", help="largest request body accepted (MB)"),
+          timeout: float = typer.Option(120.0, "--timeout", help="longest computation (seconds), then HTTP 504")):
+    """Serve the HTTP API: /methods, /calculate, /trace, /certify; OpenAPI at /docs and /openapi.json."""
+    from carbonspec.runtime.api.server import serve as run_server
+
+    run_server(project_root(), host, port, castype_dir, max_body_mb, timeout)
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def diff(old_dir: Path = typer.Argument(..., help="spec folder of the older version, e.g. spec/lbc_gc/v2.0"),
+         new_dir: Path = typer.Argument(..., help="spec folder of the newer version"),
+         fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", help="text or json"),
+         no_effects: bool = typer.Option(False, "--no-effects", help="skip running the cas-type")):
+    """Semantic diff of two versions: constants, equations (an algebraically equal rewrite is
+    unchanged), units and domains, inputs, annex rows, criteria, rabais; and the effect on results:
+    both versions on the older version's cas-type, per case and line item (old, new, Δ %)."""
+    from carbonspec.runtime.versions.effects import diff_document
+    from carbonspec.runtime.versions.render import render_text
+
+    from .model import check_spec_dir
+
+    old, new = check_spec_dir(old_dir), check_spec_dir(new_dir)
+    if old.method.id != new.method.id:
+        raise InputError(str(new_dir), f"method '{new.method.id}' is not '{old.method.id}': diff compares two "
+                                       "versions of one method")
+    doc = diff_document(old, new, old_dir, new_dir, project_root(), with_effects=not no_effects)
+    if fmt == DiffFormat.json:
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(render_text(doc))
 
 
 def _escape(text: str) -> str:

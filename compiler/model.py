@@ -29,7 +29,8 @@ _RESERVED = set(keyword.kwlist) | {"np", "njit", "prange", "range", "min", "max"
                                    "out", "r", "True", "False", "None", "METHOD", "VERSION", "SPEC_HASH"}
 _RESERVED_RE = re.compile(r"^(c\d+|acc_\d+|cnt_\d+|idx_.*|start_.*|n_.*|stage_.*|KEY_.*|__.*)$")
 
-FUNCTIONS = {"min": (2, None), "max": (2, None), "exp": (1, 1), "log": (1, 1), "abs": (1, 1), "known": (1, 1)}
+FUNCTIONS = {"min": (2, None), "max": (2, None), "exp": (1, 1), "log": (1, 1), "abs": (1, 1), "known": (1, 1),
+             "sqrt": (1, 1)}
 SCENARIO_ENUM = "scenario"
 
 
@@ -42,6 +43,7 @@ class Entity:
     source: Optional[A.Source]
     loc: A.Loc
     children: List[str] = field(default_factory=list)
+    optional: bool = False  # a child of the root whose list may be empty
 
     def label(self) -> str:
         return f"{self.name} ({self.description})" if self.description else self.name
@@ -82,6 +84,7 @@ class Timeline:
     scenarios: Tuple[A.ScenarioRange, ...]
     source: Optional[A.Source]
     scenario_symbol: str = "scenario"
+    description: Optional[str] = None
 
 
 @dataclass
@@ -101,6 +104,9 @@ class Model:
     warnings: List[SpecError]
     spec_hash: str
     retroactivity: List[A.RetroDecl] = field(default_factory=list)
+    verdicts: List[A.VerdictDecl] = field(default_factory=list)
+    annex_set: Optional[A.AnnexSetDecl] = None  # the annex set the version names (None: v<version>)
+    lineage: object = None  # compiler.extends.Lineage: parent folder, items overridden/added/removed
 
     def items_of_section(self, section: str) -> List[str]:
         """Spec items whose source cites `section` or one of its subsections (Annexe 2 links).
@@ -150,6 +156,13 @@ class Model:
 
 
 def load_spec_dir(spec_dir: Path) -> List[A.SpecFile]:
+    """The complete spec files of a version: with `extends`, its parent's merged with its own."""
+    from .extends import load_version
+
+    return load_version(spec_dir, _parse_dir)[0]
+
+
+def _parse_dir(spec_dir: Path) -> List[A.SpecFile]:
     spec_dir = Path(spec_dir)
     if not spec_dir.is_dir():
         raise SpecError(None, f"spec directory '{spec_dir}' does not exist or is not a directory")
@@ -164,7 +177,18 @@ def build_model(files: List[A.SpecFile]) -> Model:
 
 
 def check_spec_dir(spec_dir: Path) -> Model:
-    return build_model(load_spec_dir(spec_dir))
+    """Parse and check a version; a version that `extends` its parent is also compared with it
+    (compiler/retroactivity.py: every changed item covered by a row of its retroactivity table)."""
+    from .extends import load_version
+
+    files, lineage = load_version(spec_dir, _parse_dir)
+    model = build_model(files)
+    model.lineage = lineage
+    if lineage.parent_dir is not None:
+        from .retroactivity import check_version
+
+        check_version(model)
+    return model
 
 
 class _Resolver:
@@ -186,6 +210,9 @@ class _Resolver:
         self.defined_at: Dict[str, A.Loc] = {}
 
     # ------------------------------------------------------------ helpers --
+    def of_kind_(self, kind: str) -> List[Symbol]:
+        return [s for s in self.symbols.values() if s.kind == kind]
+
     def err(self, loc, message, hint=None):
         self.errors.append(SpecError(loc, message, hint, self.texts.get(loc.file) if loc else None))
 
@@ -230,15 +257,13 @@ class _Resolver:
                                          "add: method <id> version \"<x.y>\"", f.text))
         else:
             self.method = methods[0]
-            if self.method.extends is not None:
-                self.err(self.method.loc, "'extends' (a version built on an earlier one) is not supported yet; "
-                         "write the version's spec in full")
             for extra in methods[1:]:
                 self.err(extra.loc, f"duplicate 'method' declaration; first at {methods[0].loc}")
-        for it in self.items(A.UnitDecl):
-            self.guard(self.units.declare_unit, it)
+        # substances first: a scaled unit may be of a substance (pct_C = 0.01 g_C / g)
         for it in self.items(A.SubstanceDecl):
             self.guard(self.units.declare_substance, it)
+        for it in self.items(A.UnitDecl):
+            self.guard(self.units.declare_unit, it)
         for it in self.items(A.EnumDecl):
             self.declare_enum(it)
         self.declare_entities()
@@ -256,6 +281,7 @@ class _Resolver:
         eq_decls = list(self.items(A.EquationDecl))
         for it in eq_decls:
             self.guard(self.declare_equation, it)
+        self.verdicts = self.declare_verdicts()
         crit_decls = list(self.items(A.CriterionDecl))
         for it in crit_decls:
             self.guard(self.declare_criterion, it)
@@ -281,9 +307,18 @@ class _Resolver:
         for r in retro:
             if r.source is None or not r.source.lines:
                 self.warn(r.loc, "retroactivity row without a line of Annexe 2")
+        annex_sets = list(self.items(A.AnnexSetDecl))
+        for extra in annex_sets[1:]:
+            self.err(extra.loc, f"a version uses one annex set; first named at {annex_sets[0].loc}")
+        if annex_sets and annex_sets[0].protect and annex_sets[0].protect not in self.symbols:
+            self.err(annex_sets[0].loc, f"'protect {annex_sets[0].protect}' names no equation",
+                     suggest(annex_sets[0].protect, [s.name for s in self.of_kind_("equation")]))
+        if self.errors:
+            raise SpecErrors(self.errors)
         return Model(self.method, self.files, self.units, self.enums, self.enum_labels, self.entities,
                      self.timelines, self.tables, self.symbols, order, self.key_literals, self.invariants,
-                     self.warnings, digest.hexdigest()[:16], retro)
+                     self.warnings, digest.hexdigest()[:16], retro, self.verdicts,
+                     annex_sets[0] if annex_sets else None)
 
     # ------------------------------------------------------ declarations --
     def check_code_names(self):
@@ -310,7 +345,7 @@ class _Resolver:
             if not self.claim(d.name, d.name_loc or d.loc, "entity", "entity"):
                 continue
             self.entities[d.name] = Entity(d.name, d.description or "", d.parent, d.collection or d.name + "s",
-                                           d.source, d.loc)
+                                           d.source, d.loc, optional=d.optional)
         roots = [e for e in self.entities.values() if e.parent is None]
         for d in decls:
             if d.parent is not None and d.parent not in self.entities:
@@ -323,6 +358,9 @@ class _Resolver:
         for e in self.entities.values():
             if e.parent in self.entities:
                 self.entities[e.parent].children.append(e.name)
+            if e.optional and (e.parent is None or e.parent not in [r.name for r in roots]):
+                # only the root's child lists must be non-empty; deeper lists may always be empty
+                self.err(e.loc, f"'optional' only applies to a child of the root entity ('{e.name}' is not one)")
         # parent cycles
         for e in self.entities.values():
             seen, p = {e.name}, e.parent
@@ -369,14 +407,14 @@ class _Resolver:
         if SCENARIO_ENUM in self.enums and self.enums[SCENARIO_ENUM] != names:
             self.err(it.loc, f"every timeline must list the same scenarios ({', '.join(self.enums[SCENARIO_ENUM])})")
             return
-        self.timelines.append(Timeline(ent, it.target.name, it.scenarios, it.source, it.scenario_name))
+        self.timelines.append(Timeline(ent, it.target.name, it.scenarios, it.source, it.scenario_name, it.description))
         self.enums[SCENARIO_ENUM] = names
         self.enum_labels[SCENARIO_ENUM] = {s.name: (s.description or s.name) for s in it.scenarios}
         lo = min(s.first for s in it.scenarios)
         hi = max(s.last for s in it.scenarios)
         if self.claim(it.target.name, it.target.name_loc, "timeline index"):
             self.symbols[it.target.name] = Symbol(it.target.name, "input", ent, "int", ONE, it.loc, it.source,
-                                                  "année relative au début du Projet (t = 0)",
+                                                  it.description or "année relative au début du Projet (t = 0)",
                                                   domain=A.Domain(lo, hi, True, True, it.loc))
         sname = it.scenario_name
         if self.claim(sname, it.loc, "timeline scenario"):
@@ -517,6 +555,20 @@ class _Resolver:
         self.symbols[it.target.name] = Symbol(it.target.name, "equation", ent, "real", unit, it.loc, it.source,
                                               it.description, decl=it, domain=it.domain, unit_text=_unit_text(it.unit))
 
+    def declare_verdicts(self) -> List[A.VerdictDecl]:
+        """Verdicts other than eligibility; each needs a source line and is named once."""
+        out = []
+        for v in self.items(A.VerdictDecl):
+            if not self.claim(v.name, v.loc, "verdict", "verdict"):
+                continue
+            if v.name == "eligibility":
+                self.err(v.loc, "'eligibility' is the default verdict of criteria; choose another name")
+                continue
+            if v.source is None or not v.source.lines:
+                self.err(v.loc, f"verdict '{v.name}' has no source reference with a line of the method text")
+            out.append(v)
+        return out
+
     def declare_criterion(self, it: A.CriterionDecl):
         """A criterion is computed like an equation (1 met, 0 failed); the verdict lists the
         failed ones with the evidence each requires."""
@@ -525,6 +577,9 @@ class _Resolver:
             return
         if it.source is None or not it.source.lines:
             self.err(it.loc, f"criterion '{it.target.name}' has no source reference with a line of the method text")
+        if it.verdict is not None and it.verdict not in {v.name for v in self.verdicts}:
+            self.err(it.verdict_loc or it.loc, f"unknown verdict '{it.verdict}' for criterion '{it.target.name}'",
+                     suggest(it.verdict, [v.name for v in self.verdicts]) or "declare it with 'verdict NAME ...'")
         self.symbols[it.target.name] = Symbol(it.target.name, "equation", ent, "real", ONE, it.loc, it.source,
                                               it.title, decl=it, domain=A.Domain(0, 1, True, True, it.loc),
                                               unit_text="1", criterion=it)
@@ -791,6 +846,14 @@ class _Resolver:
                 if not _is_zero(n) and not same(n.unit, unit):
                     raise SpecError(a.loc, f"'{e.func}' of different units: {fmt(unit)} and {fmt(n.unit)}")
             return ir.Func(e.func, args, unit=unit)
+        if e.func == "sqrt":
+            # a standard deviation from a variance: (t_C/ha)^2 -> t_C/ha; the unit's square root
+            # must have whole powers (sqrt of kg is refused)
+            unit = sp.sqrt(args[0].unit)
+            if any(not sp.sympify(x).is_integer for x in sp.powsimp(unit).as_powers_dict().values()) or \
+                    any(not f.is_rational for f in sp.Mul.make_args(unit) if f.is_number):
+                raise SpecError(e.args[0].loc, f"'sqrt' of {fmt(args[0].unit)} has no unit with whole powers")
+            return ir.Func("sqrt", args, unit=unit)
         if e.func in ("exp", "log"):
             if not same(args[0].unit, ONE):
                 raise SpecError(e.args[0].loc, f"'{e.func}' needs a dimensionless argument, not {fmt(args[0].unit)}")
@@ -927,12 +990,12 @@ def _const_eval(n: ir.Node, symbols: Dict[str, Symbol]) -> Optional[float]:
         return {"+": a[0] + a[1] if len(a) > 1 else None, "-": a[0] - a[1] if len(a) > 1 else None,
                 "*": a[0] * a[1] if len(a) > 1 else None, "/": a[0] / a[1] if len(a) > 1 and a[1] else None,
                 "^": a[0] ** a[1] if len(a) > 1 else None}[n.op]
-    if isinstance(n, ir.Func) and n.name in ("exp", "log", "abs", "min", "max"):
+    if isinstance(n, ir.Func) and n.name in ("exp", "log", "abs", "min", "max", "sqrt"):
         a = [_const_eval(x, symbols) for x in n.args]
         if any(v is None for v in a):
             return None
         return {"exp": lambda: math.exp(a[0]), "log": lambda: math.log(a[0]), "abs": lambda: abs(a[0]),
-                "min": lambda: min(a), "max": lambda: max(a)}[n.name]()
+                "sqrt": lambda: math.sqrt(a[0]) if a[0] >= 0 else None, "min": lambda: min(a), "max": lambda: max(a)}[n.name]()
     return None
 
 

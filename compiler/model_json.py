@@ -33,10 +33,37 @@ def _source(s):
     return {"section": s.section, "label": s.label, "lines": list(s.lines), "text": s.line_text()}
 
 
+def version_json(model: Model) -> Dict:
+    """Versions (compiler/extends.py, compiler/retroactivity.py): the annex set the version uses,
+    the result an annex update may not lower (1.8 L555), the parent and what changed from it."""
+    from .retroactivity import changes_json
+
+    a = model.annex_set
+    lineage = model.lineage
+    return {
+        "annex_set": a.name if a is not None else f"v{model.method.version}",
+        "annex_rule": ({"protect": a.protect, "source": _source(a.source)} if a is not None and a.protect else None),
+        "parent": ({"method": lineage.parent[0], "version": lineage.parent[1]}
+                   if lineage is not None and lineage.parent else None),
+        "changes": changes_json(model),
+        "dossier_versions": _versions(model),
+    }
+
+
+def _versions(model: Model) -> list:
+    """This version and the versions it extends, newest first: the dossiers it reads."""
+    out, m = [], model
+    while m is not None:
+        out.append(m.method.version)
+        m = getattr(m, "parent_model", None)
+    return out
+
+
 def model_json(model: Model) -> Dict:
     """Everything the runtime needs, without re-parsing the spec."""
     m = model.method
-    entities = [{"name": e.name, "parent": e.parent, "collection": e.collection, "description": e.description}
+    entities = [{"name": e.name, "parent": e.parent, "collection": e.collection, "description": e.description,
+                 **({"optional": True} if e.optional else {})}
                 for e in model.entities.values()]
     inputs, constants, lookups, equations = [], [], [], []
     for s in model.symbols.values():
@@ -64,7 +91,8 @@ def model_json(model: Model) -> Dict:
         equations.append({"name": s.name, "entity": s.entity, "unit": s.unit_text, "domain": _domain(s.domain),
                           "description": s.description, "source": _source(s.source),
                           "spec": f"{Path(s.loc.file).name}:{s.loc.line}", "expr": ir.to_json(s.expr),
-                          "criterion": ({"title": s.criterion.title, "evidence": list(s.criterion.evidence)}
+                          "criterion": ({"title": s.criterion.title, "evidence": list(s.criterion.evidence),
+                                         **({"verdict": s.criterion.verdict} if s.criterion.verdict else {})}
                                         if s.criterion is not None else None),
                           "cobenefit": _cobenefit(s)})
     tables = {}
@@ -75,7 +103,9 @@ def model_json(model: Model) -> Dict:
                                        "optional": c.optional, "description": c.description}
                                       for c in t.columns]}
     timelines = [{"entity": t.entity, "index": t.index, "scenario_symbol": t.scenario_symbol,
-                  "scenarios": [{"name": s.name, "first": s.first, "last": s.last, "required": s.required}
+                  **({"description": t.description} if t.description else {}),
+                  "scenarios": [{"name": s.name, "first": s.first, "last": s.last, "required": s.required,
+                                 **({"optional": True} if s.optional else {})}
                                 for s in t.scenarios]} for t in model.timelines]
     from .symbolic import _resolve_condition, prove_invariant
 
@@ -93,7 +123,15 @@ def model_json(model: Model) -> Dict:
         "key_literals": model.key_literals, "tables": tables, "inputs": inputs, "constants": constants,
         "lookups": lookups, "equations": equations, "invariants": invariants,
         "retroactivity": [{"section": r.section, "change": r.change, "retroactive": r.retroactive,
-                           "source": _source(r.source), "items": model.items_of_section(r.section)}
+                           "source": _source(r.source),
+                           "items": list(r.covers) if r.covers else model.items_of_section(r.section),
+                           "covers": list(r.covers)}
                           for r in model.retroactivity],
+        **version_json(model),
         "stages": [{"entity": st.entity, "equations": st.equations} for st in build_stages(model)],
+        # the spec's words for its unit and substance codes (reports write `t_CO2e` in words)
+        "unit_words": dict(sorted(model.units.descriptions.items())),
+        # verdicts other than eligibility (absent when the method declares none)
+        **({"verdicts": [{"name": v.name, "title": v.title, "passed": v.passed, "failed": v.failed,
+                          "source": _source(v.source)} for v in model.verdicts]} if model.verdicts else {}),
     }

@@ -100,8 +100,11 @@ class _ToAst(Transformer):
         fields = dict(title=None, published=None, source=None, extends=None)
         for f in ch[2:]:
             fields[f[0]] = f[1]
+        extends_loc = None
+        if fields["extends"] is not None:
+            extends_loc, fields["extends"] = fields["extends"][2], fields["extends"][:2]
         return A.MethodDecl(str(name), _unquote(version), fields["title"], fields["published"],
-                            fields["source"], fields["extends"], self._loc(meta))
+                            fields["source"], fields["extends"], self._loc(meta), extends_loc)
 
     def meta_title(self, ch):
         return ("title", _unquote(ch[0]))
@@ -113,7 +116,7 @@ class _ToAst(Transformer):
         return ("source", _unquote(ch[0]))
 
     def meta_extends(self, ch):
-        return ("extends", (str(ch[0]), _unquote(ch[1])))
+        return ("extends", (str(ch[0]), _unquote(ch[1]), self._loc(ch[0])))
 
     @v_args(meta=True)
     def unit_decl(self, meta, ch):
@@ -155,7 +158,7 @@ class _ToAst(Transformer):
             else:
                 collection = str(tok)
         return A.EntityDecl(str(name), desc, parent, collection, self._source(ch), self._loc(meta), parent_loc,
-                            self._loc(name))
+                            self._loc(name), bool(self._tok(ch[1:], "OPTIONAL")))
 
     @v_args(meta=True)
     def timeline_decl(self, meta, ch):
@@ -163,14 +166,15 @@ class _ToAst(Transformer):
         scen = tuple(c for c in ch[1:] if isinstance(c, A.ScenarioRange))
         names = self._tok(ch[1:], "NAME")
         return A.TimelineDecl(target, scen, self._source([c for c in ch if isinstance(c, Token)]), self._loc(meta),
-                              str(names[0]) if names else "scenario")
+                              str(names[0]) if names else "scenario", self._desc(ch[1:]))
 
     @v_args(meta=True)
     def scenario_range(self, meta, ch):
         name, first, last = ch[0], int(ch[1]), int(ch[2])
         rest = ch[3:]
         required = bool(self._tok(rest, "REQUIRED"))
-        return A.ScenarioRange(str(name), first, last, required, self._source(rest), self._desc(rest), self._loc(meta))
+        return A.ScenarioRange(str(name), first, last, required, self._source(rest), self._desc(rest), self._loc(meta),
+                               bool(self._tok(rest, "OPTIONAL")))
 
     # ---- types and domains
     def t_bool(self, ch):
@@ -352,14 +356,39 @@ class _ToAst(Transformer):
         target, cond = ch[0], ch[-1]
         toks = [c for c in ch[1:-1] if isinstance(c, Token)]
         evidence = tuple(c[1] for c in ch[1:-1] if isinstance(c, tuple) and c and c[0] == "__evidence__")
+        verdict = next((c for c in ch[1:-1] if isinstance(c, tuple) and c and c[0] == "__verdict__"), None)
         strings = self._tok(toks, "STRING")
         return A.CriterionDecl(target, _unquote(strings[0]) if strings else None, self._source(toks), evidence,
-                               cond, self._loc(meta))
+                               cond, self._loc(meta), verdict[1] if verdict else None, verdict[2] if verdict else None)
+
+    def criterion_verdict(self, ch):
+        return ("__verdict__", str(ch[0]), self._loc(ch[0]))
+
+    @v_args(meta=True)
+    def verdict_decl(self, meta, ch):
+        strings = [_unquote(t) for t in self._tok(ch, "STRING")]
+        return A.VerdictDecl(str(ch[0]), strings[0], strings[1], strings[2], self._source(ch), self._loc(meta))
 
     @v_args(meta=True)
     def retro_decl(self, meta, ch):
         toks = [c for c in ch[3:] if isinstance(c, Token)]
-        return A.RetroDecl(_unquote(ch[0]), _unquote(ch[1]), str(ch[2]), self._source(toks), self._loc(meta))
+        covers = next((c for c in ch[3:] if isinstance(c, tuple)), ((), None))
+        return A.RetroDecl(_unquote(ch[0]), _unquote(ch[1]), str(ch[2]), self._source(toks), self._loc(meta),
+                           covers[0], covers[1])
+
+    @v_args(meta=True)
+    def retro_covers(self, meta, ch):
+        return (tuple(str(c) for c in ch), self._loc(meta))
+
+    @v_args(meta=True)
+    def remove_decl(self, meta, ch):
+        return A.RemoveDecl(str(ch[0]), self._source(ch[1:]), self._loc(meta), self._loc(ch[0]))
+
+    @v_args(meta=True)
+    def annexset_decl(self, meta, ch):
+        names = self._tok(ch[1:], "NAME")
+        return A.AnnexSetDecl(_unquote(ch[0]), str(names[0]) if names else None, self._source(ch[1:]),
+                              self._loc(meta))
 
     def evidence(self, ch):
         return ("__evidence__", _unquote(ch[0]))

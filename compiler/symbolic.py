@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
@@ -38,7 +39,7 @@ class AggSum(sp.Function):
 
     def _latex_base(self, printer):
         body, ent, cond = self.args
-        sub = r"\text{" + str(ent).replace("_", r"\_") + "}"
+        sub = r"\text{" + str(ent) + "}"  # text mode: an underscore is printed as is
         if cond != sp.true:
             sub += r"\,:\," + printer._print(cond)
         return r"\sum_{" + sub + r"} \left(" + printer._print(body) + r"\right)"
@@ -56,7 +57,7 @@ class AggMean(AggSum):
 class AggCount(AggSum):
     def _latex_base(self, printer):
         body, ent, cond = self.args
-        sub = r"\text{" + str(ent).replace("_", r"\_") + "}"
+        sub = r"\text{" + str(ent) + "}"  # text mode: an underscore is printed as is
         if cond != sp.true:
             sub += r"\,:\," + printer._print(cond)
         return r"\#\left\{" + sub + r"\right\}"
@@ -81,6 +82,10 @@ def _lit(n: ir.Lit) -> sp.Expr:
         return sp.Integer(int(n.value))
     # keep the method's decimal as written (6.8 prints as 6.8, not 34/5)
     return sp.Float(n.text or repr(n.value), dps=15)
+
+
+def _is_one(n: ir.Node) -> bool:
+    return isinstance(n, ir.Lit) and n.dtype != "bool" and n.value == 1
 
 
 def to_sympy(model: Model, n: ir.Node, inline=None, agg=None) -> sp.Expr:
@@ -110,6 +115,11 @@ def to_sympy(model: Model, n: ir.Node, inline=None, agg=None) -> sp.Expr:
             if n.op == "-":
                 return a[0] - a[1]
             if n.op == "*":
+                # `x * 1 [an]` tags a unit (a conversion by 1): the printed formula omits it
+                if _is_one(n.args[1]):
+                    return a[0]
+                if _is_one(n.args[0]):
+                    return a[1]
                 return a[0] * a[1]
             if n.op == "/":
                 return a[0] / a[1]
@@ -127,7 +137,8 @@ def to_sympy(model: Model, n: ir.Node, inline=None, agg=None) -> sp.Expr:
             a = [go(x) for x in n.args]
             if n.name == "known":
                 return sp.Symbol(r"\operatorname{connu}(" + str(a[0]).replace("_", r"\_") + ")")
-            return {"min": sp.Min, "max": sp.Max, "exp": sp.exp, "log": sp.log, "abs": sp.Abs}[n.name](*a)
+            return {"min": sp.Min, "max": sp.Max, "exp": sp.exp, "log": sp.log, "abs": sp.Abs,
+                    "sqrt": sp.sqrt}[n.name](*a)
         if isinstance(n, ir.Agg):
             cond = go(n.where) if n.where is not None else sp.true
             cls = {"sum": AggSum, "mean": AggMean, "count": AggCount}[n.func]
@@ -147,15 +158,26 @@ def latex_name(name: str) -> str:
     return r"\mathrm{" + name.replace("_", r"\_") + "}"
 
 
-def equation_latex(model: Model, sym: Symbol) -> str:
-    """`NAME = expression` in LaTeX, the way the docs print every equation."""
+def equation_latex(model: Model, sym: Symbol, name=None) -> str:
+    """`NAME = expression` in LaTeX, the way the docs print every equation.  `name(symbol)`
+    prints a symbol's name (default latex_name; the HTML docs mark names to link them)."""
+    text = equation_parts(model, sym, name)
+    return text[0] + " = " + text[1]
+
+
+def equation_parts(model: Model, sym: Symbol, name=None):
+    """(left side, right side) of equation_latex."""
+    name = name or latex_name
     with sp.evaluate(False):  # keep the method's printed structure: 44/28 stays 44/28
         rhs = to_sympy(model, sym.expr)
-    names = {s: latex_name(s.name) for s in rhs.free_symbols if not s.name.startswith("\\")}
+    names = {s: name(s.name) for s in rhs.free_symbols if not s.name.startswith("\\")}
     with sp.evaluate(False):
-        text = latex_name(sym.name) + " = " + sp.latex(rhs, mul_symbol="dot", symbol_names=names, order="none")
+        text = sp.latex(rhs, mul_symbol="dot", symbol_names=names, order="none")
+    if name is not latex_name:  # known(X) is printed as a symbol name of its own (to_sympy)
+        text = re.sub(r"\\operatorname\{connu\}\(([^()]*)\)",
+                      lambda m: r"\operatorname{connu}(" + name(m.group(1).replace(r"\_", "_")) + ")", text)
     # SymPy prints piecewise cases in English; the method and its docs are French
-    return text.replace(r"\text{for}\:", r"\text{si}\:").replace(r"\text{otherwise}", r"\text{sinon}")
+    return name(sym.name), text.replace(r"\text{for}\:", r"\text{si}\:").replace(r"\text{otherwise}", r"\text{sinon}")
 
 
 # ------------------------------------------------------------ invariants --

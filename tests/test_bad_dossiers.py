@@ -99,7 +99,7 @@ JSON_CASES = [
     ("unknown-enum-value-fuel-method", lambda d: FARM(d).update(methode_combustibles="D"),
      ["project.farms[0].methode_combustibles: Input should be 'A', 'B' or 'C'"]),
     ("unknown-field", lambda d: YEARS(d)[0].update(Surff=120.0),
-     ["project.farms[0].systems[0].years[0].Surff: unknown field; check its spelling"]),
+     ["project.farms[0].systems[0].years[0].Surff: unknown field; did you mean 'Surf'?"]),
     ("empty-farms", lambda d: d["project"].update(farms=[]),
      ["project.farms: the project needs at least one farm"]),
     ("farms-not-a-list", lambda d: d["project"].update(farms={"type_reference": "specifique"}),

@@ -51,9 +51,9 @@ def test_the_reference_results_certify_themselves(ct_dir, tmp_path, capsys):
         report = tmp_path / results.suffix[1:] / "audit"
         code, out, err = run_certify(ct_dir, results, report, capsys)
         assert code == 0, out + err
-        assert "CONFORMANT" in out and "NOT CONFORMANT" not in out
+        assert out.splitlines()[-1] == "CONFORME" and "NON CONFORME" not in out
         html = (report.parent / "audit.html").read_text(encoding="utf-8")
-        assert 'id="verdict">CONFORMANT<' in html
+        assert 'id="verdict">CONFORME<' in html
         wb = openpyxl.load_workbook(report.parent / "audit.xlsx")
         assert wb.sheetnames == ["summary", "items"]
         summary = {r[0]: r[1] for r in wb["summary"].iter_rows(min_row=2, values_only=True)}
@@ -92,10 +92,10 @@ def test_one_line_item_off_by_6_percent_fails_and_4_percent_passes(ct_dir, refer
     assert {r[6] for r in others} == {"conformant", "informative"}
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     if not conformant:
-        assert f"{CASE} · {ITEM}" in out and "exceeds ±5%" in out
+        assert f"{CASE} · {ITEM}" in out and "au-delà de ±5%" in out
         failures = html.split('id="failures"')[1].split("</table>")[0]
-        assert CASE in failures and ITEM in failures and f"{(factor - 1):+.2%}" in failures
-        assert 'id="verdict">NOT CONFORMANT<' in html
+        assert CASE in failures and ITEM in failures and f"{(factor - 1) * 100:+.2f}".replace(".", ",") + "\u202f%" in failures  # +6,00 %
+        assert 'id="verdict">NON CONFORME<' in html
     else:
         assert 'id="failures"' not in html
 
@@ -122,14 +122,14 @@ def test_missing_case_or_line_item_fails_with_the_reason(ct_dir, reference, tmp_
         doc["results"]["sechage_stockage_at_the_farm"]["RE_sechage_stockage"] = None  # blank
     code, out, _ = run_certify(ct_dir, vendor_file(tmp_path, reference, edit), tmp_path / "m", capsys)
     assert code == 1
-    assert "nda_only · (all 20 line items): missing: case 'nda_only' is missing from the results" in out
-    assert "stockage_renewal · rabais_global" in out and "line item 'rabais_global' is missing" in out
-    assert "sechage_stockage_at_the_farm · RE_sechage_stockage" in out and "no value received" in out
+    assert "nda_only · (les 20 postes) : manquant : le cas 'nda_only' manque dans les résultats" in out
+    assert "stockage_renewal · rabais_global" in out and "le poste 'rabais_global' manque pour ce cas" in out
+    assert "sechage_stockage_at_the_farm · RE_sechage_stockage" in out and "aucune valeur reçue" in out
     wb = openpyxl.load_workbook(tmp_path / "m.xlsx")
     missing = [(r[0], r[1], r[7]) for r in wb["items"].iter_rows(min_row=2, values_only=True) if r[6] == "missing"]
     assert len(missing) == len(reference["results"]["nda_only"]) + 2
     html = (tmp_path / "m.html").read_text(encoding="utf-8")
-    assert "case &#39;nda_only&#39; is missing from the results" in html
+    assert "le cas &#39;nda_only&#39; manque dans les résultats" in html
 
 
 def test_zero_and_tiny_reference_rule_on_numbers():
@@ -153,7 +153,7 @@ def test_results_for_another_annex_version_fail(ct_dir, reference, tmp_path, cap
     def edit(doc):
         doc["annex_version"] = "1.0"
     code, out, _ = run_certify(ct_dir, vendor_file(tmp_path, reference, edit), tmp_path / "a", capsys)
-    assert code == 1 and "annex version '1.0'" in out
+    assert code == 1 and "la version des annexes '1.0'" in out
 
 
 @pytest.mark.parametrize("content, suffix, where", [
@@ -203,17 +203,17 @@ def test_a_co_benefit_the_method_does_not_compute_must_be_reported_as_not_comput
     assert reference["cobenefits"][case][item] == {"mandatory": True, "computed": False}
     code, out, _ = run_certify(ct_dir, vendor_file(tmp_path, reference, _cb_edit(case, item, 0.0)), tmp_path / "n",
                                capsys)
-    assert code == 1 and f"{case} · {item}: expected —, received 0 — NOT conformant" in out
-    assert "report it as not computed (null or blank)" in out
+    assert code == 1 and f"{case} · {item} : attendu —, reçu 0 — non conforme" in out
+    assert "le déclarer non calculé (null ou cellule vide)" in out
     html = (tmp_path / "n.html").read_text(encoding="utf-8")
     failures = html.split('id="failures"')[1].split("</table>")[0]
-    assert item in failures and "not computed" in failures
+    assert item in failures and "non calculé" in failures
     code, out, _ = run_certify(ct_dir, vendor_file(tmp_path, reference, name="ok.json"), tmp_path / "ok", capsys)
     assert code == 0
     wb = openpyxl.load_workbook(tmp_path / "ok.xlsx")
     row = next(r for r in wb["items"].iter_rows(min_row=2, values_only=True) if (r[0], r[1]) == (case, item))
     assert row[3] is None and row[4] is None and row[6] == "conformant" and row[10] == "not computed"
-    assert "not computed, as in the reference" in row[7]
+    assert "non calculé, comme la référence" in row[7]
 
 
 def test_a_mandatory_co_benefit_off_by_6_percent_fails_an_optional_one_is_informative(ct_dir, reference, tmp_path,
@@ -226,7 +226,7 @@ def test_a_mandatory_co_benefit_off_by_6_percent_fails_an_optional_one_is_inform
     assert exp == pytest.approx(-0.026, rel=1e-12)  # 0.20 x (0.25 x 0.88 - 0.35), hand-computed
     code, out, _ = run_certify(ct_dir, vendor_file(tmp_path, reference, _cb_edit(case, item, exp * 1.06)),
                                tmp_path / "m", capsys)
-    assert code == 1 and f"{case} · {item}" in out and "exceeds ±5%" in out
+    assert code == 1 and f"{case} · {item}" in out and "au-delà de ±5%" in out
 
     def edit(doc):
         r = doc["results"]
@@ -239,12 +239,12 @@ def test_a_mandatory_co_benefit_off_by_6_percent_fails_an_optional_one_is_inform
     wb = openpyxl.load_workbook(tmp_path / "i.xlsx")
     rows = {(r[0], r[1]): r for r in wb["items"].iter_rows(min_row=2, values_only=True)}
     beet = rows[("fertilisation_beet_and_potato_residues", "Cobenefice_erosion_projet")]
-    assert beet[6] == "informative" and "not mandatory in this case" in beet[7] and beet[10] == "not mandatory here"
+    assert beet[6] == "informative" and "non obligatoire dans ce cas" in beet[7] and beet[10] == "not mandatory here"
     assert rows[("fertilisation_mineral_N_reduction", "Cobenefice_phosphore_projet")][6] == "informative"
     ift = rows[("fertilisation_crop_yield_sources", "Cobenefice_IFT_projet")]
-    assert ift[6] == "informative" and "exceeds ±5%" in ift[7] and "IFT may come from another tool" in ift[9]
+    assert ift[6] == "informative" and "au-delà de ±5%" in ift[7] and "IFT may come from another tool" in ift[9]
     missing_ift = rows[("fertilisation_mineral_N_reduction", "Cobenefice_IFT_projet")]
-    assert missing_ift[6] == "informative" and "no value received" in missing_ift[7]
+    assert missing_ift[6] == "informative" and "aucune valeur reçue" in missing_ift[7]
 
 
 def test_the_report_lists_co_benefit_items_with_their_units(ct_dir, reference, tmp_path, capsys):
@@ -320,4 +320,4 @@ def test_html_report_renders_in_headless_chromium(ct_dir, reference, tmp_path, c
     dom = subprocess.run([browser, *flags, "--dump-dom", html.as_uri()], capture_output=True, timeout=120, text=True)
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 20_000  # a rendered page, not a blank one
-    assert 'id="verdict">NOT CONFORMANT</div>' in dom.stdout and CASE in dom.stdout
+    assert 'id="verdict">NON CONFORME</div>' in dom.stdout and CASE in dom.stdout

@@ -31,11 +31,13 @@ def test_symbol_named_like_an_enum_code_is_refused(tmp_path, capsys):
     assert "'SCENARIO_PROJECT' is the name of an enum value's code" in capsys.readouterr().err
 
 
-def test_extends_is_refused_not_ignored(tmp_path, capsys):
+def test_extends_an_unknown_version_is_located_not_ignored(tmp_path, capsys):
+    """`extends` works (tests/test_versions.py); a parent that exists nowhere is a located error."""
     spec, _ = _copy(tmp_path, '  published 2025-02-06', '  published 2025-02-06\n  extends lbc_gc "1.0"',
                     file="00-method.cspec")
     assert main(["check", str(spec)]) == 2
-    assert "'extends' (a version built on an earlier one) is not supported yet" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "00-method.cspec:8:11: error: unknown parent version: lbc_gc \"1.0\"" in err
 
 
 def test_unused_input_is_a_warning(tmp_path, capsys):

@@ -188,7 +188,7 @@ def test_dossier_models_are_named_and_described(schema):
 def test_generated_docs_have_the_dossier_format(schema):
     docs = GENERATED / "docs"
     assert json.loads((docs / "dossier.schema.json").read_text(encoding="utf-8")) == schema.json_schema()
-    html = (docs / "index.html").read_text(encoding="utf-8")
+    html = (docs / "dossier.html").read_text(encoding="utf-8")
     section = html[html.index('<section id="dossier">'):]
     assert 'href="dossier.schema.json"' in section
     for ent in schema.model["entities"]:

@@ -108,7 +108,7 @@ def test_generated_kernel_is_readable_python():
 
 
 def test_docs_show_every_annex_table_with_its_status():
-    html = (GENERATED / "docs" / "index.html").read_text(encoding="utf-8")
+    html = (GENERATED / "docs" / "annexes.html").read_text(encoding="utf-8")
     assert "annexes <code>2.0-cs.1</code>" in html
     for name in ("cultures_CA", "engrais_mineraux", "sechage_OS", "facteur_C_culture", "perimetre"):
         section = html[html.index(f'id="table-{name}"'):]

@@ -160,9 +160,10 @@ def test_html_report_is_self_contained_and_shows_the_figures(tmp_path, capsys, y
     assert "<script" not in low and "http://" not in low and "https://" not in low and "<link" not in low
     for t in ("summary", "rabais", "eligibility", "cobenefits", "provenance", "farm", "year", "culture"):
         assert f'<section id="{t}">' in html, t
-    summary = html[html.index('<section id="summary">'):html.index('<section id="rabais">')]
+    summary = html[html.index('<section id="summary">'):html.index('<section id="provisoires">')]
     re_cert = yonne_json["results"]["RE_certifiable"]
-    assert f"{re_cert:,.3f}".replace(",", "\u202f") in summary
+    assert 167.75 < re_cert < 167.85  # people's format: 167,8 (one decimal from 100 t up)
+    assert '<td class="num">167,8</td>' in summary
     assert "RE_certifiable" in summary and "Éligible" in html
     assert yonne_json["spec_hash"] in html
 

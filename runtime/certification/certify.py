@@ -171,14 +171,14 @@ class Comparison:
 def judge(expected: float, received: Optional[float], unit: str) -> tuple:
     """(verdict, deviation, floored, reason) of one line item."""
     if received is None:
-        return "missing", None, False, "no value received"
+        return "missing", None, False, "aucune valeur reçue"
     if not math.isfinite(received):
-        return "NOT conformant", None, False, f"received {received!r} is not a finite number"
+        return "NOT conformant", None, False, f"la valeur reçue {received!r} n'est pas un nombre fini"
     fl = floor(unit)
     denom = max(abs(expected), fl)
     dev = (received - expected) / denom
     ok = abs(received - expected) <= TOLERANCE * denom * (1 + EPS)
-    reason = "" if ok else f"deviation {dev:+.2%} exceeds ±{TOLERANCE:.0%}"
+    reason = "" if ok else f"écart {fmt_dev(dev)} au-delà de ±{TOLERANCE:.0%}"
     return ("conformant" if ok else "NOT conformant"), dev, abs(expected) < fl, reason
 
 
@@ -189,13 +189,13 @@ def compare(reference: dict, received: Dict[str, Dict[str, Optional[float]]],
     items = {i["name"]: i for i in reference["line_items"]}
     problems = []
     meta = meta or {}
-    for key, ref_key, what in (("method", "method", "method"), ("version", "version", "method version"),
-                               ("annex_version", "annex_version", "annex version"),
-                               ("annex_hash", "annex_hash", "annex content hash"),
-                               ("spec_hash", "spec_hash", "spec hash")):
+    for key, ref_key, what in (("method", "method", "la méthode"), ("version", "version", "la version de méthode"),
+                               ("annex_version", "annex_version", "la version des annexes"),
+                               ("annex_hash", "annex_hash", "l'empreinte des annexes"),
+                               ("spec_hash", "spec_hash", "l'empreinte de la spec")):
         got = meta.get(key)
         if got not in (None, "") and str(got) != str(reference[ref_key]):
-            problems.append(f"the results are for {what} '{got}'; the cas-type is for '{reference[ref_key]}'")
+            problems.append(f"les résultats sont pour {what} '{got}' ; le cas-type est pour '{reference[ref_key]}'")
     lines = []
     statuses = reference.get("cobenefits") or {}
     for case, values in reference["results"].items():
@@ -210,26 +210,26 @@ def compare(reference: dict, received: Dict[str, Dict[str, Optional[float]]],
                 if item.get("informative"):
                     status = ", ".join(x for x in (status, "IFT" if "IFT" in item["basis"] else "optional") if x)
                 elif not st.get("mandatory", True):
-                    informative, why = True, (f"informative (not mandatory in this case: {item['mandatory']} = 0; "
-                                               "L3447 certifies the mandatory co-benefits)")
+                    informative, why = True, (f"pour information (non obligatoire dans ce cas : {item['mandatory']} = 0 ; "
+                                               "L3447 certifie les co-bénéfices obligatoires)")
                     status = ", ".join(x for x in (status, "not mandatory here") if x)
             if got_case is None:
                 lines.append(Line(case, name, item["unit"], exp, None, None, "missing",
-                                  f"case '{case}' is missing from the results", status=status))
+                                  f"le cas '{case}' manque dans les résultats", status=status))
                 continue
             got = got_case.get(name)
             if name not in got_case and not informative:
                 lines.append(Line(case, name, item["unit"], exp, None, None, "missing",
-                                  f"line item '{name}' is missing for this case", status=status))
+                                  f"le poste '{name}' manque pour ce cas", status=status))
                 continue
             if exp is None:  # not computed by the method in this case
                 if got is None:
-                    verdict, dev, floored, reason = "conformant", None, False, "not computed, as in the reference"
+                    verdict, dev, floored, reason = "conformant", None, False, "non calculé, comme la référence"
                 else:
                     verdict, dev, floored = "NOT conformant", None, False
-                    reason = (f"the method does not compute this co-benefit in this case "
-                              f"({item.get('computed_when')} = 0): report it as not computed (null or blank), "
-                              "not as a number")
+                    reason = (f"la méthode ne calcule pas ce co-bénéfice dans ce cas "
+                              f"({item.get('computed_when')} = 0) : le déclarer non calculé (null ou cellule vide), "
+                              "pas par un nombre")
             else:
                 verdict, dev, floored, reason = judge(exp, got, item["unit"])
             if informative and (verdict != "conformant" or not item.get("informative")):
@@ -435,11 +435,11 @@ def failure_rows(cmp: Comparison) -> List[Line]:
     """The failures, a case missing from the results shown once (not once per line item)."""
     rows, missing_cases = [], set()
     for l in cmp.failures():
-        if l.verdict == "missing" and l.reason.startswith("case "):
+        if l.verdict == "missing" and l.reason.startswith("le cas "):
             if l.case not in missing_cases:
                 missing_cases.add(l.case)
                 n = sum(1 for x in cmp.lines if x.case == l.case)
-                rows.append(Line(l.case, f"(all {n} line items)", "", math.nan, None, None, "missing", l.reason))
+                rows.append(Line(l.case, f"(les {n} postes)", "", math.nan, None, None, "missing", l.reason))
             continue
         rows.append(l)
     return rows
@@ -450,11 +450,19 @@ def fmt_value(v: Optional[float]) -> str:
         return "—"
     if not math.isfinite(v):
         return "" if math.isnan(v) else str(v)
-    return f"{v:.6g}" if abs(v) < 1e-3 or abs(v) >= 1e6 else f"{v:,.4f}".replace(",", "\u202f")
+    text = f"{v:.6g}" if abs(v) < 1e-3 or abs(v) >= 1e6 else f"{v:,.4f}"
+    return text.replace(",", "\u202f").replace(".", ",")  # French: 1 234,5678
 
 
 def fmt_dev(v: Optional[float]) -> str:
-    return "—" if v is None else f"{v:+.2%}"
+    """+6,00 % (French: comma decimals, a narrow no-break space before %)."""
+    return "—" if v is None else f"{v * 100:+.2f}".replace(".", ",") + "\u202f%"
+
+
+# what the reports show for the verdict codes (the codes stay in the JSON and xlsx, which tools read)
+VERDICT_FR = {"CONFORMANT": "CONFORME", "NOT CONFORMANT": "NON CONFORME", "conformant": "conforme",
+              "NOT conformant": "non conforme", "missing": "manquant", "informative": "pour information"}
+STATUS_FR = {"not computed": "non calculé", "not mandatory here": "non obligatoire ici", "optional": "optionnel"}
 
 
 def render_html(ctx: dict) -> str:
@@ -464,6 +472,9 @@ def render_html(ctx: dict) -> str:
                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["value"] = fmt_value
     env.filters["dev"] = fmt_dev
+    env.filters["verdict_fr"] = lambda v: VERDICT_FR.get(v, v)
+    env.filters["kind_fr"] = lambda v: {"co-benefit": "co-bénéfice"}.get(v, v)
+    env.filters["status_fr"] = lambda v: ", ".join(STATUS_FR.get(x.strip(), x.strip()) for x in v.split(","))
     return env.get_template("certify-report.html.j2").render(**ctx)
 
 

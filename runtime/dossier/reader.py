@@ -179,7 +179,10 @@ class DossierSchema:
             raise InputError(where, "a dossier is a JSON object")
         for key in ("method", "version"):
             want = self.model[key]
-            if raw.get(key) is not None and str(raw[key]) != want:
+            # a version that extends another reads the dossiers of its ancestors (model.json
+            # "dossier_versions"): a missing new input is then reported by the validation below
+            accepted = (self.model.get("dossier_versions") or [want]) if key == "version" else [want]
+            if raw.get(key) is not None and str(raw[key]) not in accepted:
                 raise DossierError(where, [Issue(key, f"dossier is for {key} '{raw[key]}', this model is '{want}'")])
         import gc
 
@@ -198,11 +201,13 @@ class DossierSchema:
                 msg = e["msg"]
                 path = _path_text(e["loc"])
                 if e["type"] == "extra_forbidden":
-                    msg = "unknown field; check its spelling against the dossier schema"
+                    msg = "unknown field"  # suggest.merge_typos adds the closest known name
                 inp = self.input_at(path)
                 want = self.expectation(inp) if inp is not None and e["type"] != "extra_forbidden" else None
                 issues.append(Issue(path, msg, got, want))
-            raise DossierError(where, issues, max(exc.error_count() - 20, 0)) from None
+            from carbonspec.runtime.dossier.suggest import merge_typos
+
+            raise DossierError(where, merge_typos(self, issues), max(exc.error_count() - 20, 0)) from None
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -216,6 +221,8 @@ class DossierSchema:
         root = getattr(doc, root_coll)
         for child in self.children[self.root]:
             coll = self.entities[child]["collection"]
+            if self.entities[child].get("optional"):  # declared 'optional' in the spec: may be empty
+                continue
             if not getattr(root, coll):
                 raise DossierError(where, [Issue(f"{root_coll}.{coll}", f"the {root_coll} needs at least one "
                                                  f"{child} ({self.entities[child]['description']}); the list is empty")])
@@ -303,6 +310,8 @@ class DossierSchema:
                     raise DossierError(where, [Issue(here, f"the {sc['name']} years ({span}) are all required; missing "
                                                   f"{index} = {', '.join(map(str, missing))}")])
                 if not sc["required"]:
+                    if not have and sc.get("optional"):  # declared 'optional': none is fine
+                        continue
                     if not have:
                         raise DossierError(where, [Issue(here, f"at least one {sc['name']} year ({span}) is required")])
                     if have != list(range(sc["first"], sc["first"] + len(have))):

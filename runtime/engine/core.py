@@ -223,14 +223,35 @@ def eligibility(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> d
     failed = []
     for eq in compiled.model["equations"]:
         crit = eq.get("criterion")
-        if not crit:
+        if not crit or crit.get("verdict"):  # criteria of another verdict: see verdicts()
             continue
-        for r in np.flatnonzero(out[eq["name"]] < 0.5):
-            src = eq["source"] or {}
-            failed.append({"where": flat.paths[eq["entity"]][int(r)], "criterion": eq["name"], "title": crit["title"],
-                           "evidence": crit["evidence"],
-                           "source": ", ".join(x for x in (src.get("label"), src.get("section"), src.get("text")) if x)})
+        failed.extend(_failures(flat, out, eq))
     return {"eligible": not failed, "failed": failed}
+
+
+def _failures(flat: Flat, out: Dict[str, np.ndarray], eq: dict) -> List[dict]:
+    """Every row where a criterion fails: where, which criterion, its title, evidence and source."""
+    crit, src = eq["criterion"], eq["source"] or {}
+    return [{"where": flat.paths[eq["entity"]][int(r)], "criterion": eq["name"], "title": crit["title"],
+             "evidence": crit["evidence"],
+             "source": ", ".join(x for x in (src.get("label"), src.get("section"), src.get("text")) if x)}
+            for r in np.flatnonzero(out[eq["name"]] < 0.5)]
+
+
+def verdicts(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[dict]:
+    """Verdicts other than eligibility (declared by the spec): per verdict, passed or not, what
+    it says, and every failed criterion on every row as a reason."""
+    docs = []
+    for v in compiled.model.get("verdicts", []):
+        failed = []
+        for eq in compiled.model["equations"]:
+            if (eq.get("criterion") or {}).get("verdict") == v["name"]:
+                failed.extend(_failures(flat, out, eq))
+        src = v["source"] or {}
+        docs.append({"verdict": v["name"], "title": v["title"], "passed": not failed,
+                     "says": v["failed"] if failed else v["passed"], "reasons": failed,
+                     "source": ", ".join(x for x in (src.get("section"), src.get("text")) if x)})
+    return docs
 
 
 def cobenefits(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[dict]:
@@ -297,6 +318,7 @@ def results_document(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray],
     top = {name: float(out[name][0]) for name in eq_by_entity[root]}
     return {
         "eligibility": eligibility(compiled, flat, out),
+        **({"verdicts": verdicts(compiled, flat, out)} if compiled.model.get("verdicts") else {}),
         "cobenefits": cobenefits(compiled, flat, out),
         "method": model["method"], "version": model["version"], "spec_hash": model["spec_hash"],
         "backend": backend,

@@ -95,7 +95,7 @@ class ReferenceBackend:
                 for b in a[1:]:
                     out = np.maximum(out, b)
                 return out
-            return {"exp": np.exp, "log": np.log, "abs": np.abs}[name](a[0])
+            return {"exp": np.exp, "log": np.log, "abs": np.abs, "sqrt": np.sqrt}[name](a[0])
         if kind == "agg":
             child = n["entity"]
             n_child, n_parent = values["n_" + child], values["n_" + ctx]

@@ -65,11 +65,18 @@ class AnnexSet:
     version: str
     content_hash: str
     tables: Dict[str, Table]
+    extends: Optional["AnnexSet"] = None  # the set this one extends (annex_sets.py)
+    replaced: Dict[str, Dict[tuple, dict]] = field(default_factory=dict)  # rows replaced or added over it
 
     def describe(self) -> dict:
-        return {"directory": str(self.directory), "version": self.version, "hash": self.content_hash,
-                "tables": {t.name: {"file": t.where, "rows": len(t.rows), "status": t.status_counts()}
-                           for t in self.tables.values()}}
+        d = {"directory": str(self.directory), "version": self.version, "hash": self.content_hash,
+             "tables": {t.name: {"file": t.where, "rows": len(t.rows), "status": t.status_counts()}
+                        for t in self.tables.values()}}
+        if self.extends is not None:
+            d["extends"] = {"directory": str(self.extends.directory), "version": self.extends.version,
+                            "hash": self.extends.content_hash}
+            d["replaced_rows"] = {t: [list(k) for k in rows] for t, rows in sorted(self.replaced.items())}
+        return d
 
 
 # ------------------------------------------------------------------ reading --
@@ -260,7 +267,7 @@ def load_tables(annex_dir: Path, model: dict) -> Dict[str, Table]:
     return load_annexes(annex_dir, model).tables
 
 
-def load_annexes(annex_dir: Path, model: dict) -> AnnexSet:
+def load_annexes(annex_dir: Path, model: dict, _chain: tuple = ()) -> AnnexSet:
     """Every table of the spec found in the workbooks (and CSV files) of `annex_dir`."""
     annex_dir = Path(annex_dir)
     if not annex_dir.is_dir():
@@ -282,12 +289,22 @@ def load_annexes(annex_dir: Path, model: dict) -> AnnexSet:
         if name in tables:
             raise InputError(sheet.where(), f"table '{name}' is also in {tables[name].where}")
         tables[name] = _load_sheet(sheet, name, decls[name])
+    from carbonspec.runtime.engine import annex_sets
+
+    parent, replaced = None, {}
+    parent_dir = annex_sets.parent_dir(annex_dir)
+    if parent_dir is not None:  # a set that extends another: its rows replace the parent's by key
+        if parent_dir.resolve() in _chain + (annex_dir.resolve(),):
+            raise InputError(str(annex_dir / "VERSION.json"), "cycle of annex sets: "
+                             + " -> ".join(str(p) for p in (*_chain, annex_dir.resolve(), parent_dir.resolve())))
+        parent = load_annexes(parent_dir, model, _chain + (annex_dir.resolve(),))
+        tables, replaced = annex_sets.overlay(parent, tables, annex_dir)
     used = {lk["table"] for lk in model["lookups"]}
     for name in sorted(used - set(tables)):
         raise InputError(str(annex_dir), f"annex table '{name}' ({decls[name]['description']}) is missing: "
                                          f"no sheet or CSV file named '{name}'")
     version = _version(annex_dir, model)
-    return AnnexSet(annex_dir, version, _content_hash(tables), tables)
+    return AnnexSet(annex_dir, version, _content_hash(tables), tables, parent, replaced)
 
 
 def _version(annex_dir: Path, model: dict) -> str:

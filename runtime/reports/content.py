@@ -48,6 +48,10 @@ class Report:
     subtitle: str
     eligible: bool
     tables: List[Table]
+    model: Optional[dict] = None                 # for units in words and rates as % (people.py)
+    banner: Optional[dict] = None                # placeholder annex rows used (placeholders.py)
+    charts: List[Any] = field(default_factory=list)  # (anchor, title, inline svg) (charts.py)
+    traces: List[Any] = field(default_factory=list)  # (anchor, figure, html fragment) (runtime/trace)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -58,8 +62,11 @@ def _cite(src: Optional[dict]) -> str:
     return ", ".join(x for x in (src.get("label"), src.get("section") and f"§{src['section']}", src.get("text")) if x)
 
 
-def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, dossier_name: str = "") -> Report:
-    """All tables of the report; `doc` is the results document the JSON format prints."""
+def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, dossier_name: str = "",
+                 annexes=None, charts: bool = True) -> Report:
+    """All tables of the report; `doc` is the results document the JSON format prints.
+    `annexes` (the AnnexSet of the run; reloaded from doc if None) gives the placeholder
+    banner; `charts` adds the SVG charts (the html layout shows them)."""
     model = compiled.model
     eqs = {e["name"]: e for e in model["equations"]}
     verdict = doc["eligibility"]
@@ -69,11 +76,23 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
         summary_table(doc, eqs),
         rabais_table(compiled, flat, out),
         eligibility_table(compiled, flat, out, verdict),
+        *verdict_tables(compiled, flat, out, doc),
         cobenefits_table(compiled, flat, out),
         provenance_table(doc, dossier_name),
     ]
+    # a method without a rabais block or co-benefits gets no empty table for them
+    tables = [t for t in tables if t.rows or t.name not in ("rabais", "cobenefits")]
+    if doc.get("retroactivity"):  # run --notified/--labelled (runtime/versions/run.py)
+        from carbonspec.runtime.versions.run import report_rows
+
+        tables.insert(1, Table("retroactivity", "Règles appliquées (rétroactivité, 1.8 et Annexe 2)",
+                               ["élément", "valeur"], report_rows(doc["retroactivity"])))
     tables += entity_tables(compiled, flat, out)
-    return Report(title, subtitle, bool(verdict["eligible"]), tables)
+    from carbonspec.runtime.reports.extras import add_extras  # banner, its table, charts
+
+    report = Report(title, subtitle, bool(verdict["eligible"]), tables, model=model)
+    add_extras(report, compiled, flat, out, doc, annexes, charts)
+    return report
 
 
 # ------------------------------------------------------------------ summary --
@@ -85,6 +104,12 @@ def summary_table(doc: dict, eqs: Dict[str, dict]) -> Table:
             continue
         eq = eqs.get(key, {})
         rows.append([key, doc["results"][key], eq.get("unit") or "", eq.get("description") or "", _cite(eq.get("source"))])
+    if not rows:
+        # a method without those line items: every equation of the root entity, in spec order
+        rows = [[key, value, eqs.get(key, {}).get("unit") or "", eqs.get(key, {}).get("description") or "",
+                 _cite(eqs.get(key, {}).get("source"))] for key, value in doc["results"].items()]
+        return Table("summary", "Synthèse", ["indicateur", "valeur", "unité", "description", "méthode"], rows,
+                     notes=["Valeurs de l'entité racine du dossier, dans les unités de la méthode."])
     notes = ["RE du Projet par poste (t CO2e) ; rabais_global est une fraction (Équation 31)."]
     if not doc["eligibility"]["eligible"]:
         notes.append("NON ÉLIGIBLE : voir la feuille eligibility (les résultats sont complets).")
@@ -127,7 +152,7 @@ def eligibility_table(compiled, flat: Flat, out: Dict[str, np.ndarray], verdict:
     rows = []
     for eq in compiled.model["equations"]:
         crit = eq.get("criterion")
-        if not crit:
+        if not crit or crit.get("verdict"):  # criteria of another verdict: verdict_tables()
             continue
         for r, path in enumerate(flat.paths[eq["entity"]]):
             met = bool(out[eq["name"]][r] >= 0.5)
@@ -139,6 +164,29 @@ def eligibility_table(compiled, flat: Flat, out: Dict[str, np.ndarray], verdict:
                              + ", ".join(f"{f['criterion']} ({f['where']})" for f in failed))]
     return Table("eligibility", "Éligibilité (3, Tableau 5)",
                  ["ligne", "critère", "intitulé", "rempli", "justificatifs", "méthode"], rows, notes=notes)
+
+
+# ----------------------------------------------------------------- verdicts --
+def verdict_tables(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict) -> List[Table]:
+    """One table per verdict the spec declares besides eligibility (e.g. accept / redo a
+    measurement): every criterion on every row, met or failed, with the reason it gives."""
+    tables = []
+    for v in doc.get("verdicts", []):
+        rows = []
+        for eq in compiled.model["equations"]:
+            crit = eq.get("criterion") or {}
+            if crit.get("verdict") != v["verdict"]:
+                continue
+            for r, path in enumerate(flat.paths[eq["entity"]]):
+                met = bool(out[eq["name"]][r] >= 0.5)
+                rows.append([path, eq["name"], crit["title"] or eq["name"], "oui" if met else "NON",
+                             "" if met else " ; ".join(crit["evidence"]), _cite(eq.get("source"))])
+        rows.sort(key=lambda row: path_key(row[0]))
+        notes = [f"Verdict : {v['says']}" + ("" if v["passed"] else " — " + ", ".join(
+            f"{f['criterion']} ({f['where']})" for f in v["reasons"]))]
+        tables.append(Table(v["verdict"], v["title"], ["ligne", "critère", "intitulé", "rempli", "motif", "méthode"],
+                            rows, notes=notes))
+    return tables
 
 
 # ---------------------------------------------------------------- co-benefits --
@@ -192,7 +240,7 @@ def entity_tables(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> List[Tabl
     model = compiled.model
     scenario_symbols = {t["scenario_symbol"] for t in model["timelines"]}
     tables = []
-    reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance"}
+    reserved = {"summary", "rabais", "eligibility", "cobenefits", "provenance", "retroactivity"} | {v["name"] for v in model.get("verdicts", [])}
     for ent in (e["name"] for e in model["entities"]):
         inputs = [i for i in model["inputs"] if i["entity"] == ent]
         eqs = [e for e in model["equations"] if e["entity"] == ent]

@@ -15,6 +15,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from carbonspec.runtime.reports.content import Report
+from carbonspec.runtime.reports.people import unit_words
 from carbonspec.runtime.io.xlsx_exact import exact_floats
 
 _TITLE = Font(bold=True, size=13)
@@ -45,17 +46,82 @@ def report_workbook(report: Report) -> Workbook:
             r += 1
             for c, unit in enumerate(t.units, start=1):
                 ws.cell(r, c, unit).font = _UNIT
+        unit_col = t.header.index("unité") + 1 if "unité" in t.header else None
+        words = (report.model or {}).get("unit_words", {})
         for row in t.rows:
             r += 1
             for c, v in enumerate(row, start=1):
+                if c == unit_col and isinstance(v, str) and words:
+                    v = unit_words(v, words)  # t_CO2e -> tonnes équivalent CO2
                 cell = ws.cell(r, c, _cell(v))
                 if v == "NON":
                     cell.fill = _FAIL_FILL
-        ws.freeze_panes = ws.cell(header_row(t) + (2 if t.units is not None else 1), 2)
+        first_data = header_row(t) + (2 if t.units is not None else 1)
+        _number_formats(ws, t, first_data, report.model)
+        if t.rows:
+            ws.auto_filter.ref = f"A{header_row(t)}:{get_column_letter(len(t.header))}{r}"
+        ws.freeze_panes = ws.cell(first_data, 2)
         for c, name in enumerate(t.header, start=1):
             width = max([len(str(name))] + [len(str(row[c - 1])) for row in t.rows[:200] if row[c - 1] is not None])
             ws.column_dimensions[get_column_letter(c)].width = max(8, min(60, width + 2))
+    _chart(wb, report)
     return wb
+
+
+def _number_formats(ws, t, first_data: int, model) -> None:
+    """Display formats only (the cell keeps the full-precision value): rates of the rabais
+    block as %, other numbers with thousands separators and a precision by magnitude."""
+    from carbonspec.runtime.reports.charts import _is_rabais
+    from carbonspec.runtime.reports.people import is_rate
+
+    eqs = {e["name"]: e for e in (model or {}).get("equations", [])}
+    name_col = next((t.header.index(c) for c in ("poste", "symbole") if c in t.header), None)
+    for i, row in enumerate(t.rows):
+        eq = eqs.get(row[name_col]) if name_col is not None and isinstance(row[name_col], str) else None
+        rate = eq is not None and (is_rate(eq.get("unit"), eq.get("domain"))
+                                   or ((eq.get("unit") or "1") == "1" and _is_rabais(eq)))
+        for c, v in enumerate(row, start=1):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                continue
+            cell = ws.cell(first_data + i, c)
+            a = abs(v)
+            if rate and 0 <= v <= 1:
+                cell.number_format = "0.0%"
+            elif isinstance(v, int) or a >= 1000:
+                cell.number_format = "#,##0"
+            elif a >= 1 or a == 0:
+                cell.number_format = "#,##0.00"
+            elif a >= 0.001:
+                cell.number_format = "0.000"
+            else:
+                cell.number_format = "0.00E+00"
+
+
+def _chart(wb, report: Report) -> None:
+    """A native bar chart of the t CO2e line items, on the summary sheet, from its cells."""
+    from openpyxl.chart import BarChart, Reference
+
+    if not report.model or "summary" not in wb.sheetnames:
+        return
+    from carbonspec.runtime.certification.certify import line_items
+
+    t = report.table("summary")
+    names = {i["name"] for i in line_items(report.model) if i["kind"] == "RE"}
+    rows = [n for n, row in enumerate(t.rows) if row[0] in names]
+    if not rows:
+        return
+    ws = wb["summary"]
+    first = header_row(t) + 1
+    lo, hi = first + rows[0], first + rows[-1]  # the line items come first in the summary, contiguous
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Réductions d'émissions par poste (t CO2e)"
+    chart.y_axis.title = "tonnes équivalent CO2"
+    chart.add_data(Reference(ws, min_col=2, min_row=lo, max_row=hi), titles_from_data=False)
+    chart.set_categories(Reference(ws, min_col=1, min_row=lo, max_row=hi))
+    chart.legend = None
+    chart.height, chart.width = 9 + 0.4 * len(rows), 18
+    ws.add_chart(chart, f"G{header_row(t)}")
 
 
 def _cell(v):

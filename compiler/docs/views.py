@@ -1,14 +1,11 @@
-"""Docs backend: the checked Model -> one self-contained HTML page and an equations.md.
+"""Docs views: the checked Model -> plain values the templates lay out.
 
-The auditor reads index.html offline: equations are MathML (converted here from the same
-LaTeX SymPy prints), the CSS is inline, there is no JavaScript and no network reference.
-Reviewers diff equations.md.  Both files are committed under generated/ and a test rebuilds
-them and compares bytes, so everything here is deterministic: no timestamps, spec files
-named without their directory (the same docs whatever the working directory), and every
-listing follows the spec's own order or an explicit sort.
-
-The templates (compiler/templates/) only lay out what this module prepares: each
-`_..._view` function turns one part of the model into plain strings and lists.
+The HTML site (site.py) and equations.md (for reviewers' diffs) are committed under
+generated/ and a test rebuilds them and compares bytes, so everything here is
+deterministic: no timestamps, spec files named without their directory (the same docs
+whatever the working directory), and every listing follows the spec's own order or an
+explicit sort.  The templates (compiler/templates/) only lay out what this module
+prepares: each `_..._view` function turns one part of the model into plain strings and lists.
 """
 from __future__ import annotations
 
@@ -21,15 +18,12 @@ import jinja2
 from latex2mathml.converter import convert as latex_to_mathml
 from markupsafe import Markup, escape
 
-from . import ast as A
-from . import ir
-from .model import Model, Symbol, _unit_text
-from .symbolic import equation_latex, prove_invariant
+from .. import ast as A
+from .. import ir
+from ..model import Model, Symbol, _unit_text
+from ..symbolic import equation_latex, prove_invariant
 
-TEMPLATES = Path(__file__).parent / "templates"
-
-# (template, output file, HTML-escaped?)
-OUTPUTS = (("docs.html.j2", "index.html", True), ("equations.md.j2", "equations.md", False))
+TEMPLATES = Path(__file__).parents[1] / "templates"
 
 # The symbol table lists kinds in the order a reader meets them in the method text.
 KINDS = (
@@ -45,27 +39,19 @@ NO_SECTION = "—"
 
 
 def write_docs(model: Model, out_dir: Path, annexes=None) -> List[Path]:
-    """Render index.html and equations.md into out_dir; return the paths written.
+    """Write the HTML site (site.py) and equations.md into out_dir; return the paths.
     With `annexes` (a runtime AnnexSet), every annex table's rows are shown with their
     source and status, so a placeholder is never mistaken for a sourced value."""
+    from .site import write_site
+
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    context = build_context(model)
-    context["annex"] = _annex_view(model, annexes)
-    context["dossier"] = dossier_view(model)
-    context["cobenefits"] = _cobenefits_view(model)
-    context["retroactivity"] = [{"section": r.section, "change": r.change, "retroactive": r.retroactive,
-                                 "lines": lines(r.source), "items": model.items_of_section(r.section)}
-                                for r in model.retroactivity]
-    written = []
-    for template, name, html in OUTPUTS:
-        text = _environment(html).get_template(template).render(**context)
-        path = out_dir / name
-        # one final newline, and bytes rather than write_text (no platform newline
-        # translation): the committed docs must match a fresh build byte for byte
-        path.write_bytes((text.rstrip("\n") + "\n").encode("utf-8"))
-        written.append(path)
-    return written
+    written = write_site(model, out_dir, annexes)
+    text = _environment(False).get_template("equations.md.j2").render(**build_context(model))
+    path = out_dir / "equations.md"
+    # one final newline, and bytes rather than write_text (no platform newline
+    # translation): the committed docs must match a fresh build byte for byte
+    path.write_bytes((text.rstrip("\n") + "\n").encode("utf-8"))
+    return written + [path]
 
 
 DOSSIER_SCHEMA = "dossier.schema.json"
@@ -76,7 +62,7 @@ def _dossier_schema(model: Model):
     reads, so the documented format is exactly the one `run` validates."""
     from carbonspec.runtime.dossier.reader import DossierSchema
 
-    from .model_json import model_json
+    from ..model_json import model_json
 
     return DossierSchema(model_json(model))
 
