@@ -287,3 +287,29 @@ def test_rows_no_seed_has_are_built_from_the_declaration(compiled, data):
     added = [m for y in years for m in y.get("mineraux", [])]
     assert added and all(annexes.tables["engrais_mineraux"].rows[(m["produit_min"],)]["uree"] for m in added)
     assert "ajoutée" in g.kept[0].description
+
+
+def test_the_one_file_layout_with_json_patch_is_read_too():
+    """spec/climacert_fm1/v2/castype/ (cases.json: JSON Patch per case, RFC 6902) is read by the
+    same loader: a second method's cas-type with no Python of its own."""
+    cc = ROOT / "spec" / "climacert_fm1" / "v2" / "castype"
+    model = load_compiled(ROOT / "generated" / "climacert_fm1" / "v2").model
+    got = casedata.load(cc, model)
+    index = json.loads((cc / "cases.json").read_text(encoding="utf-8"))
+    assert [c.name for c in got.cases] == list(index["cases"]) and len(got.cases) >= 5
+    base = json.loads((cc / "base.json").read_text(encoding="utf-8"))
+    for c in got.cases:
+        assert c.dossier["name"] == index["cases"][c.name]["title"]
+        for ch in index["cases"][c.name]["changes"]:  # each patched member is there (or gone)
+            parts = ch["path"].strip("/").split("/")
+            node = c.dossier
+            for p in parts[:-1]:
+                node = node[int(p)] if isinstance(node, list) else node[p]
+            if ch["op"] == "remove":
+                assert parts[-1] not in node or node is base
+            elif parts[-1] != "-":
+                assert (node[int(parts[-1])] if isinstance(node, list) else node[parts[-1]]) == ch["value"]
+    assert casedata._from_patch({"op": "add", "path": "/a/b~1c/-", "value": 1}, {}) == \
+        {"op": "append", "path": "a.b/c", "value": 1}
+    assert casedata._from_patch({"op": "replace", "path": "/a/0/x", "value": 2}, {}) == \
+        {"op": "set", "path": "a[0].x", "value": 2}

@@ -105,10 +105,15 @@ def load(directory: Path, model: dict) -> CaseData:
     cases, probes, seen = [], [], set()
     case_dir = directory / "cases"
     files = sorted(case_dir.glob("*.json")) if case_dir.is_dir() else []
-    if not files:
-        raise InputError(str(case_dir), "no case file (cases/NN-<name>.json)")
-    for f in files:
-        c = read_case(f, base, model)
+    index = directory / "cases.json"
+    if not files and index.is_file():
+        specs = read_index(index, directory, model)
+    elif not files:
+        raise InputError(str(case_dir), "no case file (cases/NN-<name>.json, or an index cases.json)")
+    else:
+        specs = [read_case(f, base, model) for f in files]
+    for c in specs:
+        f = c.source
         if c.name in seen:
             raise InputError(str(f), f"case name '{c.name}' is used by another case file")
         seen.add(c.name)
@@ -123,6 +128,59 @@ def load(directory: Path, model: dict) -> CaseData:
             raise InputError(str(jpath), "expected {\"mutants\": {\"<mutant id>\": \"<reason>\", ...}}")
         justified = dict(muts)
     return CaseData(directory, cases, probes, justified, base)
+
+
+def read_index(path: Path, directory: Path, model: dict) -> List[CaseSpec]:
+    """The one-file layout: cases.json = {"base": "base.json", "cases": {name: {"title",
+    "why" (the description), "changes": JSON Patch (RFC 6902: add, replace, remove with
+    /-separated pointers)}}}."""
+    doc = _read_json(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("cases"), dict):
+        raise InputError(str(path), "expected {\"base\": \"base.json\", \"cases\": {\"<name>\": {...}}}")
+    base_path = directory / str(doc.get("base") or "base.json")
+    base = _read_json(base_path)
+    out = []
+    for name, case in doc["cases"].items():
+        where = f"{path}: cases.{name}"
+        if not isinstance(case, dict) or not _NAME.match(name):
+            raise InputError(where, "expected an identifier naming an object (title, why, changes)")
+        ops = []
+        for i, ch in enumerate(case.get("changes") or []):
+            if not isinstance(ch, dict) or ch.get("op") not in ("add", "replace", "remove") \
+                    or not isinstance(ch.get("path"), str) or not ch["path"].startswith("/"):
+                raise InputError(f"{where}: changes[{i}]", "expected a JSON Patch operation (add, replace, remove) "
+                                                           "with a /-separated path")
+            if ch["op"] == "add" and ch["path"].rsplit("/", 1)[-1].isdigit():
+                raise InputError(f"{where}: changes[{i}]", "'add' at a list index (an insertion) is not supported: "
+                                                           "append with '/-' or 'replace' the element")
+            ops.append(_from_patch(ch, base))
+        dossier = apply_changes(copy.deepcopy(base), ops, where)
+        title = case.get("title") or name
+        dossier["method"], dossier["version"], dossier["name"] = model["method"], model["version"], title
+        out.append(CaseSpec(name, title, " ".join(str(case.get("why") or case.get("description") or name).split()),
+                            dossier, where, case.get("refused_because"), tuple(case.get("blocks") or ())))
+    return out
+
+
+def _from_patch(ch: dict, base: dict) -> dict:
+    """A JSON Patch operation as a change of this format ('add' at '-' or past a list's end
+    appends; 'add'/'replace' elsewhere set)."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in ch["path"].split("/")[1:]]
+    tokens = [p if not p.isdigit() else f"[{p}]" for p in parts]
+    if ch["op"] == "add" and parts and parts[-1] == "-":
+        path = _join(tokens[:-1])
+        return {"op": "append", "path": path, "value": ch.get("value")}
+    out = {"op": "remove" if ch["op"] == "remove" else "set", "path": _join(tokens)}
+    if ch["op"] != "remove":
+        out["value"] = ch.get("value")
+    return out
+
+
+def _join(tokens: List[str]) -> str:
+    s = ""
+    for t in tokens:
+        s += t if t.startswith("[") else (f".{t}" if s else t)
+    return s
 
 
 def read_case(path: Path, base: Optional[dict], model: dict) -> CaseSpec:

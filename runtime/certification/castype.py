@@ -147,16 +147,36 @@ def _probe(compiled: Compiled, annexes: AnnexSet, spec: CaseSpec, record: Record
     return None
 
 
+def _as_specs(cases) -> List[CaseSpec]:
+    """A list of CaseSpec, or {name: builder} (a callable returning a dossier, its docstring
+    the description) as callers wrote cases before they were data."""
+    if not isinstance(cases, dict):
+        return list(cases)
+    out = []
+    for name, build in cases.items():
+        d = build()
+        out.append(CaseSpec(name, d.get("name") or name, " ".join((build.__doc__ or "").split()), d, "",
+                            getattr(build, "refused_because", None), tuple(getattr(build, "blocks", ()))))
+    return out
+
+
 def generate(compiled: Compiled, annex_dir: Path, backends: Sequence[str] = ("reference", "numba"),
-             cases: Optional[List[CaseSpec]] = None, probes: Optional[List[CaseSpec]] = None,
-             data_dir: Optional[Path] = None, complete: bool = True, budget: Optional[int] = None) -> CasType:
-    """Compute the data cases (castype/ folder beside the spec, or `cases`); then, when
-    `complete`, let the generator (generator.py) add the cases that cover what they miss.
-    Both backends must agree.  Raises InputError (located at the case) when a case is not a
-    valid dossier for this spec."""
+             cases=None, probes=None, data_dir: Optional[Path] = None, complete: Optional[bool] = None,
+             budget: Optional[int] = None) -> CasType:
+    """Compute the data cases (castype/ folder beside the spec, or `cases`: CaseSpec list or
+    {name: builder}); then, when `complete` (default: when the cases come from the folder),
+    let the generator (generator.py) add the cases that cover what they miss.  Both backends
+    must agree.  Raises InputError (located at the case) when a case is not a valid dossier
+    for this spec."""
     model = compiled.model
     annexes = load_annexes(annex_dir, model)
     justified: Dict[str, str] = {}
+    if complete is None:
+        complete = cases is None
+    if cases is not None:
+        cases = _as_specs(cases)
+    if probes is not None:
+        probes = _as_specs(probes)
     if cases is None:
         data = load_cases(model, data_dir)
         cases = data.cases
