@@ -56,6 +56,32 @@ def load_cases(model: dict, data_dir: Optional[Path]) -> CaseData:
     return casedata.load(data_dir, model)
 
 
+def spec_root() -> Path:
+    """The spec/ folder: $CARBONSPEC_HOME/spec, else the nearest parent of the working
+    directory with generated/ and spec/, else the checkout's (as the CLI's project_root)."""
+    import os
+
+    env = os.environ.get("CARBONSPEC_HOME")
+    if env:
+        return Path(env) / "spec"
+    here = Path.cwd()
+    for p in [here, *here.parents]:
+        if (p / "generated").is_dir() and (p / "spec").is_dir():
+            return p / "spec"
+    return Path(__file__).resolve().parents[2] / "spec"
+
+
+def cases_for(model: dict, root: Optional[Path] = None) -> Dict[str, dict]:
+    """{case: dossier} of the data cases written for exactly this method version
+    (spec/<method>/v<version>/castype/); InputError when it has none (callers walking a chain
+    of versions, e.g. runtime/versions/effects.py, try the next)."""
+    directory = Path(root or spec_root()) / model["method"] / f"v{model['version']}" / "castype"
+    if not directory.is_dir():
+        raise InputError("--method/--version", f"no cas-type data for {model['method']} v{model['version']} "
+                                               f"({directory})")
+    return {c.name: c.dossier for c in casedata.load(directory, model).cases}
+
+
 @dataclass
 class CaseResult:
     name: str
