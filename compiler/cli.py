@@ -406,8 +406,13 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
             version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
             out_dir: Path = typer.Option(..., "--out", help="folder for the cas-type (created)"),
             annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),
+            cases: Optional[Path] = typer.Option(None, "--cases", help="cas-type data folder (base.json, cases/); "
+                                                 "default: spec/<method>/v<version>/castype, else another version's"),
             mutation: bool = typer.Option(False, "--mutation", help="also compute the mutation score "
-                                                                    "(DIR/mutation.json and .md)")):
+                                                                    "(DIR/mutation.json and .md)"),
+            reference_only: bool = typer.Option(False, "--reference-only",
+                                                help="compute with the NumPy reference interpreter only (skip the "
+                                                     "Numba kernel and its agreement check)")):
     """Generate the cas-type of method section 8.5: dossiers (JSON, xlsx), reference results per
     line item of Tableau 33 and every intermediate value, computed by both backends; print the
     coverage of the method and fail (exit 1, nothing written) if an equation, branch, rabais rate,
@@ -418,8 +423,13 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
     root = project_root()
     compiled = load_compiled(_compiled_dir(root, method, version))
     annex_dir = _annex_dir(root, compiled.model, annexes, None)
-    ct = ct_mod.generate(compiled, annex_dir)
-    out.print(f"cas-type {method} v{version}: {len(ct.cases)} cases · {ct_mod.stamp(ct)['computed_with']}")
+    from carbonspec.runtime.certification.casedata import find_directory
+
+    data_dir = cases if cases is not None else find_directory(root / "spec", method, version)
+    backends = ("reference",) if reference_only else ("reference", "numba")
+    ct = ct_mod.generate(compiled, annex_dir, backends=backends, data_dir=data_dir)
+    out.print(f"cas-type {method} v{version}: {len(ct.cases)} cases ({ct_mod.generation_note(ct)}) · "
+              f"{ct_mod.stamp(ct)['computed_with']}")
     for line in ct.coverage.lines():
         out.print("  " + _escape(line))
     from carbonspec.runtime.certification.certify import unlisted_cobenefits
@@ -427,9 +437,17 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
         err.print(f"note: co-benefit {_escape(name)} is not on the project entity, so it is not a certified "
                   "line item (only project-level equations are)")
     if not ct.coverage.complete():
-        err.print("cas-type INCOMPLETE: add a case (runtime/certification/castype_<method>_v<version>.py) for each MISSING "
-                  "item above; nothing was written")
+        err.print(f"cas-type INCOMPLETE: the generator found no dossier for the MISSING items above; add a case "
+                  f"to {_escape(str(data_dir))}/cases/ for each; nothing was written")
         raise typer.Exit(1)
+    outcomes = None
+    if mutation:
+        from carbonspec.runtime.certification.mutation import unknown_justifications
+
+        for mid in unknown_justifications(compiled.model, ct.justified):
+            err.print(f"warning: {_escape(str(data_dir))}/justified.json names no mutant of this model: "
+                      f"{_escape(mid)} (stale after a spec change?)")
+        outcomes = ct_mod.score(ct)
     try:
         files = ct_mod.write(ct, out_dir)
     except OSError as exc:
@@ -438,9 +456,18 @@ def castype(method: str = typer.Option(..., "--method", help="method id, e.g. lb
     if mutation:
         from carbonspec.runtime.certification import mutation as mut
 
-        outcomes = mut.run(compiled, ct.cases, ct.reference)
         summary = mut.summary(outcomes)
         lines = mut.report_lines(summary)
+        mini = ct.generation.get("minimisation")
+        if mini:
+            lines.insert(0, f"cases: {mini['data']} from data, {mini['generated']} generated; a greedy set cover on "
+                            f"the {mini['items']} coverage items and caught mutants needs {mini['kept_by_set_cover']} "
+                            f"of them ({len(mini['redundant'])} add nothing to coverage or score: "
+                            f"{', '.join(mini['redundant']) or 'none'})")
+        if "mutants" in ct.generation:
+            g = ct.generation["mutants"]
+            lines.insert(0, f"generator: {g['generated']} case(s) added to catch surviving mutants "
+                            f"({g['candidates']} useful candidates of {g['evaluated']} evaluated)")
         from carbonspec.runtime.io.output import write_files
 
         write_files([(out_dir / "mutation.json", json.dumps(mut.report_document(summary, outcomes, ct_mod.stamp(ct)),

@@ -17,8 +17,7 @@ import openpyxl
 import pytest
 
 from carbonspec.compiler.cli import main
-from carbonspec.runtime.certification import castype, coverage, mutation
-from carbonspec.runtime.certification.castype_lbc_gc_v2_0 import CASES
+from carbonspec.runtime.certification import casedata, castype, coverage, mutation
 from carbonspec.runtime.certification.certify import line_items
 from carbonspec.runtime.engine.core import evaluate, load_compiled, run_backend
 from carbonspec.runtime.engine.reference import ReferenceBackend
@@ -26,13 +25,33 @@ from carbonspec.runtime.engine.reference import ReferenceBackend
 from conftest import GENERATED, ROOT
 
 ANNEX_DIR = ROOT / "annexes" / "lbc_gc" / "v2.0"
+DATA_DIR = ROOT / "spec" / "lbc_gc" / "v2.0" / "castype"
+
+
+@functools.lru_cache(maxsize=None)
+def data():
+    """The hand-made cases of spec/lbc_gc/v2.0/castype/ (casedata.py)."""
+    return casedata.load(DATA_DIR, load_compiled(GENERATED).model)
+
+
+def case_spec(name: str) -> casedata.CaseSpec:
+    return next(c for c in data().cases if c.name == name)
+
+
+def dossier_of(name: str) -> dict:
+    import copy
+    return copy.deepcopy(case_spec(name).dossier)
+
+
+def spec_of(name: str, dossier: dict, **kw) -> casedata.CaseSpec:
+    return casedata.CaseSpec(name, name, name, dossier, "test", **kw)
 
 
 @functools.lru_cache(maxsize=None)
 def generated():
     """The cas-type computed with the reference backend and written to a temporary folder, once
     per test session (test_certify.py uses it too)."""
-    ct = castype.generate(load_compiled(GENERATED), ANNEX_DIR, backends=("reference",))
+    ct = castype.generate(load_compiled(GENERATED), ANNEX_DIR, backends=("reference",), data_dir=DATA_DIR)
     out = Path(tempfile.mkdtemp(prefix="carbonspec-castype-"))
     atexit.register(shutil.rmtree, out, True)
     castype.write(ct, out)
@@ -53,7 +72,7 @@ def castype_dir():
 # Items only a dossier the spec refuses could reach (a probe, coverage.Blocked).  The last
 # ones (guards of the energy co-benefit for a farm without farm years) were dropped from the
 # spec; the probe mechanism itself is tested below with synthetic probes.
-BLOCKED_BY_SPEC_DEFECTS: list = []  # no probe at present (castype_lbc_gc_v2_0.PROBES is empty)
+BLOCKED_BY_SPEC_DEFECTS: list = []  # no probe at present (no case file of castype/ has refused_because)
 
 
 def test_the_cases_cover_the_whole_method(castype_ref):
@@ -72,8 +91,10 @@ def test_the_cases_cover_the_whole_method(castype_ref):
         assert s[key]["blocked"] == BLOCKED_BY_SPEC_DEFECTS, key
     assert s["blocked_by"] == []
     # a farm without cropping systems is a case (criterion 1 fails, Équation 29 has no year)
-    assert "farm_without_cropping_system" in CASES
+    assert "farm_without_cropping_system" in [c.name for c in data().cases]
     assert 10 <= len(castype_ref.cases) <= 60  # tens of cases, not thousands
+    # the hand-made cases alone cover v2.0: nothing is generated
+    assert not any(c.generated for c in castype_ref.cases) and castype_ref.generation["generated"] == 0
 
 
 def test_co_benefits_are_seen_in_every_state(castype_ref):
@@ -108,32 +129,28 @@ def test_a_probe_the_spec_accepts_no_longer_blocks(compiled):
     register it as a case.  A probe refused for another reason than its defect is an error, as
     is a declared blocked item that names nothing."""
     from carbonspec.compiler.errors import InputError
-    from carbonspec.runtime.certification.castype_lbc_gc_v2_0 import farm, project
 
-    def farm_without_farm_years():  # refused: the reference farm years are required
-        return project(farm([], annees=[], methode_combustibles="B"), name="farm without farm years")
+    def farm_without_farm_years(**kw):  # refused: the reference farm years are required
+        d = dossier_of("farm_without_cropping_system")
+        d["project"]["farms"][0]["annees"] = []
+        return spec_of("probe", d, **kw)
 
-    one = {"nda_only": CASES["nda_only"]}
-
-    def accepted():
-        return CASES["stockage_renewal"]()
-    accepted.refused_because = "Cobenefice_erosion"
-    ct = castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes={"fixed": accepted})
+    one = [case_spec("nda_only")]
+    accepted = spec_of("fixed", dossier_of("stockage_renewal"), refused_because="Cobenefice_erosion")
+    ct = castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes=[accepted],
+                          complete=False)
     assert ct.coverage.blocked == [] and ct.coverage.accepted_probes == ["fixed"] and not ct.coverage.complete()
     assert "PROBE 'fixed' is now accepted by the spec" in "\n".join(ct.coverage.lines())
 
-    def other():
-        return farm_without_farm_years()
-    other.refused_because = "some other defect"
+    other = farm_without_farm_years(refused_because="some other defect")
     with pytest.raises(InputError) as exc:
-        castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes={"other": other})
+        castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes=[other], complete=False)
     assert "refused for another reason" in exc.value.message
 
-    def typo():
-        return farm_without_farm_years()
-    typo.refused_because, typo.blocks = "are all required", ("Cobenefice_energie [2/2] = zero otherwise",)
+    typo = farm_without_farm_years(refused_because="are all required",
+                                   blocks=("Cobenefice_energie [2/2] = zero otherwise",))
     with pytest.raises(ValueError, match="names no equation, branch or co-benefit state"):
-        castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes={"typo": typo})
+        castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=one, probes=[typo], complete=False)
 
 
 def test_coverage_names_what_a_smaller_set_misses(compiled):
@@ -141,8 +158,8 @@ def test_coverage_names_what_a_smaller_set_misses(compiled):
     exactly which special cases, equations, rabais rate and co-benefit states are missing."""
     drop = {"fertilisation_beet_and_potato_residues", "miscanthus_planting_schedule",
             "miscanthus_residues_and_storage_only", "negative_totals_not_eligible", "nda_only"}
-    subset = {k: v for k, v in CASES.items() if k not in drop}
-    ct = castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=subset)
+    subset = [c for c in data().cases if c.name not in drop]
+    ct = castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=subset, complete=False)
     cov = ct.coverage
     assert not cov.complete()
     missing_branches = {(b.equation, b.condition) for b in cov.missing_branches()}
@@ -219,7 +236,12 @@ def test_layout_and_stamps(castype_dir, castype_ref, compiled):
         assert doc["method"] == "lbc_gc" and doc["version"] == "2.0"
         assert doc["spec_hash"] == model["spec_hash"]
         assert doc["annex_version"] == "2.0-cs.1" and len(doc["annex_hash"]) == 16
-    assert [c["case"] for c in idx["cases"]] == list(CASES) == list(ref["results"])
+    assert [c["case"] for c in idx["cases"]] == [c.name for c in data().cases] == list(ref["results"])
+    assert {c["origin"] for c in idx["cases"]} == {"data"}
+    # the README a vendor reads is in French
+    readme = (castype_dir / "README.md").read_text(encoding="utf-8")
+    assert "## Résultats à renvoyer" in readme and "## Couverture de la méthode" in readme
+    assert "Files" not in readme and "Results to send back" not in readme
     names = [i["name"] for i in ref["line_items"]]
     assert names[:3] == ["RE_fertilisation", "RE_combustibles", "RE_sechage_stockage"]
     assert {"RE", "RE_certifiable", "rabais_global", "RE_aval", "RE_emissions_miscanthus"} <= set(names)
@@ -326,17 +348,24 @@ def test_cli_runs_both_backends_and_writes_the_same_bytes(castype_dir, tmp_path,
             assert a == b, rel
 
 
-def test_cli_refuses_an_incomplete_cas_type_and_writes_nothing(monkeypatch, tmp_path, capsys):
-    subset = {k: v for k, v in CASES.items() if k != "fertilisation_beet_and_potato_residues"}
-    real = castype.generate
-    monkeypatch.setattr(castype, "cases_for", lambda model: subset)
-    monkeypatch.setattr(castype, "generate", lambda c, a, backends=None, cases=None: real(c, a, ("reference",)))
+def test_cli_refuses_an_incomplete_cas_type_and_writes_nothing(tmp_path, capsys):
+    """Without the beet/potato case, the generator covers its branches (espece = betterave,
+    pomme_de_terre) but not the efficient water ratio (several inputs at once): exit 1, the
+    missing item named, nothing written."""
+    import shutil as sh
+
+    data_dir = tmp_path / "castype"
+    sh.copytree(DATA_DIR, data_dir)
+    for f in (data_dir / "cases").glob("*fertilisation_beet_and_potato_residues.json"):
+        f.unlink()
     out = tmp_path / "ct"
-    code = main(["castype", "--method", "lbc_gc", "--version", "2.0", "--out", str(out)])
+    code = main(["castype", "--method", "lbc_gc", "--version", "2.0", "--out", str(out), "--cases", str(data_dir),
+                 "--reference-only"])
     cap = capsys.readouterr()
     assert code == 1
-    assert "MISSING branch never taken: QN_residus_culture [1/3]" in cap.out
-    assert "INCOMPLETE" in cap.err and not out.exists()
+    assert "MISSING co-benefit state never seen: Ratio_empreinte_eau computed and improved" in cap.out
+    assert "MISSING branch never taken: QN_residus_culture" not in cap.out  # generated
+    assert "generated" in cap.out and "INCOMPLETE" in cap.err and not out.exists()
 
 
 def test_unknown_method_version_is_a_located_error(capsys, tmp_path):
@@ -348,7 +377,7 @@ def test_unknown_method_version_is_a_located_error(capsys, tmp_path):
 @pytest.fixture(scope="session")
 def mutation_outcomes(compiled, castype_ref):
     before = json.dumps(compiled.model, sort_keys=True)
-    outcomes = mutation.run(compiled, castype_ref.cases, castype_ref.reference)
+    outcomes = mutation.run(compiled, castype_ref.cases, castype_ref.reference, justified=castype_ref.justified)
     assert json.dumps(compiled.model, sort_keys=True) == before  # every mutant undone
     return outcomes
 
@@ -404,18 +433,29 @@ def test_equation_29_escapes_are_below_the_tolerance_where_they_move_most(compil
     one-year renewal): below 5 %, and the figure the justification states."""
     import re
 
-    from carbonspec.runtime.certification import castype_lbc_gc_v2_0 as M
+    keys = ("mode_donnees_meteo", "mode_donnees_C_initial", "mode_donnees_autres_sol", "mode_donnees_biomasses",
+            "mode_donnees_MAFOR")
 
-    worst = {"swap r_meteo expr branches 1<->2": M.MEASURED,
-             "flip r_C_initial expr.branches[0].when ==->!=": M.modes("mesure", "moyenne_BDAT", "mesure", "couplage",
-                                                                       "mesure"),
-             "swap r_C_initial expr branches 2<->3": M.modes("mesure", "moyenne", "mesure", "couplage", "mesure"),
-             "constant nb_rabais_donnees_stockage x1.10": M.AVERAGE_BDAT}
+    def renewal(*modes):  # the one-year storage-only renewal, the same modes every year
+        d = dossier_of("stockage_renewal_measured_data")
+        for y in d["project"]["farms"][0]["systems"][0]["years"]:
+            y.update(zip(keys, modes))
+        return d
+    measured = ("mesure", "mesure", "mesure", "couplage", "mesure")
+    average_bdat = ("moyenne", "moyenne_BDAT", "moyenne_BDAT", "moyenne", "moyenne")
+    assert renewal(*measured) == dossier_of("stockage_renewal_measured_data")
+    assert renewal(*average_bdat) == dict(dossier_of("stockage_renewal_average_data"),
+                                          name=case_spec("stockage_renewal_measured_data").title)
+    worst = {"swap r_meteo expr branches 1<->2": measured,
+             "flip r_C_initial expr.branches[0].when ==->!=": ("mesure", "moyenne_BDAT", "mesure", "couplage", "mesure"),
+             "swap r_C_initial expr branches 2<->3": ("mesure", "moyenne", "mesure", "couplage", "mesure"),
+             "constant nb_rabais_donnees_stockage x1.10": average_bdat}
+    justified = data().justified
     for mid, modes in worst.items():
-        ct = castype.generate(compiled, ANNEX_DIR, backends=("reference",), probes={},
-                              cases={"w": lambda m=modes: M._renewal({k: m for k in (-3, -2, -1, 0)}, 1)})
+        ct = castype.generate(compiled, ANNEX_DIR, backends=("reference",), probes=[], complete=False,
+                              cases=[spec_of("w", renewal(*modes))])
         [o] = mutation.run(compiled, ct.cases, ct.reference, only=lambda m, mid=mid: m.id == mid)
-        stated = float(re.search(r"at most ([0-9.]+) %", mutation.JUSTIFIED[mid]).group(1))
+        stated = float(re.search(r"at most ([0-9.]+) %", justified[mid]).group(1))
         assert not o.caught and o.max_deviation < 0.05 and round(100 * o.max_deviation, 2) == stated, (mid, o.where)
 
 
@@ -467,11 +507,9 @@ def test_a_case_the_spec_refuses_is_a_located_error(compiled):
     """A case that is no longer a valid dossier (e.g. after a spec change) names the case and the row."""
     from carbonspec.compiler.errors import InputError
 
-    def broken():
-        d = CASES["combustibles_A_three_units"]()
-        d["project"]["farms"][0]["annees"][0]["combustibles"][0]["energie_combustible"] = "kerosene"
-        return d
+    d = dossier_of("combustibles_A_three_units")
+    d["project"]["farms"][0]["annees"][0]["combustibles"][0]["energie_combustible"] = "kerosene"
     with pytest.raises(InputError) as exc:
-        castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases={"broken": broken})
+        castype.generate(compiled, ANNEX_DIR, backends=("reference",), cases=[spec_of("broken", d)])
     assert "cas-type case 'broken'" in exc.value.where and "annees[0].combustibles[0]" in exc.value.where
     assert "kerosene" in exc.value.message

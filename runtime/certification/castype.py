@@ -2,10 +2,12 @@
 reference ("étalon") results per line item of Tableau 33, every intermediate value, and the
 coverage of the method they achieve.
 
-The cases are hand-designed builders (runtime/certification/castype_<method>_v<version>.py, one function per
-case); which equations, branches and rabais rates they exercise is computed from the IR
-(coverage.py), so a new equation of the spec without a case is reported as missing and the
-generation fails.  Every case is computed with the NumPy reference interpreter and with the
+The cases are data beside the spec (spec/<method>/v<version>/castype/, casedata.py: a base
+dossier and per-case changes), so a new method version needs no Python; which equations,
+branches and rabais rates they exercise is computed from the IR (coverage.py), and the
+generator (generator.py) adds the cases covering what they miss, so a new branch of the spec
+gets a case; what neither reaches is reported as missing and the generation fails.  Every
+case is computed with the NumPy reference interpreter and with the
 Numba kernel, which must agree (1e-9 relative); the files carry the method version, the annex
 version and hash, and the spec hash.  Output layout (also written as DIR/README.md):
 
@@ -23,12 +25,11 @@ Same spec, annexes and carbonspec version -> same bytes (xlsx timestamps are fix
 """
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -36,6 +37,8 @@ from carbonspec.compiler.errors import InputError
 
 from carbonspec.runtime.io.output import write_file
 from carbonspec.runtime.io.workbook import save_workbook
+from carbonspec.runtime.certification import casedata
+from carbonspec.runtime.certification.casedata import CaseData, CaseSpec
 from carbonspec.runtime.certification.certify import case_values, reference_document
 from carbonspec.runtime.certification.coverage import Blocked, Coverage, CoverageBackend, Record, input_record, labelled_record
 from carbonspec.runtime.dossier.reader import Flat
@@ -45,25 +48,39 @@ from carbonspec.runtime.engine.tables import AnnexSet, load_annexes
 AGREEMENT = dict(rtol=1e-9, atol=1e-12)
 
 
-def _module(model: dict):
-    name = f"carbonspec.runtime.certification.castype_{model['method']}_v{model['version'].replace('.', '_')}"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError:
-        raise InputError("--method/--version", f"no cas-type cases are written for {model['method']} "
-                                               f"v{model['version']} (module {name})") from None
+def load_cases(model: dict, data_dir: Optional[Path]) -> CaseData:
+    """The data cases of a method version (casedata.py); a located error without a folder."""
+    if data_dir is None:
+        raise InputError("--method/--version", f"no cas-type data for {model['method']} v{model['version']}: "
+                                               f"no castype/ folder in spec/{model['method']}/v{model['version']}/ "
+                                               "nor in another version of the method (or pass --cases DIR)")
+    return casedata.load(data_dir, model)
 
 
-def cases_for(model: dict) -> Dict[str, Callable[[], dict]]:
-    """The case builders of a method version (module castype_<method>_v<version>)."""
-    return _module(model).CASES
+def spec_root() -> Path:
+    """The spec/ folder: $CARBONSPEC_HOME/spec, else the nearest parent of the working
+    directory with generated/ and spec/, else the checkout's (as the CLI's project_root)."""
+    import os
+
+    env = os.environ.get("CARBONSPEC_HOME")
+    if env:
+        return Path(env) / "spec"
+    here = Path.cwd()
+    for p in [here, *here.parents]:
+        if (p / "generated").is_dir() and (p / "spec").is_dir():
+            return p / "spec"
+    return Path(__file__).resolve().parents[2] / "spec"
 
 
-def probes_for(model: dict) -> Dict[str, Callable[[], dict]]:
-    """The probes of a method version (see coverage.Blocked): dossiers that reach what no valid
-    dossier can because of a known spec defect; each has `refused_because`, a text its
-    refusal message must contain."""
-    return getattr(_module(model), "PROBES", {})
+def cases_for(model: dict, root: Optional[Path] = None) -> Dict[str, dict]:
+    """{case: dossier} of the data cases written for exactly this method version
+    (spec/<method>/v<version>/castype/); InputError when it has none (callers walking a chain
+    of versions, e.g. runtime/versions/effects.py, try the next)."""
+    directory = Path(root or spec_root()) / model["method"] / f"v{model['version']}" / "castype"
+    if not directory.is_dir():
+        raise InputError("--method/--version", f"no cas-type data for {model['method']} v{model['version']} "
+                                               f"({directory})")
+    return {c.name: c.dossier for c in casedata.load(directory, model).cases}
 
 
 @dataclass
@@ -76,6 +93,8 @@ class CaseResult:
     outputs: Dict[str, np.ndarray]
     record: Record
     eligibility: dict
+    generated: bool = False
+    source: str = ""
 
 
 @dataclass
@@ -86,84 +105,157 @@ class CasType:
     coverage: Coverage
     reference: dict  # certify layout (reference-results.json)
     backends: Sequence[str]
+    justified: Dict[str, str] = field(default_factory=dict)  # mutant id -> written reason (castype/justified.json)
+    data_dir: Optional[Path] = None
+    generation: dict = field(default_factory=dict)  # what the generator tried and kept (generator.py)
 
     @property
     def model(self) -> dict:
         return self.compiled.model
 
 
+def compute_case(compiled: Compiled, annexes: AnnexSet, spec: CaseSpec, backends: Sequence[str]) -> CaseResult:
+    """Compute one case with the instrumented reference interpreter (and the Numba kernel when
+    asked, which must agree).  Raises InputError located at the case when it is not a valid
+    dossier for this spec."""
+    model = compiled.model
+    where = f"cas-type case '{spec.name}'" + (f" ({spec.source})" if spec.source else "")
+    flat = compiled.schema.flatten(json.loads(json.dumps(spec.dossier)), where)
+    try:
+        resolve_lookups(compiled, flat, annexes.tables)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc.where}", exc.message) from None
+    out = run_backend(compiled, flat.data, "reference")
+    cov = CoverageBackend(model)
+    traced = cov.compute(flat.data)
+    for eq, v in out.items():  # the instrumented interpreter must not change a value
+        if not np.array_equal(v, traced[eq], equal_nan=True):
+            raise RuntimeError(f"{where}: coverage interpreter differs from the reference on {eq}")
+    try:
+        check_outputs(compiled, flat, out)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc.where}", exc.message) from None
+    if "numba" in backends:
+        fast = run_backend(compiled, flat.data, "numba")
+        for eq, v in out.items():
+            if not np.allclose(fast[eq], v, equal_nan=True, **AGREEMENT):
+                bad = int(np.flatnonzero(~np.isclose(fast[eq], v, equal_nan=True, **AGREEMENT))[0])
+                raise RuntimeError(f"{where}: the Numba kernel and the reference interpreter disagree on "
+                                   f"{eq} at {flat.paths[_entity(model, eq)][bad]}: "
+                                   f"{fast[eq][bad]!r} vs {v[bad]!r}")
+    cov.record.inputs |= input_record(model, flat)
+    return CaseResult(spec.name, spec.title, spec.description, spec.dossier, flat, out, cov.record,
+                      eligibility(compiled, flat, out), spec.generated, spec.source)
+
+
+def _probe(compiled: Compiled, annexes: AnnexSet, spec: CaseSpec, record: Record):
+    """A probe's Blocked, or None when the spec accepts it (its defect is fixed)."""
+    model = compiled.model
+    where = f"cas-type probe '{spec.name}'"
+    cov, flat = None, None
+    try:
+        flat = compiled.schema.flatten(json.loads(json.dumps(spec.dossier)), where)
+        resolve_lookups(compiled, flat, annexes.tables)
+        cov = CoverageBackend(model)
+        out = cov.compute(flat.data)
+        check_outputs(compiled, flat, out)
+    except InputError as exc:
+        message = " ".join(f"{exc.where}: {exc.message}".split())
+        expected = spec.refused_because or ""
+        if expected not in message:
+            raise InputError(where, f"refused for another reason than the spec defect it probes "
+                                    f"('{expected}'): {message}") from None
+        if cov is not None:  # computed, refused by a value: what it reaches is measured
+            cov.record.inputs |= input_record(model, flat)
+            reached = cov.record
+        else:  # refused before any value: what it would reach is declared (`blocks`)
+            reached = labelled_record(model, spec.blocks, where)
+        return Blocked(spec.name, message, reached.minus(record))
+    return None
+
+
+def _as_specs(cases) -> List[CaseSpec]:
+    """A list of CaseSpec, or {name: builder} (a callable returning a dossier, its docstring
+    the description) as callers wrote cases before they were data."""
+    if not isinstance(cases, dict):
+        return list(cases)
+    out = []
+    for name, build in cases.items():
+        d = build()
+        out.append(CaseSpec(name, d.get("name") or name, " ".join((build.__doc__ or "").split()), d, "",
+                            getattr(build, "refused_because", None), tuple(getattr(build, "blocks", ()))))
+    return out
+
+
 def generate(compiled: Compiled, annex_dir: Path, backends: Sequence[str] = ("reference", "numba"),
-             cases: Optional[Dict[str, Callable[[], dict]]] = None,
-             probes: Optional[Dict[str, Callable[[], dict]]] = None) -> CasType:
-    """Build and compute every case; require both backends to agree.  Raises InputError
-    (located at the case) when a case is not a valid dossier for this spec."""
+             cases=None, probes=None, data_dir: Optional[Path] = None, complete: Optional[bool] = None,
+             budget: Optional[int] = None) -> CasType:
+    """Compute the data cases (castype/ folder beside the spec, or `cases`: CaseSpec list or
+    {name: builder}); then, when `complete` (default: when the cases come from the folder),
+    let the generator (generator.py) add the cases that cover what they miss.  Both backends
+    must agree.  Raises InputError (located at the case) when a case is not a valid dossier
+    for this spec."""
     model = compiled.model
     annexes = load_annexes(annex_dir, model)
-    builders = cases if cases is not None else cases_for(model)
-    probes = probes if probes is not None else probes_for(model)
+    justified: Dict[str, str] = {}
+    if complete is None:
+        complete = cases is None
+    if cases is not None:
+        cases = _as_specs(cases)
+    if probes is not None:
+        probes = _as_specs(probes)
+    if cases is None:
+        data = load_cases(model, data_dir)
+        cases = data.cases
+        probes = data.probes if probes is None else probes
+        justified = data.justified
+    probes = probes or []
     record = Record()
     results: List[CaseResult] = []
-    for name, build in builders.items():
-        where = f"cas-type case '{name}'"
-        dossier = build()
-        flat = compiled.schema.flatten(json.loads(json.dumps(dossier)), where)
-        try:
-            resolve_lookups(compiled, flat, annexes.tables)
-        except InputError as exc:
-            raise InputError(f"{where}: {exc.where}", exc.message) from None
-        out = run_backend(compiled, flat.data, "reference")
-        cov = CoverageBackend(model)
-        traced = cov.compute(flat.data)
-        for eq, v in out.items():  # the instrumented interpreter must not change a value
-            if not np.array_equal(v, traced[eq], equal_nan=True):
-                raise RuntimeError(f"{where}: coverage interpreter differs from the reference on {eq}")
-        try:
-            check_outputs(compiled, flat, out)
-        except InputError as exc:
-            raise InputError(f"{where}: {exc.where}", exc.message) from None
-        if "numba" in backends:
-            fast = run_backend(compiled, flat.data, "numba")
-            for eq, v in out.items():
-                if not np.allclose(fast[eq], v, equal_nan=True, **AGREEMENT):
-                    bad = int(np.flatnonzero(~np.isclose(fast[eq], v, equal_nan=True, **AGREEMENT))[0])
-                    raise RuntimeError(f"{where}: the Numba kernel and the reference interpreter disagree on "
-                                       f"{eq} at {flat.paths[_entity(model, eq)][bad]}: "
-                                       f"{fast[eq][bad]!r} vs {v[bad]!r}")
-        cov.record.inputs |= input_record(model, flat)
-        record.update(cov.record)
-        doc = build.__doc__ or ""
-        results.append(CaseResult(name, dossier.get("name") or name, " ".join(doc.split()), dossier, flat, out,
-                                  cov.record, eligibility(compiled, flat, out)))
+    for spec in cases:
+        c = compute_case(compiled, annexes, spec, backends)
+        record.update(c.record)
+        results.append(c)
     blocked, accepted = [], []
-    for name, build in probes.items():
-        where = f"cas-type probe '{name}'"
-        cov, flat = None, None
-        try:
-            flat = compiled.schema.flatten(json.loads(json.dumps(build())), where)
-            resolve_lookups(compiled, flat, annexes.tables)
-            cov = CoverageBackend(model)
-            out = cov.compute(flat.data)
-            check_outputs(compiled, flat, out)
-        except InputError as exc:
-            message = " ".join(f"{exc.where}: {exc.message}".split())
-            expected = getattr(build, "refused_because", "")
-            if expected not in message:
-                raise InputError(where, f"refused for another reason than the spec defect it probes "
-                                        f"('{expected}'): {message}") from None
-            if cov is not None:  # computed, refused by a value: what it reaches is measured
-                cov.record.inputs |= input_record(model, flat)
-                reached = cov.record
-            else:  # refused before any value: what it would reach is declared (`blocks`)
-                reached = labelled_record(model, getattr(build, "blocks", ()), where)
-            blocked.append(Blocked(name, message, reached.minus(record)))
-            continue
-        accepted.append(name)
+    for spec in probes:
+        b = _probe(compiled, annexes, spec, record)
+        if b is None:
+            accepted.append(spec.name)
+        else:
+            blocked.append(b)
+    coverage = Coverage(model, record, blocked, accepted)
+    generation: dict = {"data_cases": len(results), "candidates": 0, "generated": 0}
+    if complete and not coverage.complete():
+        from carbonspec.runtime.certification import generator
+
+        found = generator.cover(compiled, annexes, results, coverage, **({"budget": budget} if budget else {}))
+        generation.update(found.summary())
+        for spec in found.kept:
+            c = compute_case(compiled, annexes, spec, backends)
+            record.update(c.record)
+            results.append(c)
+        coverage = Coverage(model, record, blocked, accepted)
+    ct = CasType(compiled, annexes, results, coverage, None, tuple(backends), justified, data_dir, generation)
+    ct.reference = reference_of(ct)
+    return ct
+
+
+def reference_of(ct: "CasType") -> dict:
+    """The reference results document (certify layout) of the cases."""
+    model = ct.model
     values, status = {}, {}
-    for c in results:
+    for c in ct.cases:
         values[c.name], status[c.name] = case_values(model, c.outputs)
-    reference = reference_document(model, annexes.version, annexes.content_hash, values, status)
-    return CasType(compiled, annexes, results, Coverage(model, record, blocked, accepted), reference,
-                   tuple(backends))
+    return reference_document(model, ct.annexes.version, ct.annexes.content_hash, values, status)
+
+
+def add_cases(ct: "CasType", specs: List[CaseSpec]) -> None:
+    """Add computed cases (the generator's mutant killers) and refresh coverage and reference."""
+    for spec in specs:
+        c = compute_case(ct.compiled, ct.annexes, spec, ct.backends)
+        ct.coverage.record.update(c.record)
+        ct.cases.append(c)
+    ct.reference = reference_of(ct)
 
 
 def _entity(model: dict, eq: str) -> str:
@@ -219,6 +311,7 @@ def index(ct: CasType) -> dict:
     for c in ct.cases:
         only = sorted(labels[b] for b in c.record.taken if all_taken[b] == 1 and b in labels)
         cases.append({"case": c.name, "title": c.title, "description": c.description,
+                      "origin": "generated" if c.generated else "data",
                       "eligible": c.eligibility["eligible"],
                       "files": {k: f"cases/{c.name}/{v}" for k, v in
                                 (("dossier", "dossier.json"), ("inputs_xlsx", "inputs.xlsx"),
@@ -226,7 +319,7 @@ def index(ct: CasType) -> dict:
                       "branches_taken": len([b for b in c.record.taken if b in labels]),
                       "branches_only_here": only})
     return {"format": "carbonspec-castype", "format_version": 1, **stamp(ct), "backends": backends_note(ct),
-            "title": ct.model.get("title"), "cases": cases, "coverage": summary,
+            "title": ct.model.get("title"), "cases": cases, "generation": ct.generation, "coverage": summary,
             "line_items": ct.reference["line_items"], "tolerance": ct.reference["tolerance"]}
 
 
@@ -371,52 +464,126 @@ def _cell(v):
 
 
 # ----------------------------------------------------------------- readme --
+def generation_note(ct: CasType) -> str:
+    data = sum(1 for c in ct.cases if not c.generated)
+    gen = len(ct.cases) - data
+    return f"{data} from the spec's castype data, {gen} generated"
+
+
+_COVERAGE_FR = (("equations", "équations non nulles dans au moins un cas"),
+                ("branches", "branches prises (when, otherwise, if)"),
+                ("rabais_rates", "taux de rabais sélectionnés"),
+                ("signs", "termes rabattus vus > 0 et < 0"),
+                ("inputs", "valeurs d'énumération et booléens des données d'entrée"),
+                ("cobenefits", "états des co-bénéfices (obligatoire ou non, calculé ou non, amélioré ou dégradé)"))
+
+
 def readme(ct: CasType) -> str:
+    """DIR/README.md, for the vendor and the auditor (in French)."""
     s = stamp(ct)
     lines = [
         f"# Cas-type — {ct.model.get('title', ct.model['method'])} v{s['version']}",
         "",
-        f"Computed with: {s['computed_with']} (the backends used are in castype.json).",
+        f"Calculé avec : {s['computed_with']} (les moteurs de calcul utilisés sont indiqués dans castype.json).",
         "",
-        "Method section 8.5: run each case in your calculator and report, for each case, the value of",
-        "each line item of Tableau 33 below.  The certification compares them with the reference values at",
-        "5 % (see `reference-results.json`, key `tolerance`): `carbonspec certify --castype DIR --results FILE`.",
+        "Section 8.5 de la méthode : exécutez chaque cas dans votre calculateur et reportez, pour chaque cas,",
+        "la valeur de chaque poste du Tableau 33 ci-dessous.  La certification les compare aux valeurs de",
+        "référence à 5 % près (`reference-results.json`, clé `tolerance`) :",
+        "`carbonspec certify --castype DOSSIER --results FICHIER`.",
         "",
-        "## Files",
+        "## Fichiers",
         "",
-        "| file | content |",
+        "| fichier | contenu |",
         "| --- | --- |",
-        "| `castype.json` | versions, cases (title, description, files), coverage of the method |",
-        "| `reference-results.json` / `.xlsx` | reference results of every case per line item: the layout to send back |",
-        "| `cases/<case>/dossier.json` | the inputs (JSON dossier; `carbonspec schema --method ... --version ...`) |",
-        "| `cases/<case>/inputs.xlsx` | the same inputs, one sheet per entity (`path` locates the row in the JSON) |",
-        "| `cases/<case>/reference.json` / `.xlsx` | line items, eligibility, and every equation's value on every row |",
-        "| `annexes/` | the annex tables used (annex version and content hash above): use these values |",
+        "| `castype.json` | versions, cas (titre, description, fichiers, origine), couverture de la méthode |",
+        "| `reference-results.json` / `.xlsx` | résultats de référence de chaque cas par poste : la présentation à renvoyer |",
+        "| `cases/<cas>/dossier.json` | les données d'entrée (dossier JSON ; `carbonspec schema --method ... --version ...`) |",
+        "| `cases/<cas>/inputs.xlsx` | les mêmes données, une feuille par entité (`path` situe la ligne dans le JSON) |",
+        "| `cases/<cas>/reference.json` / `.xlsx` | postes, éligibilité et valeur de chaque équation sur chaque ligne |",
+        "| `annexes/` | les tables d'annexes utilisées (version et empreinte ci-dessus) : utilisez ces valeurs |",
         "",
-        "## Results to send back",
+        "## Résultats à renvoyer",
         "",
-        "JSON: the layout of `reference-results.json` — `{\"method\": ..., \"version\": ..., \"annex_version\": ...,",
-        "\"results\": {\"<case>\": {\"<line item>\": number, ...}, ...}}` (only `results` is required).",
-        "xlsx: the layout of `reference-results.xlsx` — sheet `results`, row 1 `case` then the line items,",
-        "row 2 their units, one row per case; optional sheet `info` (key, value: method, version, annex_version).",
+        "JSON : la présentation de `reference-results.json` — `{\"method\": ..., \"version\": ..., \"annex_version\": ...,",
+        "\"results\": {\"<cas>\": {\"<poste>\": nombre, ...}, ...}}` (seule la clé `results` est obligatoire).",
+        "xlsx : la présentation de `reference-results.xlsx` — feuille `results`, ligne 1 `case` puis les postes,",
+        "ligne 2 leurs unités, une ligne par cas ; feuille `info` facultative (clé, valeur : method, version, annex_version).",
         "",
-        "Line items (unit): " + ", ".join(f"`{i['name']}` ({i['unit']})" for i in ct.reference["line_items"]) + ".",
+        "Postes (unité) : " + ", ".join(f"`{i['name']}` ({i['unit']})" for i in ct.reference["line_items"]) + ".",
         "",
-        "Co-benefits (section 7, project scale: area-weighted mean of the farms, L2647).  Tableau 33 and L3447",
-        "certify the mandatory co-benefits except IFT: an IFT item, the optional phosphorus and a co-benefit not",
-        "mandatory in a case (erosion outside an erosion zone, water without irrigation) are compared but",
-        "informative (key `cobenefits` of `reference-results.json`: per case, mandatory and computed).",
-        "**Not computed**: where the dossier lacks what an indicator needs (IFT not declared, a crop without a",
-        "Tableau 22 factor or Annexe 18 footprint, no tillage shares), the method reports it as not computed:",
-        "its reference value is `null` (a blank cell in the xlsx).  Report it the same way, `null` or a blank",
-        "cell — a number there is not conformant (0 would claim a computed change of 0).",
+        "Co-bénéfices (section 7, à l'échelle du Projet : moyenne des exploitations pondérée par la surface, L2647).",
+        "Le Tableau 33 et la L3447 certifient les co-bénéfices obligatoires sauf l'IFT : un poste IFT, le phosphore",
+        "(facultatif) et un co-bénéfice non obligatoire dans un cas (érosion hors zone d'érosion, eau sans",
+        "irrigation) sont comparés mais informatifs (clé `cobenefits` de `reference-results.json` : par cas,",
+        "obligatoire et calculé).  **Non calculé** : quand le dossier ne contient pas ce qu'un indicateur exige (IFT",
+        "non déclaré, culture sans facteur du Tableau 22 ou empreinte de l'Annexe 18, pas de parts de travail du",
+        "sol), la méthode le déclare non calculé : sa valeur de référence est `null` (une cellule vide dans le",
+        "xlsx).  Déclarez-le de la même façon, `null` ou cellule vide — un nombre n'y est pas conforme (0",
+        "affirmerait une évolution calculée nulle).",
         "",
-        "## Cases",
+        "## Cas",
+        "",
+        "Les cas écrits à la main sont des données à côté de la spécification (dossier `castype/` : un dossier de",
+        "base et, par cas, les changements qui lui sont appliqués) ; les cas « générés » sont construits à partir",
+        "de la spécification pour couvrir ce que les cas écrits ne couvrent pas, ou détecter une erreur de",
+        "codage qu'ils ne détectent pas.",
         "",
     ]
     for c in ct.cases:
-        lines.append(f"- `{c.name}` — {c.description}")
-    lines += ["", "## Coverage of the method", ""]
-    lines += [f"    {line}" for line in ct.coverage.lines()]
+        lines.append(f"- `{c.name}`{' (généré)' if c.generated else ''} — {c.description}")
+    summary = ct.coverage.summary()
+    lines += ["", "## Couverture de la méthode", ""]
+    for key, what in _COVERAGE_FR:
+        lines.append(f"- {summary[key]['covered']}/{summary[key]['total']} {what}")
+    n_exempt = len(summary["equations"]["exempt_zero_checks"])
+    if n_exempt:
+        lines.append(f"- {n_exempt} contrôle(s) de cohérence exemptés (doivent valoir 0) : "
+                     + ", ".join(f"`{e}`" for e in summary["equations"]["exempt_zero_checks"]))
     lines.append("")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------- mutation --
+def score(ct: CasType, kill: bool = True, budget: Optional[int] = None):
+    """The mutation score of the cas-type (mutation.py), with the spec's written
+    justifications; when `kill`, the generator first searches for cases catching the
+    unjustified escapes and adds those it keeps (minimised).  Returns the outcomes."""
+    from carbonspec.runtime.certification import generator, mutation
+
+    outcomes = mutation.run(ct.compiled, ct.cases, ct.reference, justified=ct.justified, every_case=True)
+    escaped = [o.mutant for o in outcomes if not o.caught and not o.justification]
+    if kill and escaped:
+        start = 1 + sum(1 for c in ct.cases if c.generated)
+        found = generator.kill(ct.compiled, ct, escaped, start=start, **({"budget": budget} if budget else {}))
+        ct.generation["mutants"] = found.summary()
+        if found.kept:
+            add_cases(ct, found.kept)
+            ids = {m.id for m in escaped}
+            again = {o.mutant.id: o for o in mutation.run(ct.compiled, ct.cases, ct.reference,
+                                                          only=lambda m: m.id in ids, justified=ct.justified,
+                                                          every_case=True)}
+            outcomes = [again.get(o.mutant.id, o) for o in outcomes]
+    ct.generation["minimisation"] = minimal_set(ct, outcomes)
+    return outcomes
+
+
+def minimal_set(ct: CasType, outcomes) -> dict:
+    """Greedy set cover of the whole case set on its coverage items and the mutants it
+    catches (generator.minimise): how many cases would keep the same coverage and score, and
+    which data cases add nothing to either.  Reported, not applied to the data cases: each is
+    also a documented, hand-checkable story (one change isolating one constant), which a
+    smaller set would merge away; generated cases are already minimised when kept."""
+    from carbonspec.runtime.certification import generator
+
+    kills: Dict[str, set] = {c.name: set() for c in ct.cases}
+    for o in outcomes:
+        for name in o.caught_by:
+            kills[name].add(("mutant", o.mutant.id))
+    cands = [(c, generator.record_items(c.record) | kills[c.name]) for c in ct.cases]
+    universe = set().union(*(items for _, items in cands)) if cands else set()
+    kept = generator.minimise(cands, universe)
+    names = {c.name for c, _ in kept}
+    return {"cases": len(ct.cases), "data": sum(1 for c in ct.cases if not c.generated),
+            "generated": sum(1 for c in ct.cases if c.generated), "items": len(universe),
+            "kept_by_set_cover": len(kept), "set_cover_order": [c.name for c, _ in kept],
+            "redundant": [c.name for c in ct.cases if c.name not in names]}

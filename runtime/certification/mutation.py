@@ -16,8 +16,10 @@ method's tolerance (certify.compare).  The mutant is caught when certification f
 item out of tolerance, or the run refused (a non-finite or out-of-domain value, which a
 calculator would have to report instead of results).  An escaped mutant is either justified
 automatically (the mutated equation feeds no line item: a trace, eligibility or consistency
-check) or by a reason written in JUSTIFIED below, or it shows up as unjustified: then a case
-is missing.
+check, or only line items informative in every case) or by a reason written as data beside
+the spec (castype/justified.json: equivalent mutants, changes whose largest effect is below
+the tolerance, with the measured bound), or it shows up as unjustified: then a case is
+missing (the generator, generator.kill, searches for one first).
 
 Only the equations downstream of the change are recomputed, and only for the cases where the
 mutated equation changes value, so the full run takes seconds, not minutes.
@@ -39,69 +41,6 @@ from carbonspec.runtime.engine.reference import ReferenceBackend
 
 FACTOR = 1.10
 NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
-
-# Escapes that no case can catch, with the reason (mutant id -> why).  Each reason gives the
-# largest effect the change can have on a line item; see the mutation report for the one
-# measured on the cas-type.
-#
-# Équation 29 (data rabais of RE_stockage carbone sol).  Its five Tableau 17 rates are averaged
-# (/ 5) per system-year, then over systems and years, and it only reaches RE_certifiable and
-# rabais_global.  rabais_global = p + (1 - p) r for a storage-only project (p the non-permanence
-# rabais, >= 10 %), the most sensitive line item; mixing years or systems, other RE terms and
-# the nda rabais only dilute the relative change (the mediant of the uniform cases).  The
-# bounds below were MEASURED over all 288 uniform combinations of the Tableau 17 modes in a
-# one-year storage-only renewal (p = 10 %); RE_certifiable then moves by at most
-# 0.6 % of RE_stockage_carbone_sol (|Δr| <= 0.006), so only a dossier whose RE_certifiable
-# cancels to about a tenth of its storage term could show them, and there the rounding that
-# Tableau 33's 5 % allows for would fail conformant tools.
-_EQ29 = ("cannot move a line item by 5 %%: %s; measured over the 288 uniform combinations of Tableau 17 modes "
-         "in a one-year storage-only renewal (p = 10 %%, the most sensitive rabais_global), it moves "
-         "rabais_global by at most %.2f %% (RE_certifiable by < 0.7 %% of the storage term)")
-_EQ29_BOUNDS = {
-    "constant r_Cinitial_moyenne x1.10": ("x 1.1 adds at most 0.003 / 5 to a system-year's rate", 0.51),
-    "constant r_autres_sol_moyenne x1.10": ("x 1.1 adds at most 0.003 / 5 to a system-year's rate", 0.51),
-    "constant r_Cinitial_simulation x1.10": ("x 1.1 adds at most 0.002 / 5 to a system-year's rate", 0.35),
-    "constant r_autres_sol_simulation x1.10": ("x 1.1 adds at most 0.002 / 5 to a system-year's rate", 0.35),
-    "constant r_biomasse_mesure x1.10": ("x 1.1 adds at most 0.0025 / 5 to a system-year's rate", 0.43),
-    "constant nb_rabais_donnees_stockage x1.10": ("dividing the five rates by 5.5 lowers every rate by 1/11, "
-                                                  "at most 0.049 / 11", 2.78),
-    "swap r_meteo expr branches 1<->2": ("exchanging r_météo 2.5 % and 0 moves a system-year's rate by 0.005",
-                                         4.50),
-    "flip r_meteo expr.branches[0].when ==->!=": ("with two branches, the flip is the swap of r_météo 2.5 % "
-                                                  "and 0 (0.005 per system-year)", 4.50),
-    "swap r_C_initial expr branches 1<->2": ("exchanging the 2 % and 3 % of r_C_initial moves a rate by "
-                                             "0.002", 1.74),
-    "swap r_autres_donnees_sol expr branches 1<->2": ("exchanging the 2 % and 3 % of r_autres_sol moves a "
-                                                      "rate by 0.002", 1.74),
-    "swap r_C_initial expr branches 2<->3": ("exchanging the 3 % and 5 % of r_C_initial moves a rate by "
-                                             "0.004", 3.42),
-    "swap r_autres_donnees_sol expr branches 2<->3": ("exchanging the 3 % and 5 % of r_autres_sol moves a "
-                                                      "rate by 0.004", 3.42),
-    "flip r_C_initial expr.branches[0].when ==->!=": ("giving 2 % to every mode but simulation (0) moves a "
-                                                      "rate by at most 0.006, BDAT 5 % -> 2 %", 4.95),
-    "flip r_autres_donnees_sol expr.branches[0].when ==->!=": ("giving 2 % to every mode but simulation (0) "
-                                                               "moves a rate by at most 0.006, BDAT 5 % -> 2 %",
-                                                               4.95),
-}
-JUSTIFIED: Dict[str, str] = {
-    **{mid: _EQ29 % (why, bound) for mid, (why, bound) in _EQ29_BOUNDS.items()},
-    "literal C_chaulage expr.branches[5].value.args[1].args[1].args[0].args[0].args[1] x1.10":
-        "equivalent mutant: min(pH_final, 6.8) - max(pH_initial, 6.4) is at most 6.8 - 6.4 = 0.4, so the cap "
-        "min(., 0.4) of Équation 7 never binds, nor does min(., 0.44)",
-    **{f"flip annees_exploitation_presentes expr.branches[0].when.args[{i}].left.where ==->!=":
-       "equivalent mutant: the dossier format requires every reference farm year and at least one project farm "
-       "year (timeline farm_year.k_exploitation), so count(farm_year where scenario_exploitation != "
-       f"{sc}) > 0 holds whenever count(... == {sc}) > 0 does: always"
-       for i, sc in ((0, "project"), (1, "reference"))},
-    "literal SAU_plantee_annee_2 expr.branches[0].value.where.right x1.10":
-        "equivalent mutant: annee_plantation is an integer (1, 2 or 3), so annee_plantation <= 2.2 selects the "
-        "same plots as <= 2",
-    "constant QN_residus_miscanthus_chaumes x1.10":
-        "cannot move a line item by more than the tolerance: Équation 27 only uses it in the sum 21.72 + 1.55 "
-        "kg N/ha (feuilles + chaumes), so x 1.1 changes the residue N by 0.67 %, and the residue N2O is at most "
-        "all of RE_émissions_miscanthus (case miscanthus_residues_and_storage_only: -0.67 %)",
-}
-
 
 @dataclass
 class Mutant:
@@ -244,11 +183,17 @@ class Outcome:
     max_deviation: float     # largest |deviation| over every case and line item
     justification: str = ""
     certifiable: bool = True  # reaches a line item that counts in the verdict of some case
+    caught_by: List[str] = field(default_factory=list)  # with every_case: each case that catches it
 
 
-def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool]] = None) -> List[Outcome]:
+def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool]] = None,
+        justified: Optional[Dict[str, str]] = None, every_case: bool = False) -> List[Outcome]:
     """cases: castype.CaseResult list (flat data and base outputs); reference: the reference
-    results document (certify layout); only: a filter on the mutants."""
+    results document (certify layout); only: a filter on the mutants; justified: mutant id ->
+    written reason (the spec's castype/justified.json); every_case: try every case instead of
+    stopping at the first that catches the mutant, and list them all (`caught_by`: what the
+    minimisation of the case set needs)."""
+    justified = justified or {}
     model = compiled.model
     items = [i["name"] for i in reference["line_items"]]
     item_set = set(items)
@@ -267,6 +212,7 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
         try:
             backend = PartialBackend(model, m.constants)
             caught, how, where, worst, worst_at = False, "", "", 0.0, ""
+            caught_by: List[str] = []
             for c in cases:
                 out = backend.recompute(c.flat.data, c.outputs, order, set(m.equations), deps)
                 if out is None:
@@ -274,7 +220,11 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
                 try:
                     check_outputs(compiled, c.flat, out)
                 except InputError as exc:
-                    caught, how, where = True, "refused", f"{c.name}: {exc.message[:160]}"
+                    if not caught:
+                        caught, how, where = True, "refused", f"{c.name}: {exc.message[:160]}"
+                    caught_by.append(c.name)
+                    if every_case:
+                        continue
                     break
                 got = {c.name: case_values(model, out)[0]}
                 one = {**reference, "results": {c.name: reference["results"][c.name]}}
@@ -284,15 +234,19 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
                         worst, worst_at = abs(line.deviation), f"{c.name}: {line.item} {line.deviation:+.2%}"
                 if not cmp.conformant:
                     f = cmp.failures()[0]
-                    caught, how, where = True, "line item", f"{c.name}: {f.item} {f.deviation:+.2%}" \
-                        if f.deviation is not None else f"{c.name}: {f.item} {f.reason}"
+                    if not caught:
+                        caught, how, where = True, "line item", f"{c.name}: {f.item} {f.deviation:+.2%}" \
+                            if f.deviation is not None else f"{c.name}: {f.item} {f.reason}"
+                    caught_by.append(c.name)
+                    if every_case:
+                        continue
                     break
         finally:
             if m.undo:
                 m.undo()
         if not caught and worst > 0:
             where = f"largest deviation {worst_at}"
-        o = Outcome(m, caught, how, where, worst, certifiable=feeds_certified)
+        o = Outcome(m, caught, how, where, worst, certifiable=feeds_certified, caught_by=caught_by)
         if not caught:
             if not feeds:
                 o.justification = "feeds no line item (" + ", ".join(sorted(m.equations)) + \
@@ -302,8 +256,8 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
                                   ", ".join(sorted(names & item_set)) + \
                                   "): IFT (L3447: may come from another tool), optional co-benefits (Tableau 19) " \
                                   "or co-benefits never mandatory in the cas-type"
-            elif m.id in JUSTIFIED:
-                o.justification = JUSTIFIED[m.id]
+            elif m.id in justified:
+                o.justification = justified[m.id]
         outcomes.append(o)
     return outcomes
 
@@ -377,3 +331,10 @@ def report_document(s: dict, outcomes: List[Outcome], stamp: dict) -> dict:
             "mutants": [{"mutant": o.mutant.id, "kind": o.mutant.kind, "change": o.mutant.description,
                          "caught": o.caught, "how": o.how, "where": o.where,
                          "justification": o.justification} for o in outcomes]}
+
+
+def unknown_justifications(model: dict, justified: Dict[str, str]) -> List[str]:
+    """The written justifications (castype/justified.json) that name no mutant of this model:
+    stale after a spec change (the mutant's id moved); its escape, if any, shows unjustified."""
+    ids = {m.id for m in mutants(model)}
+    return sorted(k for k in justified if k not in ids)
