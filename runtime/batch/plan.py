@@ -103,25 +103,30 @@ def _check_method(model: dict, src: Source) -> None:
 class Plan:
     model: dict
     sources: Dict[str, Source]
-    root_of: Dict[str, np.ndarray]        # root row of every row
-    parent_row: Dict[str, np.ndarray]     # global parent row of every row
-    ordered: Dict[str, bool]              # rows already in root order (a chunk is a slice)
-    order: Dict[str, np.ndarray] = field(default_factory=dict)  # stable root order when not
-    cuts: List[int] = field(default_factory=list)  # root rows where chunks start, and n_root
-
-    @property
-    def n_root(self) -> int:
-        return len(self.root_of[S.root(self.model)])
+    n_root: int
+    cuts: List[int]                                   # root rows where chunks start, and n_root
+    selections: List[Dict[str, object]] = field(default_factory=list)  # per chunk: entity -> rows
 
     def rows(self, entity: str, c: int):
-        """Global rows of entity in chunk c: (lo, hi) slice or an index array."""
-        ro = self.root_of[entity]
-        a, b = self.cuts[c], self.cuts[c + 1]
-        if self.ordered[entity]:
-            return int(np.searchsorted(ro, a, "left")), int(np.searchsorted(ro, b, "left"))
-        o = self.order[entity]
-        sr = ro[o]
-        return o[np.searchsorted(sr, a, "left"):np.searchsorted(sr, b, "left")]
+        """Rows of entity in chunk c: a (lo, hi) slice of the file, or an index array."""
+        return self.selections[c][entity]
+
+
+def _selections(root_of: Dict[str, np.ndarray], cuts: List[int]) -> List[Dict[str, object]]:
+    """Per chunk, per entity: the slice of the file holding the chunk's rows when the file is in
+    root order, else their indices in the file (root order, stable)."""
+    out: List[Dict[str, object]] = [{} for _ in range(len(cuts) - 1)]
+    for e, ro in root_of.items():
+        if ro.size == 0 or bool(np.all(ro[1:] >= ro[:-1])):
+            b = np.searchsorted(ro, cuts, "left")
+            for c in range(len(cuts) - 1):
+                out[c][e] = (int(b[c]), int(b[c + 1]))
+        else:
+            o = np.argsort(ro, kind="stable")
+            b = np.searchsorted(ro[o], cuts, "left")
+            for c in range(len(cuts) - 1):
+                out[c][e] = o[b[c]:b[c + 1]]
+    return out
 
 
 def _ids(src: Source, column: str) -> pa.Array:
@@ -145,7 +150,6 @@ def make_plan(model: dict, folder: Path, budget_bytes: int) -> Plan:
         raise InputError(str(folder), f"no {root} rows: the batch needs {root}.parquet with at least one row")
     ids: Dict[str, pa.Array] = {}
     root_of: Dict[str, np.ndarray] = {}
-    parent_row: Dict[str, np.ndarray] = {}
     for ent in S.entities(model):
         name, parent = ent["name"], ent["parent"]
         src = srcs[name]
@@ -159,7 +163,7 @@ def make_plan(model: dict, folder: Path, budget_bytes: int) -> Plan:
             rows = np.flatnonzero(pc.equal(ids[name], dup).to_numpy(zero_copy_only=False))
             raise _bad(src, name, ids[name], rows[1:], S.ID, f"id {dup.as_py()!r} is used by another {name} row")
         if parent is None:
-            root_of[name] = np.arange(len(ids[name]), dtype=np.int64)
+            root_of[name] = np.arange(len(ids[name]), dtype=np.int32)
             continue
         pid = _ids(src, S.PARENT_ID)
         if len(pid) and pid.type != ids[parent].type:
@@ -173,9 +177,8 @@ def make_plan(model: dict, folder: Path, budget_bytes: int) -> Plan:
         if missing.size:
             raise _bad(src, name, ids[name], missing, S.PARENT_ID, f"no {parent} row has this id",
                        pid[int(missing[0])].as_py())
-        prow = prow.astype(np.int64)
-        parent_row[name] = prow
-        root_of[name] = root_of[parent][prow]
+        root_of[name] = root_of[parent][prow.astype(np.int64)]
+        del prow, pid
     # a root row without any row of a direct child would compute 0 and pass per-child criteria vacuously
     for ent in S.entities(model):
         if ent["parent"] == root:
@@ -184,11 +187,10 @@ def make_plan(model: dict, folder: Path, budget_bytes: int) -> Plan:
             if empty.size:
                 raise _bad(srcs[root], root, ids[root], empty, ent["collection"],
                            f"the {root} needs at least one {ent['name']} ({ent['description']}); it has none")
-    ordered = {e: bool(np.all(np.diff(r) >= 0)) for e, r in root_of.items()}
-    order = {e: np.argsort(r, kind="stable") for e, r in root_of.items() if not ordered[e]}
-    plan = Plan(model, srcs, root_of, parent_row, ordered, order)
-    plan.cuts = _cuts(model, root_of, len(ids[root]), budget_bytes)
-    return plan
+    n_root = len(ids[root])
+    del ids
+    cuts = _cuts(model, root_of, n_root, budget_bytes)
+    return Plan(model, srcs, n_root, cuts, _selections(root_of, cuts))
 
 
 def row_bytes(model: dict) -> Dict[str, int]:

@@ -48,6 +48,18 @@ class Job:
 
 
 _CACHE: Dict[tuple, tuple] = {}
+PHASES: Dict[str, float] = {}  # seconds per phase in this process (bench/bench_batch.py prints them)
+
+
+class _timed:
+    def __init__(self, phase: str):
+        self.phase = phase
+
+    def __enter__(self):
+        self.t = time.perf_counter()
+
+    def __exit__(self, *exc):
+        PHASES[self.phase] = PHASES.get(self.phase, 0.0) + time.perf_counter() - self.t
 
 
 def _loaded(job: Job):
@@ -97,23 +109,30 @@ def run_chunk(job: Job, selection: Dict[str, object], part: int) -> Dict[str, in
     """Compute one chunk and write its part files; returns the rows computed per entity."""
     from carbonspec.runtime.engine.core import check_outputs, run_backend
 
-    compiled, annexes = _loaded(job)
+    with _timed("load method and annexes"):
+        compiled, annexes = _loaded(job)
     model = compiled.model
-    srcs = {e["name"]: _source(job.folder, e["name"]) for e in model["entities"]}
-    tables, parent_rows = read_chunk(model, srcs, selection)
-    flat, coded = build_flat(model, tables, parent_rows, job.folder)
-    tables_columns_only(tables)  # inputs are in `flat` now; keep only the ids for the results
-    resolve_lookups(model, flat, coded, annexes.tables)
-    if job.backend == "numba":
-        out = compiled.kernel.compute(flat.data, threads=job.threads)
-    else:
-        out = run_backend(compiled, flat.data, job.backend)
-    check_outputs(compiled, flat, out)
-    results = result_tables(model, flat, out, tables, job.every_equation)
-    for ent, t in results.items():
-        d = Path(job.out_tmp) / ent
-        d.mkdir(parents=True, exist_ok=True)
-        pq.write_table(t, d / f"part-{part:05d}.parquet", compression="zstd")
+    with _timed("read Parquet"):
+        srcs = {e["name"]: _source(job.folder, e["name"]) for e in model["entities"]}
+        tables, parent_rows = read_chunk(model, srcs, selection)
+    with _timed("validate columns"):
+        flat, coded = build_flat(model, tables, parent_rows, job.folder)
+        tables_columns_only(tables)  # inputs are in `flat` now; keep only the ids for the results
+    with _timed("lookups"):
+        resolve_lookups(model, flat, coded, annexes.tables)
+    with _timed("kernel"):
+        if job.backend == "numba":
+            out = compiled.kernel.compute(flat.data, threads=job.threads)
+        else:
+            out = run_backend(compiled, flat.data, job.backend)
+    with _timed("check outputs"):
+        check_outputs(compiled, flat, out)
+    with _timed("write Parquet"):
+        results = result_tables(model, flat, out, tables, job.every_equation)
+        for ent, t in results.items():
+            d = Path(job.out_tmp) / ent
+            d.mkdir(parents=True, exist_ok=True)
+            pq.write_table(t, d / f"part-{part:05d}.parquet", compression="zstd")
     return {e: int(flat.data["n_" + e]) for e in (e["name"] for e in model["entities"])}
 
 
@@ -186,7 +205,7 @@ def eligible(model: dict, flat, out: Dict[str, np.ndarray]) -> np.ndarray:
 
 
 def selections(plan: Plan) -> List[Dict[str, object]]:
-    return [{e: plan.rows(e, c) for e in plan.root_of} for c in range(len(plan.cuts) - 1)]
+    return plan.selections
 
 
 def run_batch(folder: Path, out_dir: Path, compiled_dir: Path, annex_dir: Path, backend: str = "numba",
@@ -196,7 +215,8 @@ def run_batch(folder: Path, out_dir: Path, compiled_dir: Path, annex_dir: Path, 
     t0 = time.perf_counter()
     job = Job(str(folder), str(compiled_dir), str(annex_dir), "", backend, every_equation, threads)
     compiled, _ = _loaded(job)
-    plan = make_plan(compiled.model, Path(folder), budget)
+    with _timed("plan (ids, links)"):
+        plan = make_plan(compiled.model, Path(folder), budget)
     out_dir = Path(out_dir)
     tmp = out_dir.with_name(f".{out_dir.name}.part-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -218,7 +238,7 @@ def run_batch(folder: Path, out_dir: Path, compiled_dir: Path, annex_dir: Path, 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    rows = {e: sum(c[e] for c in counts) for e in plan.root_of}
+    rows = {e: sum(c[e] for c in counts) for e in plan.sources}
     return {"rows": rows, "chunks": len(sels), "seconds": time.perf_counter() - t0, "out": str(out_dir)}
 
 
