@@ -160,7 +160,8 @@ def _read_dossier(compiled, path: Path):
 
 def _render(fmt: "Format", compiled, flat, values, doc: dict, dossier: Path) -> bytes:
     if fmt == Format.json:
-        return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        # compact: with indent, json.dumps falls back to its pure-Python encoder (20 s for 10 k systems)
+        return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     from carbonspec.runtime.reports.content import build_report
 
     report = build_report(compiled, flat, values, doc, dossier.name)

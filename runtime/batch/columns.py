@@ -110,8 +110,10 @@ def _type_ok(inp: dict, t: pa.DataType) -> bool:
 
 
 def _np(col: pa.ChunkedArray | pa.Array, dtype, fill) -> np.ndarray:
+    """A writable, contiguous NumPy array: the array types the JSON path gives the kernel, so
+    the kernel's compiled (and cached) specialisations are the same ones."""
     arr = col.fill_null(fill) if col.null_count else col
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=dtype)
+    return np.require(arr.to_numpy(zero_copy_only=False), dtype, ["C", "W", "O"])
 
 
 def _coded(col) -> Coded:
