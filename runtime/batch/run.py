@@ -67,10 +67,10 @@ def _loaded(job: Job):
     key = (job.compiled_dir, job.annex_dir)
     if key not in _CACHE:
         from carbonspec.runtime.engine.core import load_compiled
-        from carbonspec.runtime.engine.tables import load_annexes
+        from carbonspec.runtime.engine.annex_cache import load_annexes_cached
 
         compiled = load_compiled(Path(job.compiled_dir))
-        _CACHE[key] = (compiled, load_annexes(Path(job.annex_dir), compiled.model))
+        _CACHE[key] = (compiled, load_annexes_cached(Path(job.annex_dir), compiled.model))
     return _CACHE[key]
 
 
