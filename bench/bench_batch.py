@@ -141,6 +141,7 @@ def child_kernel(folder: str) -> None:
     res = {"rows": sum(int(flat.data["n_" + e["name"]]) for e in compiled.model["entities"])}
     res["kernel_1"] = (best(lambda: k.compute(flat.data, threads=1)), load())
     res["kernel_2"] = (best(lambda: k.compute(flat.data, threads=2)), load())
+    res["kernel_default"] = (best(lambda: k.compute(flat.data)), f"{k.default_threads()} thread(s) chosen · {load()}")
     ref = ReferenceBackend(compiled.model)
     res["numpy"] = (best(lambda: ref.compute(flat.data), 1), load())
     a, b = k.compute(flat.data, threads=2), ref.compute(flat.data)
@@ -154,6 +155,8 @@ def child_kernel(folder: str) -> None:
             time.sleep(0.5)
             res["stress_kernel_1"] = (best(lambda: k.compute(flat.data, threads=1)), load())
             res["stress_kernel_2"] = (best(lambda: k.compute(flat.data, threads=2)), load())
+            res["stress_kernel_default"] = (best(lambda: k.compute(flat.data)),
+                                            f"{k.default_threads()} thread(s) chosen · {load()}")
         finally:
             busy.kill()
             busy.wait()
@@ -291,7 +294,8 @@ def main() -> None:
                 env = dict(os.environ, BENCH_STRESS="0" if args.no_stress else "1")
                 k = run_child(["--child-kernel", str(folder)], env=env)
                 print(f"  whole method, one chunk of {k['rows']:,} rows (best of 3):")
-                for key in ("kernel_1", "kernel_2", "numpy", "stress_kernel_1", "stress_kernel_2"):
+                for key in ("kernel_1", "kernel_2", "kernel_default", "numpy", "stress_kernel_1", "stress_kernel_2",
+                            "stress_kernel_default"):
                     if key in k:
                         print(f"    {key:24s} {k[key][0]:8.3f} s · {k[key][1]}")
                 print(f"    NumPy vs kernel: max relative difference {k['max_rel_diff_numpy']:.2e}; "

@@ -62,13 +62,8 @@ def resolve_lookups(model: dict, flat: Flat, coded: Dict[str, Coded], tables: Di
 def _match(lk, table: Table, flat: Flat, ent: str, cols, n: int):
     if n == 0:
         return [], np.zeros(0, dtype=np.int64)
-    codes = [a[2].codes for col in cols for a in col]
-    if codes:
-        stacked = np.stack(codes, axis=1)
-        uniq, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
-    else:
-        first, inverse = np.zeros(1, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    inverse = inverse.reshape(-1)
+    alts = [a[2] for col in cols for a in col]
+    first, inverse = _distinct(alts, n)
 
     def value(c: Coded, r: int):
         code = c.codes[r]
@@ -85,6 +80,40 @@ def _match(lk, table: Table, flat: Flat, ent: str, cols, n: int):
             raise _missing_key(lk, table, cols, int(r), flat, ent, value)
         keys.append(found)
     return keys, inverse
+
+
+def _distinct(alts: List[Coded], n: int):
+    """(first row of each distinct key combination, combination index of every row).  The codes
+    are small integers: combined into one integer (mixed radix), then made dense with a
+    presence table when the product of the sizes is small, else sorted once."""
+    if not alts:
+        return np.zeros(1, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int64)
+    size = 1
+    for c in alts:
+        radix = len(c.values) + 1
+        if size * radix >= 1 << 62:  # too many combinations for one integer: sort the rows
+            _, first, inverse = np.unique(np.stack([a.codes for a in alts], axis=1), axis=0,
+                                          return_index=True, return_inverse=True)
+            return first, inverse.reshape(-1)
+        key = key * radix + (c.codes + 1)
+        size *= radix
+    if size <= max(4 * n, 1 << 16):
+        first_at = np.full(size, n, dtype=np.int64)
+        _first_rows(first_at, key)
+        present = np.flatnonzero(first_at < n)
+        dense = np.full(size, -1, dtype=np.int64)
+        dense[present] = np.arange(present.size)
+        return first_at[present], dense[key]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def _first_rows(first_at: np.ndarray, key: np.ndarray) -> None:
+    """first_at[k] = a row with key k, the first one (NumPy assigns repeated indices in order, so
+    assigning in reverse leaves the first row; any row of the group would give the same key)."""
+    rows = np.arange(key.size - 1, -1, -1, dtype=np.int64)
+    first_at[key[::-1]] = rows
 
 
 def _missing_key(lk, table: Table, cols, r: int, flat: Flat, ent: str, value) -> InputError:

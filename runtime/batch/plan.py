@@ -135,6 +135,29 @@ def _ids(src: Source, column: str) -> pa.Array:
     return src.read([column]).column(column).combine_chunks()
 
 
+def _increasing(ids: pa.Array) -> bool:
+    """Integer ids in strictly increasing order (as `convert` writes them): unique for free."""
+    if not pa.types.is_integer(ids.type) or ids.null_count:
+        return False
+    a = ids.to_numpy(zero_copy_only=False)
+    return bool(np.all(a[1:] > a[:-1]))
+
+
+def _parent_rows(pid: pa.Array, parent_ids: pa.Array) -> np.ndarray:
+    """Row of each parent id among the parent's ids (-1: unknown).  Increasing integer ids are
+    searched with NumPy; any other ids through Arrow's hash lookup."""
+    if len(pid) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if _increasing(parent_ids) and pa.types.is_integer(pid.type) and not pid.null_count:
+        keys, want = parent_ids.to_numpy(zero_copy_only=False), pid.to_numpy(zero_copy_only=False)
+        pos = np.searchsorted(keys, want)
+        ok = pos < len(keys)
+        ok[ok] = keys[pos[ok]] == want[ok]
+        return np.where(ok, pos, -1).astype(np.int64)
+    rows = pc.index_in(pid, value_set=parent_ids).fill_null(-1)
+    return rows.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def _bad(src: Source, entity: str, ids: pa.Array, rows: np.ndarray, field: str, problem: str, got=None):
     r = int(rows[0])
     more = f" (and {rows.size - 1} other row(s))" if rows.size > 1 else ""
@@ -157,7 +180,7 @@ def make_plan(model: dict, folder: Path, budget_bytes: int) -> Plan:
         if ids[name].null_count:
             raise _bad(src, name, ids[name], np.flatnonzero(ids[name].is_null().to_numpy(zero_copy_only=False)),
                        S.ID, "row without id")
-        if pc.count_distinct(ids[name]).as_py() != len(ids[name]):
+        if not _increasing(ids[name]) and pc.count_distinct(ids[name]).as_py() != len(ids[name]):
             counts = pc.value_counts(ids[name])
             dup = counts.filter(pc.greater(counts.field("counts"), 1))[0]["values"]
             rows = np.flatnonzero(pc.equal(ids[name], dup).to_numpy(zero_copy_only=False))
@@ -172,8 +195,8 @@ def make_plan(model: dict, folder: Path, budget_bytes: int) -> Plan:
             except pa.ArrowException:
                 raise InputError(src.where, f"column parent_id is {pid.type}, the ids of {parent} are "
                                             f"{ids[parent].type}") from None
-        prow = pc.index_in(pid, value_set=ids[parent]).to_numpy(zero_copy_only=False)
-        missing = np.flatnonzero(np.isnan(prow)) if prow.dtype.kind == "f" else np.zeros(0, np.int64)
+        prow = _parent_rows(pid, ids[parent])
+        missing = np.flatnonzero(prow < 0)
         if missing.size:
             raise _bad(src, name, ids[name], missing, S.PARENT_ID, f"no {parent} row has this id",
                        pid[int(missing[0])].as_py())

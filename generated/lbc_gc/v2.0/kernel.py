@@ -1881,14 +1881,22 @@ BLOCKS_PER_THREAD = 4  # a slow (or descheduled) thread leaves its other blocks 
 
 
 def default_threads():
-    """CARBONSPEC_THREADS, else the CPUs this process may run on."""
+    """CARBONSPEC_THREADS, else the CPUs this process may run on, but 1 when the machine is
+    already busy (1-minute load average at least the CPU count): a second thread then only
+    waits for a core and for its turn at the interpreter, and was measured slower than one."""
     env = os.environ.get("CARBONSPEC_THREADS")
     if env:
         return max(1, int(env))
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+        cpus = max(1, os.cpu_count() or 1)
+    try:
+        if os.getloadavg()[0] >= cpus:
+            return 1
+    except OSError:  # pragma: no cover - no load average
+        pass
+    return cpus
 
 
 def _offsets(data, cuts):
