@@ -117,7 +117,10 @@ def _np(col: pa.ChunkedArray | pa.Array, dtype, fill) -> np.ndarray:
 
 
 def _coded(col) -> Coded:
-    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if isinstance(col, pa.ChunkedArray):
+        if pa.types.is_dictionary(col.type):
+            col = col.unify_dictionaries()  # row groups each have their own dictionary
+        col = col.combine_chunks()
     if pa.types.is_null(col.type):
         return Coded(np.full(len(col), -1, dtype=np.int64), [])
     enc = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
@@ -150,6 +153,8 @@ def encode_entity(model: dict, entity: str, table: pa.Table, issues: _Issues, da
         name = inp["name"]
         col = table.column(name) if name in table.column_names else pa.nulls(n)
         want = expectation(inp, enums)
+        if pa.types.is_dictionary(col.type) and col.null_count and inp.get("default") is not None:
+            col = col.cast(pa.string())
         nulls = col.is_null()
         if inp.get("default") is not None and col.null_count:
             col = col.fill_null(inp["default"]) if not pa.types.is_null(col.type) else \

@@ -49,6 +49,16 @@ class Source:
         self.num_rows = row
         self.schema = pq.read_schema(files[0]) if files else None
         self.where = str(files[0]) if len(files) == 1 else str(files[0].parent) if files else entity
+        self._open: Dict[int, pq.ParquetFile] = {}
+
+    def _file(self, fi: int) -> pq.ParquetFile:
+        """Opened once (footer parsed once); text columns read as Arrow dictionaries, so an enum
+        column of a million rows arrives as a few distinct strings and their codes."""
+        if fi not in self._open:
+            text = [f.name for f in self.schema if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+                    and f.name not in (S.ID, S.PARENT_ID)]
+            self._open[fi] = pq.ParquetFile(self.files[fi], read_dictionary=text)
+        return self._open[fi]
 
     def read(self, columns: List[str], lo: int = 0, hi: Optional[int] = None) -> pa.Table:
         """Rows lo .. hi of the given columns, reading only the row groups that hold them."""
@@ -57,7 +67,7 @@ class Source:
         for fi, g, first, n in self.groups:
             if first + n <= lo or first >= hi:
                 continue
-            t = pq.ParquetFile(self.files[fi]).read_row_group(g, columns=columns)
+            t = self._file(fi).read_row_group(g, columns=columns)
             parts.append(t.slice(max(lo - first, 0), min(hi, first + n) - max(lo, first)))
         if not parts:
             return pa.table({c: pa.array([], type=self.schema.field(c).type if self.schema else pa.null())
