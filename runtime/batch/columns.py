@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from carbonspec.runtime.dossier.errors import DossierError, Issue
 from carbonspec.runtime.dossier.fields import expectation
 from carbonspec.runtime.dossier.reader import Flat
+from carbonspec.runtime.dossier.timelines import check_timelines
 
 from . import schema as S
 
@@ -207,59 +208,6 @@ def encode_entity(model: dict, entity: str, table: pa.Table, issues: _Issues, da
             coded[name] = c
 
 
-def check_timelines(model: dict, data: Dict[str, np.ndarray], ids: Dict[str, pa.Array], where: str) -> None:
-    """Every timeline, vectorised: the scenario of each row from its k; then, per parent
-    row, each k at most once, the required scenario's years all there, and the others
-    starting at their first year with no gap.  The first parent at fault is reported with
-    the dossier reader's wording."""
-    parent_of = {e["name"]: e["parent"] for e in model["entities"]}
-    names = model["enums"]["scenario"]
-    for tl in model["timelines"]:
-        ent, index = tl["entity"], tl["index"]
-        parent = parent_of[ent]
-        ks = data[index]
-        scen = np.full(len(ks), -1, dtype=np.int64)
-        for sc in tl["scenarios"]:
-            scen[(ks >= sc["first"]) & (ks <= sc["last"])] = names.index(sc["name"])
-        data[tl["scenario_symbol"]] = scen
-        n_parent = int(data["n_" + parent])
-        pidx = data[f"idx_{ent}_{parent}"]
-        order = np.lexsort((ks, pidx))
-        sp, sk = pidx[order], ks[order]
-        dup = np.flatnonzero((sp[1:] == sp[:-1]) & (sk[1:] == sk[:-1]))
-        if dup.size:
-            r = int(order[dup[0] + 1])
-            raise DossierError(where, [Issue(f"{ent}[id={ids[ent][r].as_py()}].{index}",
-                                             f"year {index} = {int(ks[r])} is given twice")])
-        for sc in tl["scenarios"]:
-            inside = (ks >= sc["first"]) & (ks <= sc["last"])
-            count = np.bincount(pidx[inside], minlength=n_parent)
-            span = f"{index} = {sc['first']} .. {sc['last']}"
-            here = lambda p: f"{parent}[id={ids[parent][p].as_py()}]: its {ent} rows"  # noqa: E731
-            if sc["required"]:
-                bad = np.flatnonzero(count != sc["last"] - sc["first"] + 1)
-                if bad.size:
-                    p = int(bad[0])
-                    have = set(ks[inside & (pidx == p)].tolist())
-                    missing = [k for k in range(sc["first"], sc["last"] + 1) if k not in have]
-                    raise DossierError(where, [Issue(here(p), f"the {sc['name']} years ({span}) are all required; "
-                                                              f"missing {index} = {', '.join(map(str, missing))}")])
-            else:
-                bad = np.flatnonzero(count == 0)
-                if bad.size:
-                    raise DossierError(where, [Issue(here(int(bad[0])), f"at least one {sc['name']} year ({span}) "
-                                                                        f"is required")])
-                top = np.full(n_parent, sc["first"] - 1, dtype=np.int64)
-                np.maximum.at(top, pidx[inside], ks[inside])
-                bad = np.flatnonzero(top - sc["first"] + 1 != count)
-                if bad.size:
-                    p = int(bad[0])
-                    have = sorted(ks[inside & (pidx == p)].tolist())
-                    raise DossierError(where, [Issue(here(p), f"{sc['name']} years must be consecutive from "
-                                                              f"{index} = {sc['first']}; got "
-                                                              f"{', '.join(map(str, have))}")])
-
-
 def build_flat(model: dict, tables: Dict[str, pa.Table], parent_rows: Dict[str, np.ndarray], where: str):
     """(Flat, coded string columns) of one chunk.  `tables[e]` holds the chunk's rows of
     entity e grouped by parent in parent order; `parent_rows[e]` the parent row (in the
@@ -282,6 +230,8 @@ def build_flat(model: dict, tables: Dict[str, pa.Table], parent_rows: Dict[str, 
         all_issues += issues.items
     if all_issues:
         raise DossierError(where, all_issues[:MAX_ISSUES], max(len(all_issues) - MAX_ISSUES, 0))
-    check_timelines(model, data, ids, where)
+    check_timelines(model, data, where,
+                    row_path=lambda ent, r, field: f"{ent}[id={ids[ent][r].as_py()}].{field}",
+                    parent_path=lambda parent, p, ent: f"{parent}[id={ids[parent][p].as_py()}]: its {ent} rows")
     paths = {e: RowPaths(e, ids[e]) for e in ids}
     return Flat(data, paths, {}), coded
