@@ -50,6 +50,7 @@ class Source:
         self.schema = pq.read_schema(files[0]) if files else None
         self.where = str(files[0]) if len(files) == 1 else str(files[0].parent) if files else entity
         self._open: Dict[int, pq.ParquetFile] = {}
+        self._last = None  # (file, row group, columns) and its table: the last row group read
 
     def _file(self, fi: int) -> pq.ParquetFile:
         """Opened once (footer parsed once); text columns read as Arrow dictionaries, so an enum
@@ -67,7 +68,12 @@ class Source:
         for fi, g, first, n in self.groups:
             if first + n <= lo or first >= hi:
                 continue
-            t = self._file(fi).read_row_group(g, columns=columns)
+            key = (fi, g, tuple(columns))
+            if self._last is not None and self._last[0] == key:
+                t = self._last[1]  # the row group a chunk boundary cut: decoded once, not twice
+            else:
+                t = self._file(fi).read_row_group(g, columns=columns)
+                self._last = (key, t)
             parts.append(t.slice(max(lo - first, 0), min(hi, first + n) - max(lo, first)))
         if not parts:
             return pa.table({c: pa.array([], type=self.schema.field(c).type if self.schema else pa.null())
@@ -160,6 +166,9 @@ def _parent_rows(pid: pa.Array, parent_ids: pa.Array) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if _increasing(parent_ids) and pa.types.is_integer(pid.type) and not pid.null_count:
         keys, want = parent_ids.to_numpy(zero_copy_only=False), pid.to_numpy(zero_copy_only=False)
+        if len(keys) and keys[-1] - keys[0] == len(keys) - 1:  # ids a run of consecutive integers
+            pos = want.astype(np.int64) - int(keys[0])
+            return np.where((pos >= 0) & (pos < len(keys)), pos, -1)
         pos = np.searchsorted(keys, want)
         ok = pos < len(keys)
         ok[ok] = keys[pos[ok]] == want[ok]
