@@ -183,6 +183,7 @@ def test_bad_batch_files_are_located(batch_in, tmp_path, capsys, entity, edit, f
     code = main(["batch", str(bad), *CLI, "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err.replace("\n", " ")
     assert code == 2, err
+    assert str(bad) in err  # the batch (or its entity file) is named
     for f in fragments:
         assert f in err, (f, err)
     assert "Traceback" not in err

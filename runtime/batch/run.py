@@ -235,6 +235,12 @@ def run_batch(folder: Path, out_dir: Path, compiled_dir: Path, annex_dir: Path, 
                 if progress is not None:
                     progress(c + 1, len(sels), plan.cuts[c + 1], plan.n_root)
         _replace(tmp, out_dir)
+    except InputError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        entities = tuple(e["name"] + "[" for e in compiled.model["entities"])
+        if exc.where.startswith(entities):  # a row of the batch (lookup, equation domain): name the batch too
+            raise InputError(f"{folder}: {exc.where}", exc.message) from None
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
