@@ -2,9 +2,9 @@
 
 The same rules as the dossier reader (runtime/dossier/reader.py), applied to whole columns:
 types (a number column is a number column: no strings, no booleans), required values, defaults,
-domains, finiteness, enum values, non-empty table keys, and the timelines (each year once,
-required years all present, project years consecutive).  Each error names the entity, the
-row id and the field (`system[id=12].Sfin`), what was found and what is expected, with the
+domains, finiteness, enum values, non-empty table keys, and the timelines (each index once,
+required scenario complete, the others consecutive).  Each error names the entity, the
+row id and the field (`<entity>[id=12].<field>`), what was found and what is expected, with the
 closest known value for a misspelt enum.  Enums and table keys stay dictionary-coded
 (`Coded`), so the lookups match each distinct key once (lookups.py) and no Python object is
 made per row.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import numpy as np
 import pyarrow as pa

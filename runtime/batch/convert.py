@@ -1,7 +1,7 @@
-"""Conversions between dossiers (JSON or xlsx, one project each) and a batch folder.
+"""Conversions between dossiers (JSON or xlsx, one root row each) and a batch folder.
 
 dossier -> batch: each dossier is read and validated by the dossier reader (the same errors
-as `run`; an AMG block is computed into the system's Sfin/Sfin_ref first, as `run` does), then
+as `run`; a soil-model block is computed into the inputs it stands for first, as `run` does), then
 its rows are appended to one table per entity with new integer ids: rows keep the dossier's
 order, so a batch computes exactly what the dossiers compute.  batch -> dossiers: one nested
 dossier per root row, fields left empty in the batch left out, written as JSON (or xlsx).

@@ -2,7 +2,7 @@
 
 A first pass reads only the `id` and `parent_id` columns of every entity: ids unique, every
 parent id known, every root row with its required children; from them, the root row of every
-row.  Rows of different root rows (projects) never meet in a computation, so a chunk is a run
+row.  Rows of different root rows (dossiers) never meet in a computation, so a chunk is a run
 of root rows, sized so that its inputs, lookups and results fit the memory budget.  When an
 entity's file lists its rows in root order (as `carbonspec convert` and the bench write them),
 a chunk's rows are one slice of the file, read from the row groups that hold it; otherwise the

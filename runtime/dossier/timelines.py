@@ -2,7 +2,7 @@
 
 A timeline (spec `timeline`) gives each row of an entity (a year) its scenario from its index k,
 and asks, per parent row: each k at most once, every year of a required scenario (the reference
-years), and the others (project years) from their first year with no gap (method 6.1.1 and the
+years), and the others from their first year with no gap (method 6.1.1 and the
 spec's timeline declarations).  Checked with NumPy over all parents at once; the first parent at
 fault is reported, located by the caller's `row_path` / `parent_path`.
 """

@@ -22,7 +22,7 @@ from carbonspec.compiler.errors import InputError
 
 from carbonspec.runtime.dossier.reader import DossierSchema, Flat
 from carbonspec.runtime.engine.reference import ReferenceBackend
-from carbonspec.runtime.engine.tables import AnnexSet, Table, load_annexes  # noqa: F401 (re-exported)
+from carbonspec.runtime.engine.tables import AnnexSet, Table
 
 
 @dataclass
