@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-version test test-long fuzz bench clean screenshots
+.PHONY: demo demo-version test test-long fuzz bench bench-batch openfisca clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -68,5 +68,19 @@ screenshots: $(STAMP)
 	CARBONSPEC_SCREENSHOTS=$(CURDIR)/out/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider $(SCREENSHOT_TESTS)
 	@ls out/screenshots/*.png
 
+# OpenFisca-core in its own virtualenv (its numpy pin must not touch ours), for bench/bench_batch.py
+OPENFISCA_VENV := bench/.venv-openfisca
+$(OPENFISCA_VENV)/.installed:
+	$(PY) -m venv $(OPENFISCA_VENV)
+	$(OPENFISCA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OPENFISCA_VENV)/bin/python -m pip install --quiet "openfisca-core>=41"
+	touch $@
+
+openfisca: $(OPENFISCA_VENV)/.installed
+
+# batch path at 10 k, 100 k and 1 M cropping systems, kernel vs NumPy vs OpenFisca (float64)
+bench-batch: $(STAMP) $(OPENFISCA_VENV)/.installed
+	$(BIN)/python bench/bench_batch.py
+
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) $(OPENFISCA_VENV) out

@@ -1,7 +1,8 @@
 """Numba backend: IR -> a readable Python module of @njit loops (Jinja2 template).
 
-One function per stage (a loop over one entity's rows, `prange` so rows run in
-parallel), each block commented with the method's equation number and line.  Sums over
+One function per stage (a loop over a range of one entity's rows, compiled serial and
+`nogil`; `compute` runs every stage on blocks of whole root rows in Python threads, see
+the template's docstring), each block commented with the method's equation number and line.  Sums over
 child rows are segmented reductions over `start_<parent>_<child>` offsets; values of
 ancestors are gathered through `idx_<child>_<parent>` arrays.  Only names the compiler
 produced reach the generated code: symbol names were validated by the grammar.
@@ -227,7 +228,14 @@ def generate_kernel(model: Model) -> str:
             codes.append((const_name("key:" + table, v), i, f"key of table {table}"))
     stage_code = [_stage_code(model, st) for st in stages]
     outputs = [(s.name, s.entity) for s in model.equations()]
-    return env.get_template("kernel.py.j2").render(
+    root = next(name for name, e in model.entities.items() if e.parent is None)
+    tree, seen = [], {root}
+    while len(seen) < len(model.entities):  # parents before children
+        for name, e in model.entities.items():
+            if name not in seen and e.parent in seen:
+                tree.append((name, e.parent))
+                seen.add(name)
+    return env.get_template("kernel.py.j2").render(root=root, tree=tree,
         model=model, method=model.method, title=_safe(model.method.title or model.method.id),
         constants=constants, codes=codes, stages=stage_code, outputs=outputs,
         all_outputs={name for name, _ in outputs})

@@ -29,6 +29,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, Vali
 from carbonspec.compiler.errors import InputError
 
 from carbonspec.runtime.dossier.errors import _NOTHING, DossierError, Issue
+from carbonspec.runtime.dossier.timelines import check_timelines
 from carbonspec.runtime.dossier.fields import (class_name, domain_text, expectation, method_reference,
                              presence_text, type_text)
 
@@ -268,8 +269,9 @@ class DossierSchema:
                 values = [getattr(o, inp["name"]) for o in objs]
                 raw_values[ent][inp["name"]] = values
                 data[inp["name"]] = self._encode(inp, values)
-        for tl in self.model["timelines"]:
-            self._timeline(tl, data, paths, where)
+        # the batch's column-wise check (timelines.py), located by this dossier's field paths
+        check_timelines(self.model, data, where, row_path=lambda ent, r, field: f"{paths[ent][r]}.{field}",
+                        parent_path=lambda parent, p, ent: f"{paths[parent][p]}.{self.entities[ent]['collection']}")
         return Flat(data, paths, raw_values)
 
     def _encode(self, inp: dict, values: List[Any]) -> np.ndarray:
@@ -286,40 +288,3 @@ class DossierSchema:
         else:
             codes = {v: i for i, v in enumerate(self.model["enums"][enum])}
         return np.array([codes.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64)
-
-    def _timeline(self, tl, data, paths, where: str = "<dossier>"):
-        """Years: the scenario of each year follows from k; check the years of each parent."""
-        ent, index = tl["entity"], tl["index"]
-        parent = self.entities[ent]["parent"]
-        ks = data[index]
-        scen = np.full(len(ks), -1, dtype=np.int64)
-        names = self.model["enums"]["scenario"]
-        for i, sc in enumerate(tl["scenarios"]):
-            scen[(ks >= sc["first"]) & (ks <= sc["last"])] = names.index(sc["name"])
-        data[tl["scenario_symbol"]] = scen
-        start = data[f"start_{parent}_{ent}"]
-        coll = self.entities[ent]["collection"]
-        for p in range(data["n_" + parent]):
-            mine = ks[start[p]:start[p + 1]]
-            here = f"{paths[parent][p]}.{coll}"
-            seen = set()
-            for j, k in enumerate(mine.tolist()):
-                if k in seen:
-                    raise DossierError(where, [Issue(f"{here}[{j}].{index}", f"year {index} = {k} is given twice")])
-                seen.add(k)
-            for sc in tl["scenarios"]:
-                wanted = set(range(sc["first"], sc["last"] + 1))
-                have = sorted(seen & wanted)
-                span = f"{index} = {sc['first']} .. {sc['last']}"
-                if sc["required"] and have != sorted(wanted):
-                    missing = sorted(wanted - seen)
-                    raise DossierError(where, [Issue(here, f"the {sc['name']} years ({span}) are all required; missing "
-                                                  f"{index} = {', '.join(map(str, missing))}")])
-                if not sc["required"]:
-                    if not have and sc.get("optional"):  # declared 'optional': none is fine
-                        continue
-                    if not have:
-                        raise DossierError(where, [Issue(here, f"at least one {sc['name']} year ({span}) is required")])
-                    if have != list(range(sc["first"], sc["first"] + len(have))):
-                        raise DossierError(where, [Issue(here, f"{sc['name']} years must be consecutive from {index} = "
-                                                      f"{sc['first']}; got {', '.join(map(str, have))}")])

@@ -22,7 +22,7 @@ from carbonspec.compiler.errors import InputError
 
 from carbonspec.runtime.dossier.reader import DossierSchema, Flat
 from carbonspec.runtime.engine.reference import ReferenceBackend
-from carbonspec.runtime.engine.tables import AnnexSet, Table, load_annexes
+from carbonspec.runtime.engine.tables import AnnexSet, Table
 
 
 @dataclass
@@ -259,7 +259,9 @@ def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "num
     raw, soil_model = apply_models(compiled.model, raw, where, backend)
     flat = compiled.schema.flatten(raw, where)
     flat.soil_model = soil_model  # provenance per system path, for results_document
-    annexes = load_annexes(annex_dir, compiled.model)
+    from carbonspec.runtime.engine.annex_cache import load_annexes_cached
+
+    annexes = load_annexes_cached(annex_dir, compiled.model)  # parsed tables kept between runs
     resolve_lookups(compiled, flat, annexes.tables)
     out = run_backend(compiled, flat.data, backend)
     check_outputs(compiled, flat, out)
