@@ -6,8 +6,8 @@ Three charts, each chosen from the model alone (no method symbol is named here):
   not zero in the reference years and feed an equation of another unit (an intensity per
   ha, ...): the per-year emissions; summed per year index k over every row;
 - the rabais waterfall from the total before rabais to the headline figure: the rates of
-  the rabais block (dimensionless equations of the "*rabais*" spec file used directly by a
-  t CO2e equation of that file) are switched on one by one in the reference backend, each
+  the rabais the spec declares (model.json `rabais`) used directly by a
+  t CO2e equation of the rabais constructs) are switched on one by one in the reference backend, each
   bar being the change of the headline figure; a first bar "planchers et ajustements"
   carries what the rabais block changes besides its rates (floors at zero), so the bars add
   up exactly from the total to the headline figure.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -66,10 +65,6 @@ def _refs(node, out: set) -> set:
         for v in node:
             _refs(v, out)
     return out
-
-
-def _is_rabais(eq: dict) -> bool:
-    return "rabais" in Path((eq.get("spec") or "").split(":")[0]).stem
 
 
 # ------------------------------------------------------------ line items --
@@ -175,11 +170,16 @@ class _Override(ReferenceBackend):
 
 
 def rabais_rates(model: dict) -> List[dict]:
-    """Rates of the rabais block used directly by one of its t CO2e equations, in spec order."""
-    block = [e for e in model["equations"] if _is_rabais(e)]
+    """The declared rabais (model.json `rabais`, the spec's `rabais` constructs) that one of the
+    rabais constructs' t CO2e equations uses directly, in the constructs' order."""
+    from carbonspec.runtime.reports.content import rabais_equations
+
+    eqs = {e["name"]: e for e in model["equations"]}
+    block = [eqs[n] for n in rabais_equations(model) if n in eqs]
     terms = [e for e in block if (e["unit"] or "").replace(" ", "") == "t_CO2e"]
     used = set().union(*[_refs(e["expr"], set()) for e in terms]) if terms else set()
-    return [e for e in block if e["name"] in used and people.is_rate(e["unit"], e.get("domain"))]
+    declared = [r["name"] for r in (model.get("rabais") or {}).get("rabais", [])]
+    return [eqs[n] for n in declared if n in used and n in eqs and people.is_rate(eqs[n]["unit"], eqs[n].get("domain"))]
 
 
 def waterfall_steps(compiled, flat, out, total: str, figure: str) -> List[Tuple[str, float]]:
