@@ -66,6 +66,19 @@ def line_items(model: dict) -> List[dict]:
     return items
 
 
+def main_items(model: dict) -> List[dict]:
+    """The method's main results: the line items of the group its first `result` declares (for
+    a method whose first result is a reduction, the reductions; the last of them is the
+    headline figure of reports and summaries)."""
+    items = line_items(model)
+    return [i for i in items if items and i["kind"] == items[0]["kind"]]
+
+
+def summary_items(model: dict) -> List[dict]:
+    """The line items a short summary shows: every one but the co-benefits."""
+    return [i for i in line_items(model) if i["kind"] != COBENEFIT]
+
+
 def case_values(model: dict, outputs: Dict[str, object]) -> Tuple[Dict[str, Optional[float]], Dict[str, dict]]:
     """The line items of one computed dossier as a tool reports them: (item -> value, None for
     a co-benefit not computed; co-benefit item -> {"mandatory": bool, "computed": bool})."""

@@ -69,9 +69,9 @@ def _refs(node, out: set) -> set:
 
 # ------------------------------------------------------------ line items --
 def line_items_chart(compiled, doc: dict) -> Optional[str]:
-    from carbonspec.runtime.certification.certify import line_items
+    from carbonspec.runtime.certification.certify import main_items
 
-    items = [i for i in line_items(compiled.model) if i["kind"] == "RE" and i["name"] in doc["results"]]
+    items = [i for i in main_items(compiled.model) if i["name"] in doc["results"]]
     items = [i for i in items if doc["results"][i["name"]] != 0 or i is items[-1]]
     if not items:
         return None

@@ -41,9 +41,9 @@ def add_extras(report, compiled, flat, out, doc: dict, annexes=None, charts: boo
     add_traces(report, compiled, flat, out, doc, annexes)
     if not charts:
         return
-    from carbonspec.runtime.certification.certify import line_items
+    from carbonspec.runtime.certification.certify import main_items
 
-    re_items = [i["name"] for i in line_items(compiled.model) if i["kind"] == "RE"]
+    re_items = [i["name"] for i in main_items(compiled.model)]
     total = re_items[-2] if len(re_items) >= 2 else None
     for anchor, title, make in (
             ("graphique-postes", "Réductions d'émissions par poste",

@@ -60,11 +60,11 @@ def used_rows(compiled, flat, annexes) -> List[UsedRow]:
 
 
 def headline(model: dict) -> Optional[str]:
-    """The figure a person looks at first: the last t CO2e line item of the root entity
-    (certify.line_items order: the result keys end with the certifiable total)."""
-    from carbonspec.runtime.certification.certify import line_items
+    """The figure a person looks at first: the last of the method's main results
+    (certify.main_items: the group of its first `result`, in declaration order)."""
+    from carbonspec.runtime.certification.certify import main_items
 
-    items = [i for i in line_items(model) if i["kind"] == "RE"]
+    items = main_items(model)
     return items[-1]["name"] if items else None
 
 

@@ -10,8 +10,8 @@ from carbonspec.runtime.reports import people
 
 
 def summary_table(compiled, doc: dict, placeholders_used: Optional[int] = None) -> Table:
-    from carbonspec.runtime.certification.certify import line_items
-    from carbonspec.runtime.reports.charts import _is_rabais
+    from carbonspec.runtime.certification.certify import main_items, summary_items
+    from carbonspec.runtime.reports.content import rabais_equations
 
     model = compiled.model
     words = model.get("unit_words", {})
@@ -21,14 +21,16 @@ def summary_table(compiled, doc: dict, placeholders_used: Optional[int] = None) 
     t.add_column("poste")
     t.add_column("valeur", justify="right")
     t.add_column("unité")
-    items = [i for i in line_items(model) if i["kind"] in ("RE", "rabais") and i["name"] in doc["results"]]
-    last_re = [i for i in items if i["kind"] == "RE"][-1:] or [None]
+    main = {i["name"] for i in main_items(model)}
+    items = [i for i in summary_items(model) if i["name"] in doc["results"]]
+    last_re = [i for i in items if i["name"] in main][-1:] or [None]
+    rabais = set(rabais_equations(model))
     for i in items:
         v = doc["results"][i["name"]]
-        if v == 0 and i is not last_re[0] and i["kind"] == "RE":
+        if v == 0 and i is not last_re[0] and i["name"] in main:
             continue  # short: a line item the dossier does not use is left out (the reports list all)
         eq = eqs.get(i["name"], {})
-        rate = people.is_rate(eq.get("unit"), eq.get("domain")) or ((eq.get("unit") or "1") == "1" and _is_rabais(eq))
+        rate = people.is_rate(eq.get("unit"), eq.get("domain")) or ((eq.get("unit") or "1") == "1" and i["name"] in rabais)
         text = people.percent(v) if rate else people.number(v)
         style = "bold" if i is last_re[0] else None
         t.add_row(i["name"], text, "" if rate else people.unit_words(i["unit"], words), style=style)

@@ -101,10 +101,10 @@ def _chart(wb, report: Report) -> None:
 
     if not report.model or "summary" not in wb.sheetnames:
         return
-    from carbonspec.runtime.certification.certify import line_items
+    from carbonspec.runtime.certification.certify import main_items
 
     t = report.table("summary")
-    names = {i["name"] for i in line_items(report.model) if i["kind"] == "RE"}
+    names = {i["name"] for i in main_items(report.model)}
     rows = [n for n, row in enumerate(t.rows) if row[0] in names]
     if not rows:
         return

@@ -49,9 +49,9 @@ class Outcome:
 def memoised_loading():
     """Load the compiled model and annex tables once per fuzz test (they are not what is
     fuzzed); the originals are put back afterwards, so other tests see no cache."""
-    from carbonspec.runtime.engine import core
+    from carbonspec.runtime.engine import annex_cache, core
 
-    saved = core.load_compiled, core.load_annexes
+    saved = core.load_compiled, annex_cache.load_annexes_cached
     cache = {}
 
     def load_annexes(directory, model):
@@ -61,11 +61,11 @@ def memoised_loading():
         return cache[key]
 
     core.load_compiled = functools.lru_cache(maxsize=8)(saved[0])
-    core.load_annexes = load_annexes
+    annex_cache.load_annexes_cached = load_annexes
     try:
         yield
     finally:
-        core.load_compiled, core.load_annexes = saved
+        core.load_compiled, annex_cache.load_annexes_cached = saved
 
 
 def run_cli(argv: List[str]) -> Outcome:
