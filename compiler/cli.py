@@ -334,7 +334,7 @@ class TraceFormat(str, Enum):
 
 @app.command()
 def trace(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx workbook"),
-          figure: str = typer.Argument(..., help="e.g. project.RE_certifiable or farms[0].systems[1].years[4].N2O_directes"),
+          figure: str = typer.Argument(..., help="an equation of the root entity (project.NAME) or of a row, e.g. farms[0].systems[1].years[4].NAME"),
           method: str = typer.Option(..., "--method", help="method id, e.g. lbc_gc"),
           version: str = typer.Option(..., "--version", help="method version, e.g. 2.0"),
           annexes: Optional[Path] = typer.Option(None, "--annexes", help="folder of annex tables"),

@@ -168,7 +168,7 @@ def test_system_biomass_is_the_area_weighted_mean_of_its_plots(example):
     assert c23["biomass_t_DM_ha"] == pytest.approx(sum(b[k] * a[k] for k in b) / sum(a.values()), rel=1e-14)
     assert c23["ci_area_ha"] == pytest.approx(12.4 + 8.7 + 15.1) and c23["ci_type"] == "mustard"
     p5 = plots["P5"]
-    assert {s["acquisition_mode"] for s in p5["seasons"]} == {"couplage"}      # weighed: coupled mode
+    assert {s["acquisition_mode"] for s in p5["seasons"]} == {"coupled"}      # weighed: coupled mode
     assert p5["provenance"]["acquisition_modes"] == ["couplage pesée / télédétection"]
 
 

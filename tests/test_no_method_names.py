@@ -26,10 +26,12 @@ from conftest import ROOT
 
 # files still owned by the parallel cas-type work (issue 10 item 4, developer h10b): their merge
 # removes the file / moves the table into the spec, and empties this list
-ALLOWED = {
-    "runtime/certification/castype_lbc_gc_v2_0.py": "h10b: the LBC cas-type becomes data beside the spec",
-    "runtime/certification/mutation.py": "h10b: mutation.JUSTIFIED moves into the spec",
-    "runtime/certification/castype.py": "h10b: the cas-type README text is generated from the spec",
+ALLOWED = {}
+# words of the domain's common vocabulary that a spec also happens to use as a name: not method
+# knowledge where the runtime says them (each with the reason)
+COMMON_WORDS = {
+    "moyenne": "French for 'mean': how the trace writes the mean(...) aggregate of the language",
+    "SOC": "soil organic carbon, a field of the AMG library's own input format (runtime/models/amg/io.py)",
 }
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -110,7 +112,7 @@ def offenders():
 
 def test_compiler_and_runtime_name_no_method():
     found = offenders()
-    bad = [o for o in found if o[0] not in ALLOWED]
+    bad = [o for o in found if o[0] not in ALLOWED and o[2] not in COMMON_WORDS]
     assert not bad, "method names in compiler/ or runtime/ (move them into the spec):\n" + \
         "\n".join(f"  {f}:{line}: {name}" for f, line, name in bad)
 

@@ -237,7 +237,7 @@ def create_app(root: Path, castype: Optional[Path] = None, max_body: int = 8 * 1
 
     @app.post("/trace", summary="Dependency tree of one figure of a dossier")
     async def trace(request: Request, method: str = M, version: str = V, backend: str = B,
-                    figure: str = Query(..., description="e.g. project.RE_certifiable")):
+                    figure: str = Query(..., description="a figure of the results: an equation of the root entity (project.NAME) or of a row (farms[0].systems[1].years[4].NAME)")):
         body = await body_of(request)
         return JSONResponse(await run(service.trace, method, version, body,
                                       request.headers.get("content-type", ""), backend, figure))

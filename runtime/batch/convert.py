@@ -54,7 +54,7 @@ def _read_raw(compiled, path: Path):
 
 def dossiers_to_batch(compiled, paths: List[Path], out_dir: Path) -> Dict[str, int]:
     """Write the batch folder OUT (one <entity>.parquet per entity); returns rows per entity."""
-    from carbonspec.runtime.models import amg_bridge
+    from carbonspec.runtime.models.registry import apply_models
 
     model = compiled.model
     ents = S.entities(model)
@@ -62,8 +62,7 @@ def dossiers_to_batch(compiled, paths: List[Path], out_dir: Path) -> Dict[str, i
     next_id = {e["name"]: 0 for e in ents}
     for path in dossier_files(paths):
         raw = _read_raw(compiled, path)
-        if amg_bridge.has_amg_blocks(raw):
-            raw, _ = amg_bridge.apply_amg(raw, str(path), None, "numba")
+        raw, _ = apply_models(model, raw, str(path), "numba")  # the spec's external models fill their outputs
         flat = compiled.schema.flatten(raw, str(path))
         ids: Dict[str, np.ndarray] = {}
         for e in ents:

@@ -39,7 +39,7 @@ from carbonspec.runtime.io.output import write_file
 from carbonspec.runtime.io.workbook import save_workbook
 from carbonspec.runtime.certification import casedata
 from carbonspec.runtime.certification.casedata import CaseData, CaseSpec
-from carbonspec.runtime.certification.certify import case_values, reference_document
+from carbonspec.runtime.certification.certify import case_values, line_items, reference_document
 from carbonspec.runtime.certification.coverage import Blocked, Coverage, CoverageBackend, Record, input_record, labelled_record
 from carbonspec.runtime.dossier.reader import Flat
 from carbonspec.runtime.engine.core import Compiled, check_outputs, eligibility, resolve_lookups, run_backend
@@ -486,10 +486,10 @@ def readme(ct: CasType) -> str:
         "",
         f"Calculé avec : {s['computed_with']} (les moteurs de calcul utilisés sont indiqués dans castype.json).",
         "",
-        "Section 8.5 de la méthode : exécutez chaque cas dans votre calculateur et reportez, pour chaque cas,",
-        "la valeur de chaque poste du Tableau 33 ci-dessous.  La certification les compare aux valeurs de",
-        "référence à 5 % près (`reference-results.json`, clé `tolerance`) :",
-        "`carbonspec certify --castype DOSSIER --results FICHIER`.",
+        "Exécutez chaque cas dans votre calculateur et reportez, pour chaque cas, la valeur de chaque poste",
+        "ci-dessous (les résultats que la méthode déclare).  La certification les compare aux valeurs de",
+        "référence avec la tolérance que la méthode fixe pour chaque poste (liste ci-dessous, et",
+        "`reference-results.json`) : `carbonspec certify --castype DOSSIER --results FICHIER`.",
         "",
         "## Fichiers",
         "",
@@ -509,17 +509,18 @@ def readme(ct: CasType) -> str:
         "xlsx : la présentation de `reference-results.xlsx` — feuille `results`, ligne 1 `case` puis les postes,",
         "ligne 2 leurs unités, une ligne par cas ; feuille `info` facultative (clé, valeur : method, version, annex_version).",
         "",
-        "Postes (unité) : " + ", ".join(f"`{i['name']}` ({i['unit']})" for i in ct.reference["line_items"]) + ".",
+        "Postes (unité ; tolérance, plancher ; fondement dans le texte) :",
         "",
-        "Co-bénéfices (section 7, à l'échelle du Projet : moyenne des exploitations pondérée par la surface, L2647).",
-        "Le Tableau 33 et la L3447 certifient les co-bénéfices obligatoires sauf l'IFT : un poste IFT, le phosphore",
-        "(facultatif) et un co-bénéfice non obligatoire dans un cas (érosion hors zone d'érosion, eau sans",
-        "irrigation) sont comparés mais informatifs (clé `cobenefits` de `reference-results.json` : par cas,",
-        "obligatoire et calculé).  **Non calculé** : quand le dossier ne contient pas ce qu'un indicateur exige (IFT",
-        "non déclaré, culture sans facteur du Tableau 22 ou empreinte de l'Annexe 18, pas de parts de travail du",
-        "sol), la méthode le déclare non calculé : sa valeur de référence est `null` (une cellule vide dans le",
-        "xlsx).  Déclarez-le de la même façon, `null` ou cellule vide — un nombre n'y est pas conforme (0",
-        "affirmerait une évolution calculée nulle).",
+        *[f"- `{i['name']}` ({i['unit']} ; {i['tolerance']:.0%}, {i['floor']:g} ; {i.get('basis') or ''})"
+          + (f" — pour information : {i['informative']}" if isinstance(i.get("informative"), str) and i["informative"]
+             else "") for i in line_items(ct.model)],
+        "",
+        "Un poste déclaré « pour information », et un co-bénéfice non obligatoire dans un cas (clé `cobenefits`",
+        "de `reference-results.json` : par cas, obligatoire et calculé), sont comparés mais ne comptent pas dans",
+        "le verdict.  **Non calculé** : quand le dossier ne contient pas ce qu'un indicateur exige, la méthode le",
+        "déclare non calculé : sa valeur de référence est `null` (une cellule vide dans le xlsx).  Déclarez-le de",
+        "la même façon, `null` ou cellule vide — un nombre n'y est pas conforme (0 affirmerait une évolution",
+        "calculée nulle).",
         "",
         "## Cas",
         "",

@@ -254,8 +254,8 @@ def run(compiled, cases, reference: dict, only: Optional[Callable[[Mutant], bool
             elif not feeds_certified:
                 o.justification = "reaches only line items that are informative in every case (" + \
                                   ", ".join(sorted(names & item_set)) + \
-                                  "): IFT (L3447: may come from another tool), optional co-benefits (Tableau 19) " \
-                                  "or co-benefits never mandatory in the cas-type"
+                                  "): items the spec declares informative, or co-benefits never mandatory in the " \
+                                  "cas-type"
             elif m.id in justified:
                 o.justification = justified[m.id]
         outcomes.append(o)

@@ -36,7 +36,7 @@ AREA_TOLERANCE = (0.02, 0.05)   # relative, absolute ha: geometry vs declared ar
 C_TO_CO2 = 44.0 / 12.0
 MODEL = "SAFY daily core (Duchemin et al. 2008), the crop model of SAFYE-CO2 / AgriCarbon-EO (Wijmer et al. 2024)"
 MODEL_VERSION = "carbonspec-safy/1"
-MODES = {"teledetection": "télédétection seule", "couplage": "couplage pesée / télédétection"}
+MODES = {"remote_sensing": "télédétection seule", "coupled": "couplage pesée / télédétection"}
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Season:
     present: bool
     biomass: float = 0.0             # t DM / ha at destruction
     biomass_sd: float = 0.0
-    mode: Optional[str] = None       # "teledetection" | "couplage" (field weighings used in the fit)
+    mode: Optional[str] = None       # "remote_sensing" | "coupled" (field weighings used in the fit)
     fit: Optional[dict] = None
     series: Optional[dict] = None    # dates, observed, fitted (for the chart)
     warnings: List[str] = field(default_factory=list)
@@ -78,7 +78,7 @@ def _season(p: Plot, j: int, station, safy: SafyParams, where: str) -> Season:
     if len(green) < PRESENCE_MIN_OBS:
         s.warnings.append(f"{where} : culture intermédiaire {w.ci_type!r} déclarée mais non observée (moins de "
                           f"{PRESENCE_MIN_OBS} dates sans nuage avec LAI >= {PRESENCE_LAI}) : biomasse 0")
-        s.mode = "couplage" if w.weighings else "teledetection"
+        s.mode = "coupled" if w.weighings else "remote_sensing"
         return s
     s.present = True
     T, Rg = _window(station, w.start, w.destruction)
@@ -100,7 +100,7 @@ def _season(p: Plot, j: int, station, safy: SafyParams, where: str) -> Season:
     f = fit_plot(T, Rg, obs_day, lai, sd, len(T) - 1, fixed, bounds,
                  wd, np.array([x.biomass * 100 for x in w.weighings]), np.array([x.sd * 100 for x in w.weighings]))
     s.biomass, s.biomass_sd = f.biomass / 100.0, f.biomass_sd / 100.0    # g/m2 -> t/ha
-    s.mode = "couplage" if w.weighings else "teledetection"
+    s.mode = "coupled" if w.weighings else "remote_sensing"
     s.fit = {"parameters": {**f.theta, "D0_date": (w.start + dt.timedelta(days=f.theta["D0"])).isoformat()},
              "rmse_lai": f.rmse, "r2": f.r2, "chi2_red": f.chi2_red, "n_obs": f.n_obs,
              "n_weighings": int(wd.size), "evaluations": f.nfev, "converged": f.success}
@@ -240,7 +240,7 @@ def _aggregate(doc: IntercropInput, plots_out: List[dict], seasons) -> dict:
         systems[(farm, system)]["campaigns"].append({
             "campaign": campaign, "ci_area_ha": g["area_ci"], "ci_type": max(g["types"], key=g["types"].get),
             "biomass_t_DM_ha": g["bw"] / g["area_ci"],
-            "acquisition_mode": "teledetection" if "teledetection" in g["modes"] else "couplage",
+            "acquisition_mode": "remote_sensing" if "remote_sensing" in g["modes"] else "coupled",
             "plots": g["plots"]})
     farms = []
     for f in doc.farms:

@@ -169,6 +169,13 @@ class _Override(ReferenceBackend):
         return out
 
 
+def is_rabais_equation(model: dict, eq: dict) -> bool:
+    """An equation the spec's rabais constructs compiled to (model.json `rabais`)."""
+    from carbonspec.runtime.reports.content import rabais_equations
+
+    return eq.get("name") in set(rabais_equations(model or {}))
+
+
 def rabais_rates(model: dict) -> List[dict]:
     """The declared rabais (model.json `rabais`, the spec's `rabais` constructs) that one of the
     rabais constructs' t CO2e equations uses directly, in the constructs' order."""

@@ -42,7 +42,7 @@ def _cells(t: Table, model: Optional[dict], traced=frozenset()) -> List[List[tup
     rows = []
     for row in t.rows:
         eq = eqs.get(row[name_col]) if name_col is not None and isinstance(row[name_col], str) else None
-        rate = eq is not None and (people.is_rate(eq.get("unit"), eq.get("domain")) or _rabais_fraction(eq, row, value_col))
+        rate = eq is not None and (people.is_rate(eq.get("unit"), eq.get("domain")) or _rabais_fraction(model, eq, row, value_col))
         cells = []
         for c, v in enumerate(row):
             css = "path" if c == 0 and t.kind == "trace" or (c == 0 and isinstance(v, str) and v.startswith(("project", "projet"))) else ""
@@ -64,13 +64,13 @@ def _cells(t: Table, model: Optional[dict], traced=frozenset()) -> List[List[tup
     return rows
 
 
-def _rabais_fraction(eq: dict, row, value_col) -> bool:
-    """A dimensionless equation of the rabais block (its rates and the global rabais, declared
-    without a domain) whose value is a fraction: shown as a percentage."""
-    from carbonspec.runtime.reports.charts import _is_rabais
+def _rabais_fraction(model: Optional[dict], eq: dict, row, value_col) -> bool:
+    """A dimensionless equation of the rabais constructs (its rates and the global rabais,
+    declared without a domain) whose value is a fraction: shown as a percentage."""
+    from carbonspec.runtime.reports.charts import is_rabais_equation
 
     v = row[value_col] if value_col is not None else None
-    return (eq.get("unit") or "1") == "1" and _is_rabais(eq) and isinstance(v, float) and 0 <= v <= 1
+    return (eq.get("unit") or "1") == "1" and is_rabais_equation(model, eq) and isinstance(v, float) and 0 <= v <= 1
 
 
 def _units(t: Table, model: Optional[dict]) -> Optional[List[str]]:

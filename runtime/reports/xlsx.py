@@ -69,7 +69,7 @@ def report_workbook(report: Report) -> Workbook:
 def _number_formats(ws, t, first_data: int, model) -> None:
     """Display formats only (the cell keeps the full-precision value): rates of the rabais
     block as %, other numbers with thousands separators and a precision by magnitude."""
-    from carbonspec.runtime.reports.charts import _is_rabais
+    from carbonspec.runtime.reports.charts import is_rabais_equation
     from carbonspec.runtime.reports.people import is_rate
 
     eqs = {e["name"]: e for e in (model or {}).get("equations", [])}
@@ -77,7 +77,7 @@ def _number_formats(ws, t, first_data: int, model) -> None:
     for i, row in enumerate(t.rows):
         eq = eqs.get(row[name_col]) if name_col is not None and isinstance(row[name_col], str) else None
         rate = eq is not None and (is_rate(eq.get("unit"), eq.get("domain"))
-                                   or ((eq.get("unit") or "1") == "1" and _is_rabais(eq)))
+                                   or ((eq.get("unit") or "1") == "1" and is_rabais_equation(model, eq)))
         for c, v in enumerate(row, start=1):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 continue
