@@ -79,6 +79,9 @@ def year(draw, k, liming):
          "organiques": draw(st.lists(organique(), max_size=2)),
          "amendements": draw(st.lists(st.fixed_dictionaries(
              {"produit_amd": st.sampled_from(AMD), "Q_brut": pos(0, 50000)}), max_size=1))}
+    # crops grow on the system's SAU: their areas never exceed it (spec: surfaces_cultures_incoherentes)
+    for role in ("principale", "derobee"):
+        y["Surf"] = max(y["Surf"], sum(c["Surf_culture"] for c in y["cultures"] if c["role"] == role))
     if liming:
         y["pH_initial"] = draw(pos(5.0, 7.2))
         y["pH_final"] = draw(pos(5.5, 7.5))

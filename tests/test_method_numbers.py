@@ -72,20 +72,23 @@ def spec_items():
             items.append((f"criterion {s.name}", s.source, literals(s.criterion.condition, model)))
         elif s.kind == "equation":
             extra = [c.source for c in s.decl.choices]
+            stated = [c.chosen for c in s.decl.choices]   # a number a reading introduces is stated in it
             lits = []
             for br in s.decl.branches:
                 lits += literals(br.value, model)
                 if br.when is not None:
                     lits += literals(br.when, model)
-            items.append((f"equation {s.name}", (s.source, *extra), lits))
+            items.append((f"equation {s.name}", (s.source, *extra, *stated), lits))
     return items
 
 
 @pytest.mark.parametrize("what, source, values", spec_items(), ids=lambda x: x if isinstance(x, str) else "")
 def test_spec_numbers_are_printed_at_their_cited_lines(text_lines, what, source, values):
     sources = source if isinstance(source, tuple) else (source,)
-    lines = [n for s in sources for n in cited(s)]
+    lines = [n for s in sources if not isinstance(s, str) for n in cited(s)]
     found = numbers_at(text_lines, lines)
+    for chosen in (s for s in sources if isinstance(s, str)):  # the choice of a reading states its own numbers
+        found |= numbers_at([chosen], [1])
     missing = [v for v in values if round(v, 9) not in found]
     assert not missing, f"{what}: {missing} not printed at {', '.join(f'L{n}' for n in lines)}"
 
