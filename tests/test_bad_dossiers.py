@@ -349,7 +349,7 @@ def test_not_a_workbook(tmp_path, capsys):
     dossier.write_text("farm;Surf\n1;120\n", encoding="utf-8")
     out_file = tmp_path / "r.json"
     code, captured = run_cli(capsys, dossier, out_file)
-    assert_refused(code, captured, out_file, f"{dossier}: not a readable xlsx workbook")
+    assert_refused(code, captured, out_file, f"{dossier}: not a readable xlsx dossier workbook")
 
 
 def test_empty_template_is_refused_not_computed(tmp_path, capsys):

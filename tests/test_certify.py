@@ -163,7 +163,7 @@ def test_results_for_another_annex_version_fail(ct_dir, reference, tmp_path, cap
     ('[1, 2]', ".json", "expected a JSON object"),
     ("case;RE\n", ".csv", "unknown results format '.csv'"),
     (None, ".xlsx", "[results]!C3: expected a number, found '12,5'"),
-    ("not a zip", ".xlsx", "not a readable Excel workbook"),
+    ("not a zip", ".xlsx", "not a readable xlsx results workbook"),
 ])
 def test_unreadable_results_exit_2_located_and_write_no_report(ct_dir, tmp_path, capsys, content, suffix, where):
     p = tmp_path / f"bad{suffix}"

@@ -361,7 +361,8 @@ def test_method_B_inconsistent_data_is_refused(compiled, tables):
     # hors-sol workshops larger than the total
     annees = [fy(k, Carbu_totale=1000.0, Carbu_volaille=2000.0, Surf_cultures_vendues=50.0) for k in (-3, -2, -1, 0)]
     msg = _error(compiled, tables, farm_doc(annees, methode_combustibles="B"))
-    assert "Carbu_exploitation (Équation 7" in msg and "outside its declared domain" in msg
+    # the consistency check of Tableau 13 is reported before the value it poisons (Carbu_exploitation < 0)
+    assert "donnees_combustibles_incoherentes (Tableau 13" in msg and "outside its declared domain" in msg
 
 
 # ------------------------------------------------------------- invariants --

@@ -29,7 +29,12 @@ def check_names(method: str, version: str) -> None:
 
 def compiled_dir(generated: Path, method: str, version: str) -> Path:
     """generated/<method>/v<version>, checked (see module doc)."""
-    check_names(method, version)
+    try:
+        check_names(method, version)
+    except InputError as exc:  # say what can be run instead
+        from .catalog import methods_text
+
+        raise InputError(exc.where, f"{exc.message}; {methods_text(Path(generated).parent)}") from None
     d = Path(generated) / method / f"v{version}"
     if not (d / "model.json").is_file():
         from .catalog import methods_text
