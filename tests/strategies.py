@@ -53,7 +53,11 @@ def mineral(draw):
     if draw(st.booleans()):
         m["QP"] = draw(pos(0, 5000))
         m["QK"] = draw(pos(0, 5000))
-    if draw(st.booleans()):
+    if m["produit_min"] in ("uree_46", "engrais_azote_moyen"):
+        # L1461: an application of urea (or of the average fertiliser) gives its dose D_urée
+        # (20-fertilisation 'uree_sans_dose' refuses it otherwise)
+        m["D_uree"] = draw(pos(1, 20000))
+    elif draw(st.booleans()):
         m["D_uree"] = draw(pos(0, 20000))
     return m
 
