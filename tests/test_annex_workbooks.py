@@ -145,6 +145,24 @@ def test_corrupt_workbook(compiled, tmp_path):
     assert "annexe07-engrais.xlsx: not a readable Excel workbook" in err.value.render()
 
 
+def test_workbook_with_broken_sheet_xml(compiled, tmp_path):
+    """A zip that opens but whose sheet XML is cut (issue 13): a located error, never exit 3."""
+    import zipfile
+
+    folder = tmp_path / "annexes"
+    shutil.copytree(ROOT / "annexes" / "lbc_gc" / "v2.0", folder)
+    src = folder / "annexe04-prg.xlsx"
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = b"<worksheet><sheetData><row"
+    with zipfile.ZipFile(src, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    with pytest.raises(InputError) as err:
+        load(compiled, folder)
+    assert "annexe04-prg.xlsx: not a readable Excel workbook (ParseError" in err.value.render()
+
+
 def test_version_file_for_another_method(compiled, book):
     (book.parent / "VERSION.json").write_text(json.dumps({"method": "climacert", "annex_version": "1"}))
     with pytest.raises(InputError) as err:

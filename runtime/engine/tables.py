@@ -109,17 +109,22 @@ def _col_letter(col: int) -> str:
 def _read_xlsx(path: Path) -> Iterator[_Sheet]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
+    from xml.etree.ElementTree import ParseError
     from zipfile import BadZipFile
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, ParseError, EOFError) as exc:
         raise InputError(str(path), f"not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
     try:
         for ws in wb.worksheets:
             if ws.title.lower() in IGNORED_SHEETS or ws.title.startswith("_"):
                 continue
-            cells = [list(r) for r in ws.iter_rows(values_only=True)]
+            try:
+                cells = [list(r) for r in ws.iter_rows(values_only=True)]
+            except (ParseError, ValueError, KeyError, TypeError, EOFError) as exc:  # broken sheet XML
+                raise InputError(f"{path}: sheet '{ws.title}'", f"not readable ({type(exc).__name__}: {exc}); "
+                                 "open and save the workbook again, or restore the file") from None
             yield _Sheet(path, ws.title, cells)
     finally:
         wb.close()
