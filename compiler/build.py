@@ -32,12 +32,19 @@ def compile_model(model: Model, root: Path, annex_dir: Optional[Path] = None) ->
     out = output_dir(root, model)
     if out.resolve().parent.parent != Path(root).resolve():  # the version is checked by the parser
         raise SpecError(model.method.loc, f"output folder {out} is not under {root}")
+    return write_folder(out, lambda tmp: _write_all(model, tmp, annex_dir))
+
+
+def write_folder(out: Path, write) -> List[Path]:
+    """Build a whole folder with `write(tmp) -> files` in a temporary sibling, then swap it in
+    by renames: killed midway, `out` is still the previous folder, whole (compile, docs)."""
+    out = Path(out)
     if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise InputError(str(out), "exists and is not a folder; remove it first")
+        raise InputError(str(out), "is a symbolic link or a file, not a folder: remove it first or choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
     try:
-        written = _write_all(model, tmp, annex_dir)
+        written = write(tmp)
         _swap_in(tmp, out)
     finally:
         if tmp.exists():

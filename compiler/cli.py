@@ -104,8 +104,10 @@ def docs(spec_dir: Path = typer.Argument(..., help="folder of .cspec files"),
     from .docs import write_docs, write_dossier_schema
     from .model import check_spec_dir
 
+    from .build import write_folder
+
     model = check_spec_dir(spec_dir)
-    files = write_docs(model, out_dir) + [write_dossier_schema(model, out_dir)]
+    files = write_folder(out_dir, lambda tmp: write_docs(model, tmp) + [write_dossier_schema(model, tmp)])
     out.print(f"wrote {len(files)} files into {out_dir}")
 
 
