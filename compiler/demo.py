@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from rich.console import Console
-from rich.table import Table
 
 from .errors import InputError
 
@@ -135,15 +134,12 @@ def run_demo(root: Path, out_root: Path, say: Console) -> int:
 
     for line in extra:
         say.print(line)
-    table = Table(title="Exemples", title_justify="left")
-    for col, kw in (("méthode", {}), ("dossier", {}), ("résultats", {}), ("verdicts", {}), ("provisoires", {"justify": "right"})):
-        table.add_column(col, no_wrap=True, **kw)
-    table.caption = ("résultats en tonnes équivalent CO2 ; provisoires : lignes d'annexe « placeholder » utilisées ; "
-                     f"rapports dans {out_root}/<méthode>/, docs dans generated/<méthode>/v<version>/docs/index.html")
-    table.caption_justify = "left"
+    say.print("Exemples (résultats en tonnes équivalent CO2 ; provisoires : lignes d'annexe « placeholder » utilisées) :")
+    w = max((len(r[1]) for r in rows), default=10)
     for r in rows:
-        table.add_row(r[0], r[1], r[2], r[3], str(r[4]))
-    say.print(table, width=200)
+        say.print(f"  {r[0]:<22} {r[1]:<{w}}  {r[2]}  — verdicts favorables : {r[3]} ; provisoires : {r[4]}",
+                  soft_wrap=True)
+    say.print(f"rapports dans {out_root}/<méthode>/, docs dans generated/<méthode>/v<version>/docs/index.html")
     say.print(f"demo done in {time.monotonic() - t0:.1f} s")
     return 0
 
