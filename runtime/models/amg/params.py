@@ -18,7 +18,6 @@ import csv
 import difflib
 import hashlib
 import math
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -53,9 +52,9 @@ _TEXT = ("key", "text")
 
 def default_table_dir() -> Path:
     """$CARBONSPEC_HOME/annexes/amg, else the checkout's annexes/amg."""
-    home = os.environ.get("CARBONSPEC_HOME")
-    root = Path(home) if home else Path(__file__).resolve().parents[3]
-    return root / "annexes" / "amg"
+    from carbonspec.runtime.models import library_table_dir
+
+    return library_table_dir("amg")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional, Tuple
@@ -16,9 +15,10 @@ FIXED = ("eps_c", "k_ext", "T_min", "T_opt", "T_max", "beta", "DAM0", "SLA", "PL
 
 
 def default_table_dir() -> Path:
-    home = os.environ.get("CARBONSPEC_HOME")
-    root = Path(home) if home else Path(__file__).resolve().parents[3]
-    return root / "annexes" / "safy"
+    """$CARBONSPEC_HOME/annexes/safy, else the checkout's annexes/safy."""
+    from carbonspec.runtime.models import library_table_dir
+
+    return library_table_dir("safy")
 
 
 @dataclass(frozen=True)
