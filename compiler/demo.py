@@ -84,26 +84,24 @@ def run_demo(root: Path, out_root: Path, say: Console) -> int:
 
     rows = []
     for (method, version), compiled in versions.items():
-        runs = []
+        runs, parent_run = [], None  # (file, dossier, suffix of the output names)
+        parent = parents.get((method, version))
         for ex in example_files(root, method):
             raw, _ = _read(compiled, ex)
-            if str(raw.get("version")) == version:
-                runs.append((ex, raw))
-        parent = parents.get((method, version))
-        if parent:  # a version that extends another: its parent's first example, on this version too
-            for ex in example_files(root, method):
-                raw, _ = _read(compiled, ex)
-                if str(raw.get("version")) == parent:
-                    runs.append((ex, {**raw, "version": version}))
-                    break
+            declared = str(raw.get("version"))
+            if declared == version:
+                runs.append((ex, raw, ""))
+            elif parent and declared == parent and parent_run is None:
+                # a version that extends another: its parent's first example, on this version too
+                parent_run = (ex, {**raw, "version": version}, f"-v{version}")
+        runs += [parent_run] if parent_run else []
         head = _headline_items(compiled.model, line_items)
-        for ex, raw in runs:
+        for ex, raw, suffix in runs:
             annex_dir = root / "annexes" / method / (compiled.model.get("annex_set") or f"v{version}")
             flat, values, annex_set = evaluate(compiled, raw, annex_dir, "numba", str(ex))
             doc = results_document(compiled, flat, values, annex_set, "numba")
             report = build_report(compiled, flat, values, doc, ex.name, annexes=annex_set)
-            base = out_root / method / (ex.name.replace(".", "-") + ("" if str(raw["version"]) == _declared(ex, compiled)
-                                                                    else f"-v{version}"))
+            base = out_root / method / (ex.name.replace(".", "-") + suffix)
             write_files([(Path(f"{base}.results.json"), (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")),
                          (Path(f"{base}.report.html"), report_html(report).encode("utf-8")),
                          (Path(f"{base}.report.xlsx"), report_xlsx_bytes(report))])
@@ -155,11 +153,6 @@ def _headline_items(model: dict, line_items) -> List[str]:
         return names[-2:]
     k = names.index(h)
     return names[max(k - 1, 0):k + 1]
-
-
-def _declared(path: Path, compiled) -> str:
-    raw, _ = _read(compiled, path)
-    return str(raw.get("version"))
 
 
 def _template_bytes(write_template, compiled) -> bytes:
