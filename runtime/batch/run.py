@@ -133,6 +133,7 @@ def run_chunk(job: Job, selection: Dict[str, object], part: int) -> Dict[str, in
         resolve_lookups(model, flat, coded, annexes.tables)
     with _timed("kernel"):
         if job.backend == "numba":
+            compiled.warm(flat.data)
             # the chunk's results are written before the next chunk runs, so its arrays can be reused
             out = compiled.kernel.compute(flat.data, threads=job.threads,
                                           buffers=_buffers(job.compiled_dir))

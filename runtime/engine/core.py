@@ -32,6 +32,7 @@ class Compiled:
     model: dict
     schema: DossierSchema
     _kernel: object = None
+    _warmed: bool = False
 
     @property
     def kernel(self):
@@ -44,6 +45,15 @@ class Compiled:
             spec.loader.exec_module(module)
             self._kernel = module
         return self._kernel
+
+    def warm(self, data: Dict[str, np.ndarray]) -> None:
+        """Before the kernel's first run in this process: on a cold Numba cache, compile its
+        stages in parallel processes (engine/warmup.py)."""
+        if not self._warmed:
+            from carbonspec.runtime.engine.warmup import warm_if_cold
+
+            self._warmed = True
+            warm_if_cold(self.kernel, self.directory / "kernel.py", data)
 
 
 def load_compiled(directory: Path) -> Compiled:
@@ -201,6 +211,7 @@ def choose_backend(compiled: Compiled, data: Dict[str, np.ndarray], backend: str
 def run_backend(compiled: Compiled, data: Dict[str, np.ndarray], backend: str = "numba") -> Dict[str, np.ndarray]:
     backend = choose_backend(compiled, data, backend)
     if backend == "numba":
+        compiled.warm(data)
         return compiled.kernel.compute(data)
     if backend == "reference":
         return ReferenceBackend(compiled.model).compute(data)

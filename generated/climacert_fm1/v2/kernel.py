@@ -440,6 +440,114 @@ def _buffer(buffers, name, n):
     return b[:n]
 
 
+def _calls(data, out):
+    """(stage function, entity, arguments after lo and hi), in the order the stages run."""
+    return [
+        (stage_01_prelevement, "prelevement", (data["M_g"], data["M_tf"], data["N_piq"], data["SOC"], data["SOC_corr_mesure"], data["SOC_corr_regional"], data["Txg"], data["V_g_mesure"], data["V_gouge_mesure"], data["V_gouge_type"], data["campagne"], data["gouge_manuelle"], data["idx_prelevement_parcelle"], out["V_gouge"], out["VP"], out["V_g"], out["M_t"], out["Da"], out["SOC_corr"], out["Stock_profondeur_constante"], out["ET_SOC_corr"], out["Da_borne_basse"], out["Da_borne_haute"], out["critere_2_densite"], out["gouge_manuelle_seulement"], )),
+        (stage_02_parcelle, "parcelle", (data["CI"], data["Corg_A"], data["ISMO_10ans"], out["M_t"], data["SOC"], data["SOC_corr_mesure"], data["STIR"], out["V_gouge"], data["annee"], data["campagne"], data["nature"], data["start_parcelle_prelevement"], out["nb_T0"], out["nb_prelevements"], out["M_0"], out["V_gouge_0"], out["SOC_0"], out["annee_0"], out["controle_T0"], out["SOC_corr_a_T0"], out["Tx_ISMO_10ans"], out["Tx"], out["modelisee"], out["controle_stock_mesure"], out["Tx_ISMO_annuel"], )),
+        (stage_03_prelevement, "prelevement", (out["ET_SOC_corr"], data["ET_Tg"], out["M_0"], out["M_t"], data["N_piq"], data["SOC"], out["SOC_0"], out["SOC_corr"], out["Tx"], data["Txg"], out["V_gouge"], out["V_gouge_0"], data["annee"], out["annee_0"], data["campagne"], data["idx_prelevement_parcelle"], out["M_n"], out["StockEch"], out["Stock_sans_EG"], out["Stock"], out["VarStock_Par"], out["VarStock_ha_G"], out["MDC"], out["tolerance_masse"], out["Tx_obs"], out["Tx_ecart"], out["Tx_borne_basse"], out["Tx_borne_haute"], out["critere_1_masse"], out["critere_3_taux"], )),
+        (stage_04_parcelle, "parcelle", (out["MDC"], out["Stock"], out["Tx"], data["campagne"], out["nb_T0"], out["nb_prelevements"], data["rang"], data["start_parcelle_prelevement"], out["Stock_0"], out["Stock_dernier"], out["Stock_CO2"], out["S_tot"], out["S_min_litteral"], out["S_min"], out["MDC_T0"], out["N_annees_detection"], )),
+        (stage_05_prelevement, "prelevement", (out["MDC"], out["Stock"], out["Stock_0"], data["campagne"], data["idx_prelevement_parcelle"], out["Delta_stock"], )),
+        (stage_06_exploitation, "exploitation", (data["GES_exploitation"], data["SAU"], out["S_min"], out["S_min_litteral"], out["S_tot"], out["Stock_CO2"], data["T2_bilan"], data["T2_emissions_ha"], data["T2_emissions_totales"], data["T2_potentiel"], data["T2_potentiel_ha"], data["T2_stock_ha"], data["T2_stock_total"], data["annee_n"], out["modelisee"], data["quantite"], data["start_exploitation_cession"], data["start_exploitation_parcelle"], data["surface"], data["type_diagnostic"], out["surface_parcelles"], out["SAU_non_declaree"], out["surface_modelisee"], out["S_tot_exploitation"], out["S_min_exploitation"], out["S_min_litteral_exploitation"], out["S_min_moyen_ha"], out["Stock_exploitation"], out["Stock_moyen_ha"], out["GES_renseigne"], out["controle_GES"], out["GES_total"], out["GES_par_ha"], out["cessions"], out["S_min_revendicable"], out["Bilan_exploitation"], out["S_min_ha_assolee"], out["atteste_emissions"], out["atteste_stock"], out["atteste_potentiel"], out["atteste_bilan"], out["attestation_valable_jusqu_a"], )),
+        (stage_07_culture, "culture", (data["GES_culture"], out["S_min_ha_assolee"], data["idx_culture_exploitation"], data["rendement"], out["GES_par_dt"], out["BPB_culture"], )),
+        (stage_08_atelier, "atelier", (data["alloc"], data["outil_disponible"], data["start_atelier_produit"], out["somme_alloc"], out["atelier_diagnosticable"], )),
+        (stage_09_produit, "produit", (data["GES_produit"], out["S_min_ha_assolee"], data["alloc"], data["idx_atelier_exploitation"], data["idx_produit_atelier"], data["production_totale"], data["surf_PT"], data["surf_cult_conso"], out["BPB_produit"], )),
+    ]
+
+
+def stages_cached():
+    """How many stage functions have an entry in Numba's on-disk cache (0: a cold start)."""
+    return sum(os.path.exists(fn._cache._cache_file._index_path) for fn in STAGES)
+
+
+def compile_stages(data, part, parts):
+    """JIT-compile into Numba's on-disk cache every `parts`-th stage from `part`, for the types
+    of `data`: zero rows suffice (types, not values, choose the machine code).  The runtime
+    runs the parts in separate processes on a cold start (runtime/engine/warmup.py)."""
+    out = {}
+    out["V_gouge"] = np.empty(0, dtype=np.float64)
+    out["VP"] = np.empty(0, dtype=np.float64)
+    out["V_g"] = np.empty(0, dtype=np.float64)
+    out["M_t"] = np.empty(0, dtype=np.float64)
+    out["Da"] = np.empty(0, dtype=np.float64)
+    out["SOC_corr"] = np.empty(0, dtype=np.float64)
+    out["Stock_profondeur_constante"] = np.empty(0, dtype=np.float64)
+    out["ET_SOC_corr"] = np.empty(0, dtype=np.float64)
+    out["Da_borne_basse"] = np.empty(0, dtype=np.float64)
+    out["Da_borne_haute"] = np.empty(0, dtype=np.float64)
+    out["critere_2_densite"] = np.empty(0, dtype=np.float64)
+    out["gouge_manuelle_seulement"] = np.empty(0, dtype=np.float64)
+    out["nb_T0"] = np.empty(0, dtype=np.float64)
+    out["nb_prelevements"] = np.empty(0, dtype=np.float64)
+    out["M_0"] = np.empty(0, dtype=np.float64)
+    out["V_gouge_0"] = np.empty(0, dtype=np.float64)
+    out["SOC_0"] = np.empty(0, dtype=np.float64)
+    out["annee_0"] = np.empty(0, dtype=np.float64)
+    out["controle_T0"] = np.empty(0, dtype=np.float64)
+    out["SOC_corr_a_T0"] = np.empty(0, dtype=np.float64)
+    out["Tx_ISMO_10ans"] = np.empty(0, dtype=np.float64)
+    out["Tx"] = np.empty(0, dtype=np.float64)
+    out["modelisee"] = np.empty(0, dtype=np.float64)
+    out["controle_stock_mesure"] = np.empty(0, dtype=np.float64)
+    out["Tx_ISMO_annuel"] = np.empty(0, dtype=np.float64)
+    out["M_n"] = np.empty(0, dtype=np.float64)
+    out["StockEch"] = np.empty(0, dtype=np.float64)
+    out["Stock_sans_EG"] = np.empty(0, dtype=np.float64)
+    out["Stock"] = np.empty(0, dtype=np.float64)
+    out["VarStock_Par"] = np.empty(0, dtype=np.float64)
+    out["VarStock_ha_G"] = np.empty(0, dtype=np.float64)
+    out["MDC"] = np.empty(0, dtype=np.float64)
+    out["tolerance_masse"] = np.empty(0, dtype=np.float64)
+    out["Tx_obs"] = np.empty(0, dtype=np.float64)
+    out["Tx_ecart"] = np.empty(0, dtype=np.float64)
+    out["Tx_borne_basse"] = np.empty(0, dtype=np.float64)
+    out["Tx_borne_haute"] = np.empty(0, dtype=np.float64)
+    out["critere_1_masse"] = np.empty(0, dtype=np.float64)
+    out["critere_3_taux"] = np.empty(0, dtype=np.float64)
+    out["Stock_0"] = np.empty(0, dtype=np.float64)
+    out["Stock_dernier"] = np.empty(0, dtype=np.float64)
+    out["Stock_CO2"] = np.empty(0, dtype=np.float64)
+    out["S_tot"] = np.empty(0, dtype=np.float64)
+    out["S_min_litteral"] = np.empty(0, dtype=np.float64)
+    out["S_min"] = np.empty(0, dtype=np.float64)
+    out["MDC_T0"] = np.empty(0, dtype=np.float64)
+    out["N_annees_detection"] = np.empty(0, dtype=np.float64)
+    out["Delta_stock"] = np.empty(0, dtype=np.float64)
+    out["surface_parcelles"] = np.empty(0, dtype=np.float64)
+    out["SAU_non_declaree"] = np.empty(0, dtype=np.float64)
+    out["surface_modelisee"] = np.empty(0, dtype=np.float64)
+    out["S_tot_exploitation"] = np.empty(0, dtype=np.float64)
+    out["S_min_exploitation"] = np.empty(0, dtype=np.float64)
+    out["S_min_litteral_exploitation"] = np.empty(0, dtype=np.float64)
+    out["S_min_moyen_ha"] = np.empty(0, dtype=np.float64)
+    out["Stock_exploitation"] = np.empty(0, dtype=np.float64)
+    out["Stock_moyen_ha"] = np.empty(0, dtype=np.float64)
+    out["GES_renseigne"] = np.empty(0, dtype=np.float64)
+    out["controle_GES"] = np.empty(0, dtype=np.float64)
+    out["GES_total"] = np.empty(0, dtype=np.float64)
+    out["GES_par_ha"] = np.empty(0, dtype=np.float64)
+    out["cessions"] = np.empty(0, dtype=np.float64)
+    out["S_min_revendicable"] = np.empty(0, dtype=np.float64)
+    out["Bilan_exploitation"] = np.empty(0, dtype=np.float64)
+    out["S_min_ha_assolee"] = np.empty(0, dtype=np.float64)
+    out["atteste_emissions"] = np.empty(0, dtype=np.float64)
+    out["atteste_stock"] = np.empty(0, dtype=np.float64)
+    out["atteste_potentiel"] = np.empty(0, dtype=np.float64)
+    out["atteste_bilan"] = np.empty(0, dtype=np.float64)
+    out["attestation_valable_jusqu_a"] = np.empty(0, dtype=np.float64)
+    out["GES_par_dt"] = np.empty(0, dtype=np.float64)
+    out["BPB_culture"] = np.empty(0, dtype=np.float64)
+    out["somme_alloc"] = np.empty(0, dtype=np.float64)
+    out["atelier_diagnosticable"] = np.empty(0, dtype=np.float64)
+    out["BPB_produit"] = np.empty(0, dtype=np.float64)
+    for i, (fn, ent, args) in enumerate(_calls(data, out)):
+        if i % parts == part:
+            fn(0, 0, *args)
+
+
+STAGES = [stage_01_prelevement, stage_02_parcelle, stage_03_prelevement, stage_04_parcelle, stage_05_prelevement, stage_06_exploitation, stage_07_culture, stage_08_atelier, stage_09_produit, ]
+
+
 def compute(data, threads=None, buffers=None):
     """Run every stage in order on `data` (a dict of NumPy arrays prepared by the
     runtime: inputs, lookups, n_<entity>, idx_* and start_* arrays).  Returns the value
@@ -523,17 +631,7 @@ def compute(data, threads=None, buffers=None):
     out["somme_alloc"] = _buffer(buffers, "somme_alloc", data["n_atelier"])
     out["atelier_diagnosticable"] = _buffer(buffers, "atelier_diagnosticable", data["n_atelier"])
     out["BPB_produit"] = _buffer(buffers, "BPB_produit", data["n_produit"])
-    calls = [
-        (stage_01_prelevement, "prelevement", (data["M_g"], data["M_tf"], data["N_piq"], data["SOC"], data["SOC_corr_mesure"], data["SOC_corr_regional"], data["Txg"], data["V_g_mesure"], data["V_gouge_mesure"], data["V_gouge_type"], data["campagne"], data["gouge_manuelle"], data["idx_prelevement_parcelle"], out["V_gouge"], out["VP"], out["V_g"], out["M_t"], out["Da"], out["SOC_corr"], out["Stock_profondeur_constante"], out["ET_SOC_corr"], out["Da_borne_basse"], out["Da_borne_haute"], out["critere_2_densite"], out["gouge_manuelle_seulement"], )),
-        (stage_02_parcelle, "parcelle", (data["CI"], data["Corg_A"], data["ISMO_10ans"], out["M_t"], data["SOC"], data["SOC_corr_mesure"], data["STIR"], out["V_gouge"], data["annee"], data["campagne"], data["nature"], data["start_parcelle_prelevement"], out["nb_T0"], out["nb_prelevements"], out["M_0"], out["V_gouge_0"], out["SOC_0"], out["annee_0"], out["controle_T0"], out["SOC_corr_a_T0"], out["Tx_ISMO_10ans"], out["Tx"], out["modelisee"], out["controle_stock_mesure"], out["Tx_ISMO_annuel"], )),
-        (stage_03_prelevement, "prelevement", (out["ET_SOC_corr"], data["ET_Tg"], out["M_0"], out["M_t"], data["N_piq"], data["SOC"], out["SOC_0"], out["SOC_corr"], out["Tx"], data["Txg"], out["V_gouge"], out["V_gouge_0"], data["annee"], out["annee_0"], data["campagne"], data["idx_prelevement_parcelle"], out["M_n"], out["StockEch"], out["Stock_sans_EG"], out["Stock"], out["VarStock_Par"], out["VarStock_ha_G"], out["MDC"], out["tolerance_masse"], out["Tx_obs"], out["Tx_ecart"], out["Tx_borne_basse"], out["Tx_borne_haute"], out["critere_1_masse"], out["critere_3_taux"], )),
-        (stage_04_parcelle, "parcelle", (out["MDC"], out["Stock"], out["Tx"], data["campagne"], out["nb_T0"], out["nb_prelevements"], data["rang"], data["start_parcelle_prelevement"], out["Stock_0"], out["Stock_dernier"], out["Stock_CO2"], out["S_tot"], out["S_min_litteral"], out["S_min"], out["MDC_T0"], out["N_annees_detection"], )),
-        (stage_05_prelevement, "prelevement", (out["MDC"], out["Stock"], out["Stock_0"], data["campagne"], data["idx_prelevement_parcelle"], out["Delta_stock"], )),
-        (stage_06_exploitation, "exploitation", (data["GES_exploitation"], data["SAU"], out["S_min"], out["S_min_litteral"], out["S_tot"], out["Stock_CO2"], data["T2_bilan"], data["T2_emissions_ha"], data["T2_emissions_totales"], data["T2_potentiel"], data["T2_potentiel_ha"], data["T2_stock_ha"], data["T2_stock_total"], data["annee_n"], out["modelisee"], data["quantite"], data["start_exploitation_cession"], data["start_exploitation_parcelle"], data["surface"], data["type_diagnostic"], out["surface_parcelles"], out["SAU_non_declaree"], out["surface_modelisee"], out["S_tot_exploitation"], out["S_min_exploitation"], out["S_min_litteral_exploitation"], out["S_min_moyen_ha"], out["Stock_exploitation"], out["Stock_moyen_ha"], out["GES_renseigne"], out["controle_GES"], out["GES_total"], out["GES_par_ha"], out["cessions"], out["S_min_revendicable"], out["Bilan_exploitation"], out["S_min_ha_assolee"], out["atteste_emissions"], out["atteste_stock"], out["atteste_potentiel"], out["atteste_bilan"], out["attestation_valable_jusqu_a"], )),
-        (stage_07_culture, "culture", (data["GES_culture"], out["S_min_ha_assolee"], data["idx_culture_exploitation"], data["rendement"], out["GES_par_dt"], out["BPB_culture"], )),
-        (stage_08_atelier, "atelier", (data["alloc"], data["outil_disponible"], data["start_atelier_produit"], out["somme_alloc"], out["atelier_diagnosticable"], )),
-        (stage_09_produit, "produit", (data["GES_produit"], out["S_min_ha_assolee"], data["alloc"], data["idx_atelier_exploitation"], data["idx_produit_atelier"], data["production_totale"], data["surf_PT"], data["surf_cult_conso"], out["BPB_produit"], )),
-    ]
+    calls = _calls(data, out)
     cuts = _blocks(data, default_threads() if threads is None else threads)
     off = _offsets(data, cuts) if len(cuts) > 2 else {e: (0, int(data["n_" + e])) for e in [ROOT] + [t[0] for t in TREE]}
 

@@ -1966,6 +1966,338 @@ def _buffer(buffers, name, n):
     return b[:n]
 
 
+def _calls(data, out):
+    """(stage function, entity, arguments after lo and hi), in the order the stages run."""
+    return [
+        (stage_01_amendement, "amendement", (data["FE_VN"], data["Q_brut"], data["VN"], data["idx_amendement_year"], data["idx_system_farm"], data["idx_year_system"], data["levier_chaulage"], data["part_CaCO3"], data["produit_amd"], out["D_p_l"], out["Q_VN"], out["GES_amont_VN_l"], )),
+        (stage_02_year, "year", (out["D_p_l"], data["FE_PRO"], data["F_labour"], data["F_non_travail"], data["F_travail_reduit"], data["IFT"], data["QC_mineralise"], data["QN"], data["QP"], data["Q_org"], data["Surf"], data["Surf_culture"], data["Volume_irrigation"], data["idx_system_farm"], data["idx_year_system"], data["inhibiteur"], data["k_chaulage"], data["levier_chaulage"], data["mode_donnees_C_initial"], data["mode_donnees_MAFOR"], data["mode_donnees_autres_sol"], data["mode_donnees_biomasses"], data["mode_donnees_meteo"], data["pH_final"], data["pH_initial"], data["role"], data["scenario"], data["start_year_amendement"], data["start_year_culture"], data["start_year_mineral"], data["start_year_organique"], data["type_reference"], out["D_p"], out["CO2_directes"], out["GES_amont_org"], out["C_chaulage"], out["QN_inhib"], out["QN_min"], out["QN_mineralise"], out["surfaces_cultures_incoherentes"], out["donnees_chaulage_manquantes"], out["r_meteo"], out["r_C_initial"], out["r_autres_donnees_sol"], out["r_biomasses"], out["r_MAFOR"], out["rabais_donnees_stockage_annee"], out["ecart_parts_travail_du_sol"], out["IFT_valeur"], out["Eau_ha"], out["P2O5_ha"], )),
+        (stage_03_mineral, "mineral", (data["D_uree"], data["FE_K"], data["FE_N"], data["FE_P"], data["QK"], data["QN"], data["QP"], data["engrais_moyen"], data["est_uree"], out["F_EngrMoy"], out["GES_amont_min_l"], out["uree_sans_dose"], )),
+        (stage_04_year, "year", (data["D_uree"], out["F_EngrMoy"], out["GES_amont_VN_l"], out["GES_amont_min_l"], data["start_year_amendement"], data["start_year_mineral"], out["CO2_uree"], out["GES_amont_min"], )),
+        (stage_05_organique, "organique", (data["FA_materiel_delais"], data["F_Volat_NH3"], data["F_Volat_NOx"], data["N_total"], data["QN_org_apport"], data["Q_org"], data["TAN_analyse"], data["TAN_ref"], out["QN_org_l"], out["TAN"], out["Frac_GAZM"], )),
+        (stage_06_year, "year", (data["Frac_GAZF"], out["Frac_GAZM"], data["QN"], out["QN_org_l"], data["Q_org"], data["Surf"], data["inhibiteur_org"], data["start_year_mineral"], data["start_year_organique"], out["QN_org"], out["QN_org_inhib"], out["N_volatilise"], out["N2O_volatilisation"], out["NH3_ha"], )),
+        (stage_07_culture, "culture", (data["C_culture_j"], data["E_eau_theo_unitaire"], data["FRAC_export_ref"], data["INTERCEPT"], data["IR"], data["MS_recolte"], data["MS_ref"], data["N_AG"], data["N_BG"], data["PENTE"], data["RDT_normes"], data["RDT_reel"], data["RS"], data["Surf_culture"], data["espece"], data["residus_exportes"], out["RDT"], out["AG_DM"], out["FRAC_export"], out["QN_residus_culture"], out["C_culture_connu"], out["Production_MB"], out["E_eau_theo_culture"], )),
+        (stage_08_year, "year", (out["C_culture_connu"], data["C_culture_j"], out["E_eau_theo_culture"], data["F_culture_couvert"], data["F_labour"], data["F_non_travail"], data["F_residus"], data["F_travail_reduit"], out["QN_residus_culture"], data["Surf_culture"], data["role"], data["start_year_culture"], out["QN_residus_CA"], out["QN_residus_CD"], out["erosion_donnees"], out["C_pratique"], out["C_culture_annee"], out["C_erosion"], out["E_eau_theo"], )),
+        (stage_09_interculture, "interculture", (data["BIOM"], data["BIOM_abaque"], data["N_AG_faible"], data["N_AG_forte"], data["N_AG_moyenne"], data["seuil_bas_CI"], data["seuil_haut_CI"], out["BIOM_CI"], out["N_AG_CI"], )),
+        (stage_10_year, "year", (out["BIOM_CI"], out["CO2_directes"], out["CO2_uree"], out["C_chaulage"], data["FRAC_LESS"], data["GES_amont_biostimulants"], out["GES_amont_min"], out["GES_amont_org"], out["N2O_volatilisation"], out["N_AG_CI"], data["N_racine"], data["PRG_N2O"], out["QN_inhib"], out["QN_min"], out["QN_mineralise"], out["QN_org"], out["QN_org_inhib"], out["QN_residus_CA"], out["QN_residus_CD"], data["R_MSr_MSa"], data["Surf"], data["Surf_CI"], data["idx_farm_project"], data["idx_system_farm"], data["idx_year_system"], data["start_year_interculture"], out["QN_residus_CI"], out["QN_residus"], out["N2O_directes"], out["N_lixivie"], out["N2O_lixiviation"], out["EGES_fertilisation"], out["Emissions_ha_ferti_Projet"], out["NO3_ha"], )),
+        (stage_11_system, "system", (out["EGES_fertilisation"], data["Surf"], data["scenario"], data["start_system_parcelle_miscanthus"], data["start_system_year"], out["Emissions_ha_ferti_ref"], out["nb_parcelles_miscanthus"], out["k_fin_Projet"], )),
+        (stage_12_system, "system", (out["C_erosion"], out["Eau_ha"], out["IFT_valeur"], out["NH3_ha"], out["NO3_ha"], out["P2O5_ha"], data["SAU_plantation"], data["Sfin"], data["Sfin_ref"], data["Surf"], data["annee_plantation"], data["k"], out["k_fin_Projet"], out["nb_parcelles_miscanthus"], data["scenario"], data["start_system_parcelle_miscanthus"], data["start_system_year"], out["Surf_fin"], out["Delta_StockC_SdC"], out["RE_stockage_carbone_sol_SdC"], out["SAU_plantation_SdC"], out["SAU_plantee_annee_1"], out["SAU_plantee_annee_2"], out["Delta_erosion_SdC"], out["Delta_NH3_SdC"], out["Delta_NO3_SdC"], out["Delta_IFT_SdC"], out["Delta_eau_SdC"], out["P2O5_ha_reference"], out["P2O5_ha_projet"], )),
+        (stage_13_year, "year", (out["C_chaulage"], data["EGES_combustibles_miscanthus"], out["EGES_fertilisation"], out["Emissions_ha_ferti_Projet"], out["Emissions_ha_ferti_ref"], data["FRAC_LESS"], data["PRG_N2O"], out["SAU_plantation_SdC"], out["SAU_plantee_annee_1"], out["SAU_plantee_annee_2"], data["Surf"], data["idx_farm_project"], data["idx_system_farm"], data["idx_year_system"], data["k"], out["nb_parcelles_miscanthus"], data["scenario"], out["RE_fertilisation_annee"], out["SAU_miscanthus_en_place"], out["QN_residus_miscanthus"], out["N2O_directes_residus_miscanthus"], out["N2O_lixiviation_residus_miscanthus"], out["EGES_fertilisation_miscanthus"], out["EGES_combustibles_miscanthus_k"], out["Emissions_ha_miscanthus"], )),
+        (stage_14_system, "system", (out["RE_fertilisation_annee"], out["nb_parcelles_miscanthus"], data["scenario"], data["start_system_year"], out["RE_fertilisation_SdC"], )),
+        (stage_15_farm, "farm", (out["Delta_StockC_SdC"], out["RE_fertilisation_SdC"], data["Surf"], data["k"], data["methode_combustibles"], out["nb_parcelles_miscanthus"], out["rabais_donnees_stockage_annee"], data["start_farm_system"], data["start_system_year"], data["type_reference"], out["RE_fertilisation_exploitation"], out["methode_combustibles_B_ou_C"], out["Delta_StockC"], out["RE_stockage_carbone_sol_exploitation"], out["nb_parcelles_miscanthus_exploitation"], out["surface_SdC_annee_m3"], out["rabais_donnees_stockage_annee_m3"], out["surface_SdC_annee_m2"], out["rabais_donnees_stockage_annee_m2"], out["surface_SdC_annee_m1"], out["rabais_donnees_stockage_annee_m1"], out["surface_SdC_annee_0"], out["rabais_donnees_stockage_annee_0"], out["surface_SdC_annee_1"], out["rabais_donnees_stockage_annee_1"], out["surface_SdC_annee_2"], out["rabais_donnees_stockage_annee_2"], out["surface_SdC_annee_3"], out["rabais_donnees_stockage_annee_3"], out["surface_SdC_annee_4"], out["rabais_donnees_stockage_annee_4"], out["nb_annees_rabais_donnees"], out["rabais_incertitude_donnees_stockage"], out["rabais_Reference"], )),
+        (stage_16_farm, "farm", (out["Delta_IFT_SdC"], out["Delta_NH3_SdC"], out["Delta_NO3_SdC"], out["Delta_eau_SdC"], out["Delta_erosion_SdC"], out["E_eau_theo"], data["E_eau_theo_unitaire"], data["IFT"], data["MRP_contrat_vente"], out["RE_stockage_carbone_sol_exploitation"], data["SAU"], out["SAU_plantation_SdC"], data["Surf"], data["Volume_irrigation"], data["alea_automne"], data["alea_hiver"], data["alea_printemps"], out["erosion_donnees"], data["k"], out["methode_combustibles_B_ou_C"], data["nda"], out["rabais_incertitude_donnees_stockage"], data["renouvellement"], data["role"], data["scenario"], data["start_farm_farm_year"], data["start_farm_system"], data["start_system_year"], data["start_year_culture"], out["rabais_nonPerm"], out["rabais_incertitude_donnees_combustibles"], out["rabais_incertitude_volume_concerne"], out["rabais_nonPerm_miscanthus"], out["rabais_nda"], out["RE_stockage_carbone_sol_apres_rabais"], out["Surf_GC_t_moins_1"], out["Surf_GC_reference"], out["perte_surface_GC_miscanthus"], out["Surf_cobenefices"], out["SdC_presents"], out["erosion_obligatoire"], out["erosion_calculable"], out["Cobenefice_erosion"], out["Cobenefice_NH3"], out["Cobenefice_nitrate"], out["IFT_renseigne"], out["Cobenefice_IFT"], out["irrigue"], out["Cobenefice_eau"], out["eau_references_connues"], out["Delta_E_eau_reelle"], out["Delta_E_eau_theo"], out["ratio_eau_calculable"], )),
+        (stage_17_farm, "farm", (out["Delta_E_eau_reelle"], out["Delta_E_eau_theo"], out["P2O5_ha_projet"], out["P2O5_ha_reference"], out["SdC_presents"], out["Surf_GC_t_moins_1"], data["conditionnalite_PAC"], data["leviers_declares"], out["nb_parcelles_miscanthus_exploitation"], data["outil_certifie"], out["perte_surface_GC_miscanthus"], out["ratio_eau_calculable"], data["renouvellement"], data["renouvellement_levier_nouveau"], data["start_farm_system"], out["Ratio_empreinte_eau"], out["Cobenefice_phosphore"], out["P2O5_ha_reference_exploitation"], out["P2O5_ha_projet_exploitation"], out["classe_P_reference"], out["classe_P_projet"], out["E1_atelier_GC"], out["E2_outil_certifie"], out["E3_conditionnalite_PAC"], out["E4_levier"], out["E4_renouvellement"], out["E5_perte_surface"], )),
+        (stage_18_project, "project", (out["Cobenefice_IFT"], out["Cobenefice_NH3"], out["Cobenefice_eau"], out["Cobenefice_erosion"], out["Cobenefice_nitrate"], out["Cobenefice_phosphore"], data["FE_gaz_naturel_kg"], out["IFT_renseigne"], out["RE_fertilisation_exploitation"], out["RE_stockage_carbone_sol_exploitation"], out["SdC_presents"], out["Surf_cobenefices"], out["erosion_calculable"], out["erosion_obligatoire"], out["irrigue"], data["start_project_farm"], out["RE_fertilisation"], out["FE_gaz_naturel"], out["RE_stockage_carbone_sol"], out["SdC_presents_projet"], out["erosion_obligatoire_projet"], out["erosion_calculable_projet"], out["Cobenefice_erosion_projet"], out["Cobenefice_NH3_projet"], out["Cobenefice_nitrate_projet"], out["IFT_renseigne_projet"], out["Cobenefice_IFT_projet"], out["irrigue_projet"], out["Cobenefice_eau_projet"], out["Cobenefice_phosphore_projet"], )),
+        (stage_19_combustible, "combustible", (data["CED_L_combustible"], data["CED_kWh_combustible"], data["CED_kg_combustible"], data["Consommation"], data["FE_L_combustible"], data["FE_kWh_combustible"], data["FE_kg_combustible"], data["Q_pour_tiers"], data["Q_prestations"], data["unite_combustible"], out["Q_net_combustible"], out["EGES_combustible_i"], out["Energie_combustible_i"], )),
+        (stage_20_farm_year, "farm_year", (data["CED_carbu_B"], data["Carbu_irrigation"], data["Carbu_porcs"], data["Carbu_totale"], data["Carbu_travaux_par_tiers"], data["Carbu_travaux_pour_tiers"], data["Carbu_volaille"], out["EGES_combustible_i"], out["Energie_combustible_i"], data["FE_carbu_B"], data["Surf_cultures_BL"], data["Surf_cultures_BV"], data["Surf_cultures_vendues"], data["Surf_fourrages_BL"], data["Surf_fourrages_BV"], data["Surf_fourrages_vendus"], data["UGB_BL"], data["UGB_BV"], data["idx_farm_year_farm"], data["methode_combustibles"], data["mode_conso"], data["scenario_exploitation"], data["start_farm_year_combustible"], data["start_farm_year_intervention"], data["start_farm_year_irrigation_thermique"], data["systeme_fourrager"], data["type_reference"], out["EGES_combustibles_A"], out["VR_fourrages"], out["Carbu_atelier_BL_theo"], out["Carbu_atelier_BV_theo"], out["Carbu_atelier_cultures_de_vente_theo"], out["annee_ref_generique"], out["methode_B_appliquee"], out["Allocation_cultures_de_vente"], out["Carbu_exploitation"], out["Carbu_atelier_cultures_de_vente"], out["Carbu_atelier_GC"], out["EGES_combustibles_B"], out["Allocation_BL"], out["Allocation_BV"], out["Carbu_atelier_BL"], out["Carbu_atelier_BV"], out["donnees_combustibles"], out["donnees_combustibles_incoherentes"], out["Energie_combustibles_A"], out["Energie_combustibles_B"], )),
+        (stage_21_intervention, "intervention", (data["Conso_culture_L_ha"], data["Puissance_tracteur"], data["Surface_intervention"], data["categorie_charge"], data["conso_type"], data["debit_chantier_type"], data["mode_conso"], data["taux_charge_type"], out["Taux_charge_intervention"], out["Conso_intervention"], out["Carburant_intervention"], )),
+        (stage_22_farm_year, "farm_year", (data["CED_GNR"], data["CED_irrigation"], out["Carburant_intervention"], data["Conso_irrigation"], data["Energie_autres"], out["Energie_combustibles_A"], out["Energie_combustibles_B"], data["FE_GNR"], data["SAU"], data["Volume_eau"], out["annee_ref_generique"], data["idx_farm_project"], data["idx_farm_year_farm"], data["methode_combustibles"], data["start_farm_year_intervention"], data["start_farm_year_irrigation_thermique"], out["EGES_combustibles_engins"], out["Energie_combustibles_C"], out["Energie_combustibles"], out["Energie_ha"], )),
+        (stage_23_irrigation_thermique, "irrigation_thermique", (data["Conso_irrigation"], data["FE_irrigation"], data["Volume_eau"], out["EGES_irrigation_systeme"], )),
+        (stage_24_farm_year, "farm_year", (out["EGES_combustibles_A"], out["EGES_combustibles_B"], out["EGES_combustibles_engins"], out["EGES_irrigation_systeme"], data["SAU"], out["annee_ref_generique"], data["idx_farm_year_farm"], data["methode_combustibles"], data["start_farm_year_irrigation_thermique"], out["EGES_combustibles_irrigation"], out["EGES_combustibles_C"], out["EGES_combustibles"], out["Intensite_comb_Projet"], )),
+        (stage_25_farm, "farm", (out["EGES_combustibles"], out["Energie_ha"], data["SAU"], out["donnees_combustibles"], data["scenario_exploitation"], data["start_farm_farm_year"], out["Intensite_comb_ref"], out["annees_sans_donnees_combustibles"], out["Intensite_comb_ref_miscanthus"], out["Cobenefice_energie"], )),
+        (stage_26_farm_year, "farm_year", (out["Intensite_comb_Projet"], out["Intensite_comb_ref"], data["SAU"], data["idx_farm_year_farm"], data["scenario_exploitation"], out["RE_combustibles_annee"], )),
+        (stage_27_farm, "farm", (out["RE_combustibles_annee"], out["rabais_incertitude_donnees_combustibles"], data["scenario_exploitation"], data["start_farm_farm_year"], out["RE_combustibles_exploitation"], out["RE_combustibles_apres_rabais"], )),
+        (stage_28_project, "project", (out["Cobenefice_energie"], out["RE_combustibles_exploitation"], out["Surf_cobenefices"], data["start_project_farm"], out["RE_combustibles"], out["Cobenefice_energie_projet"], )),
+        (stage_29_annee_poste, "annee_poste", (data["Conso_poste_L"], data["Conso_poste_kWh"], data["Conso_poste_kg"], data["FE_poste_L"], data["FE_poste_kWh"], data["FE_poste_kg"], out["EGES_poste"], )),
+        (stage_30_poste_ferme, "poste_ferme", (out["EGES_poste"], data["scenario_poste"], data["start_poste_ferme_annee_poste"], data["tonnage_poste"], out["EGES_ref_poste"], out["tonnage_ref_poste"], out["Intensite_ref_poste"], )),
+        (stage_31_annee_poste, "annee_poste", (out["EGES_poste"], out["Intensite_ref_poste"], data["idx_annee_poste_poste_ferme"], data["idx_poste_ferme_farm"], data["levier_sechage_stockage"], data["scenario_poste"], data["tonnage_poste"], data["type_reference"], out["RE_poste_annee"], )),
+        (stage_32_poste_ferme, "poste_ferme", (out["RE_poste_annee"], data["scenario_poste"], data["start_poste_ferme_annee_poste"], out["RE_poste"], )),
+        (stage_33_farm, "farm", (out["RE_poste"], data["installation"], data["start_farm_poste_ferme"], out["RE_sechage_ferme"], out["RE_stockage_ferme"], out["RE_sechage_stockage_exploitation"], )),
+        (stage_34_project, "project", (out["RE_sechage_stockage_exploitation"], data["start_project_farm"], out["RE_sechage_stockage"], )),
+        (stage_35_culture_OS, "culture_OS", (data["H_objectif_OS"], data["H_recolte"], data["Seuil_sechage_OS"], data["culture_sechee_OS"], data["scenario_OS"], data["start_culture_OS_annee_OS"], out["H_ref_OS"], out["H_objectif_A30"], out["Conso_sechage_ref"], out["Conso_sechage_ref_A30"], )),
+        (stage_36_annee_OS, "annee_OS", (out["Conso_sechage_ref"], out["Conso_sechage_ref_A30"], out["FE_gaz_naturel"], out["H_objectif_A30"], data["H_objectif_OS"], data["H_recolte"], data["Seuil_sechage_OS"], data["idx_annee_OS_culture_OS"], data["idx_culture_OS_farm"], data["idx_farm_project"], data["levier_aval"], data["scenario_OS"], data["tonnage_seche_OS"], data["type_reference"], out["Conso_sechage_Projet"], out["Conso_sechage_Projet_A30"], out["RE_sechage_OS_annee"], )),
+        (stage_37_culture_OS, "culture_OS", (out["RE_sechage_OS_annee"], data["scenario_OS"], data["start_culture_OS_annee_OS"], out["RE_sechage_OS_culture"], )),
+        (stage_38_farm, "farm", (out["RE_sechage_OS_culture"], data["start_farm_culture_OS"], out["RE_sechage_OS_exploitation"], )),
+        (stage_39_project, "project", (out["RE_sechage_OS_exploitation"], data["start_project_farm"], out["RE_sechage_OS"], )),
+        (stage_40_culture_MRP, "culture_MRP", (data["RatioMRP_defaut"], data["RatioMRP_trace"], data["Rdt_MRP"], data["Surf_MRP"], data["scenario_MRP"], data["start_culture_MRP_annee_MRP"], out["RatioMRP"], out["RatioMRP_par_defaut"], out["Production_ref_MRP"], )),
+        (stage_41_annee_MRP, "annee_MRP", (data["CEp_MRP"], data["FET_soja"], data["FE_MRP_i"], data["Ft_MRP"], out["Production_ref_MRP"], out["RatioMRP"], data["Rdt_MRP"], data["Surf_MRP"], data["idx_annee_MRP_culture_MRP"], data["idx_culture_MRP_farm"], data["idx_farm_project"], data["levier_aval"], data["scenario_MRP"], out["Delta_production_MRP"], out["RE_proteines_annee"], )),
+        (stage_42_culture_MRP, "culture_MRP", (out["RE_proteines_annee"], data["scenario_MRP"], data["start_culture_MRP_annee_MRP"], out["RE_proteines_culture"], )),
+        (stage_43_farm, "farm", (out["RE_proteines_culture"], out["RE_sechage_OS_exploitation"], out["rabais_incertitude_volume_concerne"], data["start_farm_culture_MRP"], out["RE_proteines_exploitation"], out["RE_aval_exploitation"], out["RE_aval_apres_rabais"], )),
+        (stage_44_project, "project", (out["RE_aval_exploitation"], out["RE_proteines_exploitation"], data["start_project_farm"], out["RE_proteines"], out["RE_aval"], )),
+        (stage_45_year, "year", (out["Emissions_ha_ferti_ref"], out["Emissions_ha_miscanthus"], out["Intensite_comb_ref_miscanthus"], out["SAU_plantation_SdC"], data["idx_system_farm"], data["idx_year_system"], out["nb_parcelles_miscanthus"], data["scenario"], out["RE_emissions_miscanthus_annee"], )),
+        (stage_46_system, "system", (out["RE_emissions_miscanthus_annee"], data["scenario"], data["start_system_year"], out["RE_emissions_miscanthus_SdC"], )),
+        (stage_47_farm, "farm", (out["RE_emissions_miscanthus_SdC"], data["start_farm_system"], out["RE_emissions_miscanthus_exploitation"], )),
+        (stage_48_project, "project", (out["RE_emissions_miscanthus_exploitation"], data["start_project_farm"], out["RE_emissions_miscanthus"], )),
+        (stage_49_parcelle_miscanthus, "parcelle_miscanthus", (data["SAU_plantation"], data["Sfin_miscanthus"], data["Sfin_ref_miscanthus"], data["annee_plantation"], data["duree_bail_restante"], data["proprietaire"], out["horizon_miscanthus"], out["duree_comptabilisation_miscanthus"], out["RE_stockage_miscanthus_parcelle"], out["E5_maitrise_parcelle"], )),
+        (stage_50_system, "system", (out["RE_stockage_miscanthus_parcelle"], data["start_system_parcelle_miscanthus"], out["RE_stockage_carbone_sol_miscanthus_SdC"], )),
+        (stage_51_farm, "farm", (out["RE_aval_apres_rabais"], out["RE_aval_exploitation"], out["RE_combustibles_apres_rabais"], out["RE_combustibles_exploitation"], out["RE_emissions_miscanthus_exploitation"], out["RE_fertilisation_exploitation"], out["RE_sechage_stockage_exploitation"], out["RE_stockage_carbone_sol_apres_rabais"], out["RE_stockage_carbone_sol_exploitation"], out["RE_stockage_carbone_sol_miscanthus_SdC"], out["rabais_Reference"], out["rabais_nda"], out["rabais_nonPerm_miscanthus"], data["start_farm_system"], out["RE_stockage_carbone_sol_miscanthus_exploitation"], out["RE_miscanthus_exploitation"], out["RE_miscanthus_apres_rabais"], out["RE_avant_rabais_generaux"], out["RE_certifiable_exploitation"], out["RE_emissions_exploitation"], out["RE_exploitation"], out["E4_bilan_net"], )),
+        (stage_52_project, "project", (out["RE_certifiable_exploitation"], out["RE_emissions_exploitation"], out["RE_emissions_miscanthus"], out["RE_exploitation"], out["RE_stockage_carbone_sol_miscanthus_exploitation"], data["start_project_farm"], out["RE_stockage_carbone_sol_miscanthus"], out["RE_miscanthus"], out["RE_emissions"], out["RE"], out["RE_certifiable"], out["rabais_global"], )),
+    ]
+
+
+def stages_cached():
+    """How many stage functions have an entry in Numba's on-disk cache (0: a cold start)."""
+    return sum(os.path.exists(fn._cache._cache_file._index_path) for fn in STAGES)
+
+
+def compile_stages(data, part, parts):
+    """JIT-compile into Numba's on-disk cache every `parts`-th stage from `part`, for the types
+    of `data`: zero rows suffice (types, not values, choose the machine code).  The runtime
+    runs the parts in separate processes on a cold start (runtime/engine/warmup.py)."""
+    out = {}
+    out["D_p_l"] = np.empty(0, dtype=np.float64)
+    out["Q_VN"] = np.empty(0, dtype=np.float64)
+    out["GES_amont_VN_l"] = np.empty(0, dtype=np.float64)
+    out["D_p"] = np.empty(0, dtype=np.float64)
+    out["CO2_directes"] = np.empty(0, dtype=np.float64)
+    out["GES_amont_org"] = np.empty(0, dtype=np.float64)
+    out["C_chaulage"] = np.empty(0, dtype=np.float64)
+    out["QN_inhib"] = np.empty(0, dtype=np.float64)
+    out["QN_min"] = np.empty(0, dtype=np.float64)
+    out["QN_mineralise"] = np.empty(0, dtype=np.float64)
+    out["surfaces_cultures_incoherentes"] = np.empty(0, dtype=np.float64)
+    out["donnees_chaulage_manquantes"] = np.empty(0, dtype=np.float64)
+    out["r_meteo"] = np.empty(0, dtype=np.float64)
+    out["r_C_initial"] = np.empty(0, dtype=np.float64)
+    out["r_autres_donnees_sol"] = np.empty(0, dtype=np.float64)
+    out["r_biomasses"] = np.empty(0, dtype=np.float64)
+    out["r_MAFOR"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee"] = np.empty(0, dtype=np.float64)
+    out["ecart_parts_travail_du_sol"] = np.empty(0, dtype=np.float64)
+    out["IFT_valeur"] = np.empty(0, dtype=np.float64)
+    out["Eau_ha"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha"] = np.empty(0, dtype=np.float64)
+    out["F_EngrMoy"] = np.empty(0, dtype=np.float64)
+    out["GES_amont_min_l"] = np.empty(0, dtype=np.float64)
+    out["uree_sans_dose"] = np.empty(0, dtype=np.float64)
+    out["CO2_uree"] = np.empty(0, dtype=np.float64)
+    out["GES_amont_min"] = np.empty(0, dtype=np.float64)
+    out["QN_org_l"] = np.empty(0, dtype=np.float64)
+    out["TAN"] = np.empty(0, dtype=np.float64)
+    out["Frac_GAZM"] = np.empty(0, dtype=np.float64)
+    out["QN_org"] = np.empty(0, dtype=np.float64)
+    out["QN_org_inhib"] = np.empty(0, dtype=np.float64)
+    out["N_volatilise"] = np.empty(0, dtype=np.float64)
+    out["N2O_volatilisation"] = np.empty(0, dtype=np.float64)
+    out["NH3_ha"] = np.empty(0, dtype=np.float64)
+    out["RDT"] = np.empty(0, dtype=np.float64)
+    out["AG_DM"] = np.empty(0, dtype=np.float64)
+    out["FRAC_export"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_culture"] = np.empty(0, dtype=np.float64)
+    out["C_culture_connu"] = np.empty(0, dtype=np.float64)
+    out["Production_MB"] = np.empty(0, dtype=np.float64)
+    out["E_eau_theo_culture"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_CA"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_CD"] = np.empty(0, dtype=np.float64)
+    out["erosion_donnees"] = np.empty(0, dtype=np.float64)
+    out["C_pratique"] = np.empty(0, dtype=np.float64)
+    out["C_culture_annee"] = np.empty(0, dtype=np.float64)
+    out["C_erosion"] = np.empty(0, dtype=np.float64)
+    out["E_eau_theo"] = np.empty(0, dtype=np.float64)
+    out["BIOM_CI"] = np.empty(0, dtype=np.float64)
+    out["N_AG_CI"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_CI"] = np.empty(0, dtype=np.float64)
+    out["QN_residus"] = np.empty(0, dtype=np.float64)
+    out["N2O_directes"] = np.empty(0, dtype=np.float64)
+    out["N_lixivie"] = np.empty(0, dtype=np.float64)
+    out["N2O_lixiviation"] = np.empty(0, dtype=np.float64)
+    out["EGES_fertilisation"] = np.empty(0, dtype=np.float64)
+    out["Emissions_ha_ferti_Projet"] = np.empty(0, dtype=np.float64)
+    out["NO3_ha"] = np.empty(0, dtype=np.float64)
+    out["Emissions_ha_ferti_ref"] = np.empty(0, dtype=np.float64)
+    out["nb_parcelles_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["k_fin_Projet"] = np.empty(0, dtype=np.float64)
+    out["Surf_fin"] = np.empty(0, dtype=np.float64)
+    out["Delta_StockC_SdC"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_SdC"] = np.empty(0, dtype=np.float64)
+    out["SAU_plantation_SdC"] = np.empty(0, dtype=np.float64)
+    out["SAU_plantee_annee_1"] = np.empty(0, dtype=np.float64)
+    out["SAU_plantee_annee_2"] = np.empty(0, dtype=np.float64)
+    out["Delta_erosion_SdC"] = np.empty(0, dtype=np.float64)
+    out["Delta_NH3_SdC"] = np.empty(0, dtype=np.float64)
+    out["Delta_NO3_SdC"] = np.empty(0, dtype=np.float64)
+    out["Delta_IFT_SdC"] = np.empty(0, dtype=np.float64)
+    out["Delta_eau_SdC"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha_reference"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha_projet"] = np.empty(0, dtype=np.float64)
+    out["RE_fertilisation_annee"] = np.empty(0, dtype=np.float64)
+    out["SAU_miscanthus_en_place"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["N2O_directes_residus_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["N2O_lixiviation_residus_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["EGES_fertilisation_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_miscanthus_k"] = np.empty(0, dtype=np.float64)
+    out["Emissions_ha_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["RE_fertilisation_SdC"] = np.empty(0, dtype=np.float64)
+    out["RE_fertilisation_exploitation"] = np.empty(0, dtype=np.float64)
+    out["methode_combustibles_B_ou_C"] = np.empty(0, dtype=np.float64)
+    out["Delta_StockC"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_exploitation"] = np.empty(0, dtype=np.float64)
+    out["nb_parcelles_miscanthus_exploitation"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_m3"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_m3"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_m2"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_m2"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_m1"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_m1"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_0"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_0"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_1"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_1"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_2"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_2"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_3"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_3"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_4"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_4"] = np.empty(0, dtype=np.float64)
+    out["nb_annees_rabais_donnees"] = np.empty(0, dtype=np.float64)
+    out["rabais_incertitude_donnees_stockage"] = np.empty(0, dtype=np.float64)
+    out["rabais_Reference"] = np.empty(0, dtype=np.float64)
+    out["rabais_nonPerm"] = np.empty(0, dtype=np.float64)
+    out["rabais_incertitude_donnees_combustibles"] = np.empty(0, dtype=np.float64)
+    out["rabais_incertitude_volume_concerne"] = np.empty(0, dtype=np.float64)
+    out["rabais_nonPerm_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["rabais_nda"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_apres_rabais"] = np.empty(0, dtype=np.float64)
+    out["Surf_GC_t_moins_1"] = np.empty(0, dtype=np.float64)
+    out["Surf_GC_reference"] = np.empty(0, dtype=np.float64)
+    out["perte_surface_GC_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["Surf_cobenefices"] = np.empty(0, dtype=np.float64)
+    out["SdC_presents"] = np.empty(0, dtype=np.float64)
+    out["erosion_obligatoire"] = np.empty(0, dtype=np.float64)
+    out["erosion_calculable"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_erosion"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_NH3"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_nitrate"] = np.empty(0, dtype=np.float64)
+    out["IFT_renseigne"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_IFT"] = np.empty(0, dtype=np.float64)
+    out["irrigue"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_eau"] = np.empty(0, dtype=np.float64)
+    out["eau_references_connues"] = np.empty(0, dtype=np.float64)
+    out["Delta_E_eau_reelle"] = np.empty(0, dtype=np.float64)
+    out["Delta_E_eau_theo"] = np.empty(0, dtype=np.float64)
+    out["ratio_eau_calculable"] = np.empty(0, dtype=np.float64)
+    out["Ratio_empreinte_eau"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_phosphore"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha_reference_exploitation"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha_projet_exploitation"] = np.empty(0, dtype=np.float64)
+    out["classe_P_reference"] = np.empty(0, dtype=np.float64)
+    out["classe_P_projet"] = np.empty(0, dtype=np.float64)
+    out["E1_atelier_GC"] = np.empty(0, dtype=np.float64)
+    out["E2_outil_certifie"] = np.empty(0, dtype=np.float64)
+    out["E3_conditionnalite_PAC"] = np.empty(0, dtype=np.float64)
+    out["E4_levier"] = np.empty(0, dtype=np.float64)
+    out["E4_renouvellement"] = np.empty(0, dtype=np.float64)
+    out["E5_perte_surface"] = np.empty(0, dtype=np.float64)
+    out["RE_fertilisation"] = np.empty(0, dtype=np.float64)
+    out["FE_gaz_naturel"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol"] = np.empty(0, dtype=np.float64)
+    out["SdC_presents_projet"] = np.empty(0, dtype=np.float64)
+    out["erosion_obligatoire_projet"] = np.empty(0, dtype=np.float64)
+    out["erosion_calculable_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_erosion_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_NH3_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_nitrate_projet"] = np.empty(0, dtype=np.float64)
+    out["IFT_renseigne_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_IFT_projet"] = np.empty(0, dtype=np.float64)
+    out["irrigue_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_eau_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_phosphore_projet"] = np.empty(0, dtype=np.float64)
+    out["Q_net_combustible"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustible_i"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustible_i"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_A"] = np.empty(0, dtype=np.float64)
+    out["VR_fourrages"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_BL_theo"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_BV_theo"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_cultures_de_vente_theo"] = np.empty(0, dtype=np.float64)
+    out["annee_ref_generique"] = np.empty(0, dtype=np.float64)
+    out["methode_B_appliquee"] = np.empty(0, dtype=np.float64)
+    out["Allocation_cultures_de_vente"] = np.empty(0, dtype=np.float64)
+    out["Carbu_exploitation"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_cultures_de_vente"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_GC"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_B"] = np.empty(0, dtype=np.float64)
+    out["Allocation_BL"] = np.empty(0, dtype=np.float64)
+    out["Allocation_BV"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_BL"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_BV"] = np.empty(0, dtype=np.float64)
+    out["donnees_combustibles"] = np.empty(0, dtype=np.float64)
+    out["donnees_combustibles_incoherentes"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustibles_A"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustibles_B"] = np.empty(0, dtype=np.float64)
+    out["Taux_charge_intervention"] = np.empty(0, dtype=np.float64)
+    out["Conso_intervention"] = np.empty(0, dtype=np.float64)
+    out["Carburant_intervention"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_engins"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustibles_C"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustibles"] = np.empty(0, dtype=np.float64)
+    out["Energie_ha"] = np.empty(0, dtype=np.float64)
+    out["EGES_irrigation_systeme"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_irrigation"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_C"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles"] = np.empty(0, dtype=np.float64)
+    out["Intensite_comb_Projet"] = np.empty(0, dtype=np.float64)
+    out["Intensite_comb_ref"] = np.empty(0, dtype=np.float64)
+    out["annees_sans_donnees_combustibles"] = np.empty(0, dtype=np.float64)
+    out["Intensite_comb_ref_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_energie"] = np.empty(0, dtype=np.float64)
+    out["RE_combustibles_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_combustibles_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_combustibles_apres_rabais"] = np.empty(0, dtype=np.float64)
+    out["RE_combustibles"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_energie_projet"] = np.empty(0, dtype=np.float64)
+    out["EGES_poste"] = np.empty(0, dtype=np.float64)
+    out["EGES_ref_poste"] = np.empty(0, dtype=np.float64)
+    out["tonnage_ref_poste"] = np.empty(0, dtype=np.float64)
+    out["Intensite_ref_poste"] = np.empty(0, dtype=np.float64)
+    out["RE_poste_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_poste"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_ferme"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_ferme"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_stockage_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_stockage"] = np.empty(0, dtype=np.float64)
+    out["H_ref_OS"] = np.empty(0, dtype=np.float64)
+    out["H_objectif_A30"] = np.empty(0, dtype=np.float64)
+    out["Conso_sechage_ref"] = np.empty(0, dtype=np.float64)
+    out["Conso_sechage_ref_A30"] = np.empty(0, dtype=np.float64)
+    out["Conso_sechage_Projet"] = np.empty(0, dtype=np.float64)
+    out["Conso_sechage_Projet_A30"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_OS_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_OS_culture"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_OS_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_OS"] = np.empty(0, dtype=np.float64)
+    out["RatioMRP"] = np.empty(0, dtype=np.float64)
+    out["RatioMRP_par_defaut"] = np.empty(0, dtype=np.float64)
+    out["Production_ref_MRP"] = np.empty(0, dtype=np.float64)
+    out["Delta_production_MRP"] = np.empty(0, dtype=np.float64)
+    out["RE_proteines_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_proteines_culture"] = np.empty(0, dtype=np.float64)
+    out["RE_proteines_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_aval_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_aval_apres_rabais"] = np.empty(0, dtype=np.float64)
+    out["RE_proteines"] = np.empty(0, dtype=np.float64)
+    out["RE_aval"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_miscanthus_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_miscanthus_SdC"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_miscanthus_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["horizon_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["duree_comptabilisation_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_miscanthus_parcelle"] = np.empty(0, dtype=np.float64)
+    out["E5_maitrise_parcelle"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_miscanthus_SdC"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_miscanthus_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_miscanthus_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_miscanthus_apres_rabais"] = np.empty(0, dtype=np.float64)
+    out["RE_avant_rabais_generaux"] = np.empty(0, dtype=np.float64)
+    out["RE_certifiable_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_exploitation"] = np.empty(0, dtype=np.float64)
+    out["E4_bilan_net"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["RE_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions"] = np.empty(0, dtype=np.float64)
+    out["RE"] = np.empty(0, dtype=np.float64)
+    out["RE_certifiable"] = np.empty(0, dtype=np.float64)
+    out["rabais_global"] = np.empty(0, dtype=np.float64)
+    for i, (fn, ent, args) in enumerate(_calls(data, out)):
+        if i % parts == part:
+            fn(0, 0, *args)
+
+
+STAGES = [stage_01_amendement, stage_02_year, stage_03_mineral, stage_04_year, stage_05_organique, stage_06_year, stage_07_culture, stage_08_year, stage_09_interculture, stage_10_year, stage_11_system, stage_12_system, stage_13_year, stage_14_system, stage_15_farm, stage_16_farm, stage_17_farm, stage_18_project, stage_19_combustible, stage_20_farm_year, stage_21_intervention, stage_22_farm_year, stage_23_irrigation_thermique, stage_24_farm_year, stage_25_farm, stage_26_farm_year, stage_27_farm, stage_28_project, stage_29_annee_poste, stage_30_poste_ferme, stage_31_annee_poste, stage_32_poste_ferme, stage_33_farm, stage_34_project, stage_35_culture_OS, stage_36_annee_OS, stage_37_culture_OS, stage_38_farm, stage_39_project, stage_40_culture_MRP, stage_41_annee_MRP, stage_42_culture_MRP, stage_43_farm, stage_44_project, stage_45_year, stage_46_system, stage_47_farm, stage_48_project, stage_49_parcelle_miscanthus, stage_50_system, stage_51_farm, stage_52_project, ]
+
+
 def compute(data, threads=None, buffers=None):
     """Run every stage in order on `data` (a dict of NumPy arrays prepared by the
     runtime: inputs, lookups, n_<entity>, idx_* and start_* arrays).  Returns the value
@@ -2230,60 +2562,7 @@ def compute(data, threads=None, buffers=None):
     out["RE"] = _buffer(buffers, "RE", data["n_project"])
     out["RE_certifiable"] = _buffer(buffers, "RE_certifiable", data["n_project"])
     out["rabais_global"] = _buffer(buffers, "rabais_global", data["n_project"])
-    calls = [
-        (stage_01_amendement, "amendement", (data["FE_VN"], data["Q_brut"], data["VN"], data["idx_amendement_year"], data["idx_system_farm"], data["idx_year_system"], data["levier_chaulage"], data["part_CaCO3"], data["produit_amd"], out["D_p_l"], out["Q_VN"], out["GES_amont_VN_l"], )),
-        (stage_02_year, "year", (out["D_p_l"], data["FE_PRO"], data["F_labour"], data["F_non_travail"], data["F_travail_reduit"], data["IFT"], data["QC_mineralise"], data["QN"], data["QP"], data["Q_org"], data["Surf"], data["Surf_culture"], data["Volume_irrigation"], data["idx_system_farm"], data["idx_year_system"], data["inhibiteur"], data["k_chaulage"], data["levier_chaulage"], data["mode_donnees_C_initial"], data["mode_donnees_MAFOR"], data["mode_donnees_autres_sol"], data["mode_donnees_biomasses"], data["mode_donnees_meteo"], data["pH_final"], data["pH_initial"], data["role"], data["scenario"], data["start_year_amendement"], data["start_year_culture"], data["start_year_mineral"], data["start_year_organique"], data["type_reference"], out["D_p"], out["CO2_directes"], out["GES_amont_org"], out["C_chaulage"], out["QN_inhib"], out["QN_min"], out["QN_mineralise"], out["surfaces_cultures_incoherentes"], out["donnees_chaulage_manquantes"], out["r_meteo"], out["r_C_initial"], out["r_autres_donnees_sol"], out["r_biomasses"], out["r_MAFOR"], out["rabais_donnees_stockage_annee"], out["ecart_parts_travail_du_sol"], out["IFT_valeur"], out["Eau_ha"], out["P2O5_ha"], )),
-        (stage_03_mineral, "mineral", (data["D_uree"], data["FE_K"], data["FE_N"], data["FE_P"], data["QK"], data["QN"], data["QP"], data["engrais_moyen"], data["est_uree"], out["F_EngrMoy"], out["GES_amont_min_l"], out["uree_sans_dose"], )),
-        (stage_04_year, "year", (data["D_uree"], out["F_EngrMoy"], out["GES_amont_VN_l"], out["GES_amont_min_l"], data["start_year_amendement"], data["start_year_mineral"], out["CO2_uree"], out["GES_amont_min"], )),
-        (stage_05_organique, "organique", (data["FA_materiel_delais"], data["F_Volat_NH3"], data["F_Volat_NOx"], data["N_total"], data["QN_org_apport"], data["Q_org"], data["TAN_analyse"], data["TAN_ref"], out["QN_org_l"], out["TAN"], out["Frac_GAZM"], )),
-        (stage_06_year, "year", (data["Frac_GAZF"], out["Frac_GAZM"], data["QN"], out["QN_org_l"], data["Q_org"], data["Surf"], data["inhibiteur_org"], data["start_year_mineral"], data["start_year_organique"], out["QN_org"], out["QN_org_inhib"], out["N_volatilise"], out["N2O_volatilisation"], out["NH3_ha"], )),
-        (stage_07_culture, "culture", (data["C_culture_j"], data["E_eau_theo_unitaire"], data["FRAC_export_ref"], data["INTERCEPT"], data["IR"], data["MS_recolte"], data["MS_ref"], data["N_AG"], data["N_BG"], data["PENTE"], data["RDT_normes"], data["RDT_reel"], data["RS"], data["Surf_culture"], data["espece"], data["residus_exportes"], out["RDT"], out["AG_DM"], out["FRAC_export"], out["QN_residus_culture"], out["C_culture_connu"], out["Production_MB"], out["E_eau_theo_culture"], )),
-        (stage_08_year, "year", (out["C_culture_connu"], data["C_culture_j"], out["E_eau_theo_culture"], data["F_culture_couvert"], data["F_labour"], data["F_non_travail"], data["F_residus"], data["F_travail_reduit"], out["QN_residus_culture"], data["Surf_culture"], data["role"], data["start_year_culture"], out["QN_residus_CA"], out["QN_residus_CD"], out["erosion_donnees"], out["C_pratique"], out["C_culture_annee"], out["C_erosion"], out["E_eau_theo"], )),
-        (stage_09_interculture, "interculture", (data["BIOM"], data["BIOM_abaque"], data["N_AG_faible"], data["N_AG_forte"], data["N_AG_moyenne"], data["seuil_bas_CI"], data["seuil_haut_CI"], out["BIOM_CI"], out["N_AG_CI"], )),
-        (stage_10_year, "year", (out["BIOM_CI"], out["CO2_directes"], out["CO2_uree"], out["C_chaulage"], data["FRAC_LESS"], data["GES_amont_biostimulants"], out["GES_amont_min"], out["GES_amont_org"], out["N2O_volatilisation"], out["N_AG_CI"], data["N_racine"], data["PRG_N2O"], out["QN_inhib"], out["QN_min"], out["QN_mineralise"], out["QN_org"], out["QN_org_inhib"], out["QN_residus_CA"], out["QN_residus_CD"], data["R_MSr_MSa"], data["Surf"], data["Surf_CI"], data["idx_farm_project"], data["idx_system_farm"], data["idx_year_system"], data["start_year_interculture"], out["QN_residus_CI"], out["QN_residus"], out["N2O_directes"], out["N_lixivie"], out["N2O_lixiviation"], out["EGES_fertilisation"], out["Emissions_ha_ferti_Projet"], out["NO3_ha"], )),
-        (stage_11_system, "system", (out["EGES_fertilisation"], data["Surf"], data["scenario"], data["start_system_parcelle_miscanthus"], data["start_system_year"], out["Emissions_ha_ferti_ref"], out["nb_parcelles_miscanthus"], out["k_fin_Projet"], )),
-        (stage_12_system, "system", (out["C_erosion"], out["Eau_ha"], out["IFT_valeur"], out["NH3_ha"], out["NO3_ha"], out["P2O5_ha"], data["SAU_plantation"], data["Sfin"], data["Sfin_ref"], data["Surf"], data["annee_plantation"], data["k"], out["k_fin_Projet"], out["nb_parcelles_miscanthus"], data["scenario"], data["start_system_parcelle_miscanthus"], data["start_system_year"], out["Surf_fin"], out["Delta_StockC_SdC"], out["RE_stockage_carbone_sol_SdC"], out["SAU_plantation_SdC"], out["SAU_plantee_annee_1"], out["SAU_plantee_annee_2"], out["Delta_erosion_SdC"], out["Delta_NH3_SdC"], out["Delta_NO3_SdC"], out["Delta_IFT_SdC"], out["Delta_eau_SdC"], out["P2O5_ha_reference"], out["P2O5_ha_projet"], )),
-        (stage_13_year, "year", (out["C_chaulage"], data["EGES_combustibles_miscanthus"], out["EGES_fertilisation"], out["Emissions_ha_ferti_Projet"], out["Emissions_ha_ferti_ref"], data["FRAC_LESS"], data["PRG_N2O"], out["SAU_plantation_SdC"], out["SAU_plantee_annee_1"], out["SAU_plantee_annee_2"], data["Surf"], data["idx_farm_project"], data["idx_system_farm"], data["idx_year_system"], data["k"], out["nb_parcelles_miscanthus"], data["scenario"], out["RE_fertilisation_annee"], out["SAU_miscanthus_en_place"], out["QN_residus_miscanthus"], out["N2O_directes_residus_miscanthus"], out["N2O_lixiviation_residus_miscanthus"], out["EGES_fertilisation_miscanthus"], out["EGES_combustibles_miscanthus_k"], out["Emissions_ha_miscanthus"], )),
-        (stage_14_system, "system", (out["RE_fertilisation_annee"], out["nb_parcelles_miscanthus"], data["scenario"], data["start_system_year"], out["RE_fertilisation_SdC"], )),
-        (stage_15_farm, "farm", (out["Delta_StockC_SdC"], out["RE_fertilisation_SdC"], data["Surf"], data["k"], data["methode_combustibles"], out["nb_parcelles_miscanthus"], out["rabais_donnees_stockage_annee"], data["start_farm_system"], data["start_system_year"], data["type_reference"], out["RE_fertilisation_exploitation"], out["methode_combustibles_B_ou_C"], out["Delta_StockC"], out["RE_stockage_carbone_sol_exploitation"], out["nb_parcelles_miscanthus_exploitation"], out["surface_SdC_annee_m3"], out["rabais_donnees_stockage_annee_m3"], out["surface_SdC_annee_m2"], out["rabais_donnees_stockage_annee_m2"], out["surface_SdC_annee_m1"], out["rabais_donnees_stockage_annee_m1"], out["surface_SdC_annee_0"], out["rabais_donnees_stockage_annee_0"], out["surface_SdC_annee_1"], out["rabais_donnees_stockage_annee_1"], out["surface_SdC_annee_2"], out["rabais_donnees_stockage_annee_2"], out["surface_SdC_annee_3"], out["rabais_donnees_stockage_annee_3"], out["surface_SdC_annee_4"], out["rabais_donnees_stockage_annee_4"], out["nb_annees_rabais_donnees"], out["rabais_incertitude_donnees_stockage"], out["rabais_Reference"], )),
-        (stage_16_farm, "farm", (out["Delta_IFT_SdC"], out["Delta_NH3_SdC"], out["Delta_NO3_SdC"], out["Delta_eau_SdC"], out["Delta_erosion_SdC"], out["E_eau_theo"], data["E_eau_theo_unitaire"], data["IFT"], data["MRP_contrat_vente"], out["RE_stockage_carbone_sol_exploitation"], data["SAU"], out["SAU_plantation_SdC"], data["Surf"], data["Volume_irrigation"], data["alea_automne"], data["alea_hiver"], data["alea_printemps"], out["erosion_donnees"], data["k"], out["methode_combustibles_B_ou_C"], data["nda"], out["rabais_incertitude_donnees_stockage"], data["renouvellement"], data["role"], data["scenario"], data["start_farm_farm_year"], data["start_farm_system"], data["start_system_year"], data["start_year_culture"], out["rabais_nonPerm"], out["rabais_incertitude_donnees_combustibles"], out["rabais_incertitude_volume_concerne"], out["rabais_nonPerm_miscanthus"], out["rabais_nda"], out["RE_stockage_carbone_sol_apres_rabais"], out["Surf_GC_t_moins_1"], out["Surf_GC_reference"], out["perte_surface_GC_miscanthus"], out["Surf_cobenefices"], out["SdC_presents"], out["erosion_obligatoire"], out["erosion_calculable"], out["Cobenefice_erosion"], out["Cobenefice_NH3"], out["Cobenefice_nitrate"], out["IFT_renseigne"], out["Cobenefice_IFT"], out["irrigue"], out["Cobenefice_eau"], out["eau_references_connues"], out["Delta_E_eau_reelle"], out["Delta_E_eau_theo"], out["ratio_eau_calculable"], )),
-        (stage_17_farm, "farm", (out["Delta_E_eau_reelle"], out["Delta_E_eau_theo"], out["P2O5_ha_projet"], out["P2O5_ha_reference"], out["SdC_presents"], out["Surf_GC_t_moins_1"], data["conditionnalite_PAC"], data["leviers_declares"], out["nb_parcelles_miscanthus_exploitation"], data["outil_certifie"], out["perte_surface_GC_miscanthus"], out["ratio_eau_calculable"], data["renouvellement"], data["renouvellement_levier_nouveau"], data["start_farm_system"], out["Ratio_empreinte_eau"], out["Cobenefice_phosphore"], out["P2O5_ha_reference_exploitation"], out["P2O5_ha_projet_exploitation"], out["classe_P_reference"], out["classe_P_projet"], out["E1_atelier_GC"], out["E2_outil_certifie"], out["E3_conditionnalite_PAC"], out["E4_levier"], out["E4_renouvellement"], out["E5_perte_surface"], )),
-        (stage_18_project, "project", (out["Cobenefice_IFT"], out["Cobenefice_NH3"], out["Cobenefice_eau"], out["Cobenefice_erosion"], out["Cobenefice_nitrate"], out["Cobenefice_phosphore"], data["FE_gaz_naturel_kg"], out["IFT_renseigne"], out["RE_fertilisation_exploitation"], out["RE_stockage_carbone_sol_exploitation"], out["SdC_presents"], out["Surf_cobenefices"], out["erosion_calculable"], out["erosion_obligatoire"], out["irrigue"], data["start_project_farm"], out["RE_fertilisation"], out["FE_gaz_naturel"], out["RE_stockage_carbone_sol"], out["SdC_presents_projet"], out["erosion_obligatoire_projet"], out["erosion_calculable_projet"], out["Cobenefice_erosion_projet"], out["Cobenefice_NH3_projet"], out["Cobenefice_nitrate_projet"], out["IFT_renseigne_projet"], out["Cobenefice_IFT_projet"], out["irrigue_projet"], out["Cobenefice_eau_projet"], out["Cobenefice_phosphore_projet"], )),
-        (stage_19_combustible, "combustible", (data["CED_L_combustible"], data["CED_kWh_combustible"], data["CED_kg_combustible"], data["Consommation"], data["FE_L_combustible"], data["FE_kWh_combustible"], data["FE_kg_combustible"], data["Q_pour_tiers"], data["Q_prestations"], data["unite_combustible"], out["Q_net_combustible"], out["EGES_combustible_i"], out["Energie_combustible_i"], )),
-        (stage_20_farm_year, "farm_year", (data["CED_carbu_B"], data["Carbu_irrigation"], data["Carbu_porcs"], data["Carbu_totale"], data["Carbu_travaux_par_tiers"], data["Carbu_travaux_pour_tiers"], data["Carbu_volaille"], out["EGES_combustible_i"], out["Energie_combustible_i"], data["FE_carbu_B"], data["Surf_cultures_BL"], data["Surf_cultures_BV"], data["Surf_cultures_vendues"], data["Surf_fourrages_BL"], data["Surf_fourrages_BV"], data["Surf_fourrages_vendus"], data["UGB_BL"], data["UGB_BV"], data["idx_farm_year_farm"], data["methode_combustibles"], data["mode_conso"], data["scenario_exploitation"], data["start_farm_year_combustible"], data["start_farm_year_intervention"], data["start_farm_year_irrigation_thermique"], data["systeme_fourrager"], data["type_reference"], out["EGES_combustibles_A"], out["VR_fourrages"], out["Carbu_atelier_BL_theo"], out["Carbu_atelier_BV_theo"], out["Carbu_atelier_cultures_de_vente_theo"], out["annee_ref_generique"], out["methode_B_appliquee"], out["Allocation_cultures_de_vente"], out["Carbu_exploitation"], out["Carbu_atelier_cultures_de_vente"], out["Carbu_atelier_GC"], out["EGES_combustibles_B"], out["Allocation_BL"], out["Allocation_BV"], out["Carbu_atelier_BL"], out["Carbu_atelier_BV"], out["donnees_combustibles"], out["donnees_combustibles_incoherentes"], out["Energie_combustibles_A"], out["Energie_combustibles_B"], )),
-        (stage_21_intervention, "intervention", (data["Conso_culture_L_ha"], data["Puissance_tracteur"], data["Surface_intervention"], data["categorie_charge"], data["conso_type"], data["debit_chantier_type"], data["mode_conso"], data["taux_charge_type"], out["Taux_charge_intervention"], out["Conso_intervention"], out["Carburant_intervention"], )),
-        (stage_22_farm_year, "farm_year", (data["CED_GNR"], data["CED_irrigation"], out["Carburant_intervention"], data["Conso_irrigation"], data["Energie_autres"], out["Energie_combustibles_A"], out["Energie_combustibles_B"], data["FE_GNR"], data["SAU"], data["Volume_eau"], out["annee_ref_generique"], data["idx_farm_project"], data["idx_farm_year_farm"], data["methode_combustibles"], data["start_farm_year_intervention"], data["start_farm_year_irrigation_thermique"], out["EGES_combustibles_engins"], out["Energie_combustibles_C"], out["Energie_combustibles"], out["Energie_ha"], )),
-        (stage_23_irrigation_thermique, "irrigation_thermique", (data["Conso_irrigation"], data["FE_irrigation"], data["Volume_eau"], out["EGES_irrigation_systeme"], )),
-        (stage_24_farm_year, "farm_year", (out["EGES_combustibles_A"], out["EGES_combustibles_B"], out["EGES_combustibles_engins"], out["EGES_irrigation_systeme"], data["SAU"], out["annee_ref_generique"], data["idx_farm_year_farm"], data["methode_combustibles"], data["start_farm_year_irrigation_thermique"], out["EGES_combustibles_irrigation"], out["EGES_combustibles_C"], out["EGES_combustibles"], out["Intensite_comb_Projet"], )),
-        (stage_25_farm, "farm", (out["EGES_combustibles"], out["Energie_ha"], data["SAU"], out["donnees_combustibles"], data["scenario_exploitation"], data["start_farm_farm_year"], out["Intensite_comb_ref"], out["annees_sans_donnees_combustibles"], out["Intensite_comb_ref_miscanthus"], out["Cobenefice_energie"], )),
-        (stage_26_farm_year, "farm_year", (out["Intensite_comb_Projet"], out["Intensite_comb_ref"], data["SAU"], data["idx_farm_year_farm"], data["scenario_exploitation"], out["RE_combustibles_annee"], )),
-        (stage_27_farm, "farm", (out["RE_combustibles_annee"], out["rabais_incertitude_donnees_combustibles"], data["scenario_exploitation"], data["start_farm_farm_year"], out["RE_combustibles_exploitation"], out["RE_combustibles_apres_rabais"], )),
-        (stage_28_project, "project", (out["Cobenefice_energie"], out["RE_combustibles_exploitation"], out["Surf_cobenefices"], data["start_project_farm"], out["RE_combustibles"], out["Cobenefice_energie_projet"], )),
-        (stage_29_annee_poste, "annee_poste", (data["Conso_poste_L"], data["Conso_poste_kWh"], data["Conso_poste_kg"], data["FE_poste_L"], data["FE_poste_kWh"], data["FE_poste_kg"], out["EGES_poste"], )),
-        (stage_30_poste_ferme, "poste_ferme", (out["EGES_poste"], data["scenario_poste"], data["start_poste_ferme_annee_poste"], data["tonnage_poste"], out["EGES_ref_poste"], out["tonnage_ref_poste"], out["Intensite_ref_poste"], )),
-        (stage_31_annee_poste, "annee_poste", (out["EGES_poste"], out["Intensite_ref_poste"], data["idx_annee_poste_poste_ferme"], data["idx_poste_ferme_farm"], data["levier_sechage_stockage"], data["scenario_poste"], data["tonnage_poste"], data["type_reference"], out["RE_poste_annee"], )),
-        (stage_32_poste_ferme, "poste_ferme", (out["RE_poste_annee"], data["scenario_poste"], data["start_poste_ferme_annee_poste"], out["RE_poste"], )),
-        (stage_33_farm, "farm", (out["RE_poste"], data["installation"], data["start_farm_poste_ferme"], out["RE_sechage_ferme"], out["RE_stockage_ferme"], out["RE_sechage_stockage_exploitation"], )),
-        (stage_34_project, "project", (out["RE_sechage_stockage_exploitation"], data["start_project_farm"], out["RE_sechage_stockage"], )),
-        (stage_35_culture_OS, "culture_OS", (data["H_objectif_OS"], data["H_recolte"], data["Seuil_sechage_OS"], data["culture_sechee_OS"], data["scenario_OS"], data["start_culture_OS_annee_OS"], out["H_ref_OS"], out["H_objectif_A30"], out["Conso_sechage_ref"], out["Conso_sechage_ref_A30"], )),
-        (stage_36_annee_OS, "annee_OS", (out["Conso_sechage_ref"], out["Conso_sechage_ref_A30"], out["FE_gaz_naturel"], out["H_objectif_A30"], data["H_objectif_OS"], data["H_recolte"], data["Seuil_sechage_OS"], data["idx_annee_OS_culture_OS"], data["idx_culture_OS_farm"], data["idx_farm_project"], data["levier_aval"], data["scenario_OS"], data["tonnage_seche_OS"], data["type_reference"], out["Conso_sechage_Projet"], out["Conso_sechage_Projet_A30"], out["RE_sechage_OS_annee"], )),
-        (stage_37_culture_OS, "culture_OS", (out["RE_sechage_OS_annee"], data["scenario_OS"], data["start_culture_OS_annee_OS"], out["RE_sechage_OS_culture"], )),
-        (stage_38_farm, "farm", (out["RE_sechage_OS_culture"], data["start_farm_culture_OS"], out["RE_sechage_OS_exploitation"], )),
-        (stage_39_project, "project", (out["RE_sechage_OS_exploitation"], data["start_project_farm"], out["RE_sechage_OS"], )),
-        (stage_40_culture_MRP, "culture_MRP", (data["RatioMRP_defaut"], data["RatioMRP_trace"], data["Rdt_MRP"], data["Surf_MRP"], data["scenario_MRP"], data["start_culture_MRP_annee_MRP"], out["RatioMRP"], out["RatioMRP_par_defaut"], out["Production_ref_MRP"], )),
-        (stage_41_annee_MRP, "annee_MRP", (data["CEp_MRP"], data["FET_soja"], data["FE_MRP_i"], data["Ft_MRP"], out["Production_ref_MRP"], out["RatioMRP"], data["Rdt_MRP"], data["Surf_MRP"], data["idx_annee_MRP_culture_MRP"], data["idx_culture_MRP_farm"], data["idx_farm_project"], data["levier_aval"], data["scenario_MRP"], out["Delta_production_MRP"], out["RE_proteines_annee"], )),
-        (stage_42_culture_MRP, "culture_MRP", (out["RE_proteines_annee"], data["scenario_MRP"], data["start_culture_MRP_annee_MRP"], out["RE_proteines_culture"], )),
-        (stage_43_farm, "farm", (out["RE_proteines_culture"], out["RE_sechage_OS_exploitation"], out["rabais_incertitude_volume_concerne"], data["start_farm_culture_MRP"], out["RE_proteines_exploitation"], out["RE_aval_exploitation"], out["RE_aval_apres_rabais"], )),
-        (stage_44_project, "project", (out["RE_aval_exploitation"], out["RE_proteines_exploitation"], data["start_project_farm"], out["RE_proteines"], out["RE_aval"], )),
-        (stage_45_year, "year", (out["Emissions_ha_ferti_ref"], out["Emissions_ha_miscanthus"], out["Intensite_comb_ref_miscanthus"], out["SAU_plantation_SdC"], data["idx_system_farm"], data["idx_year_system"], out["nb_parcelles_miscanthus"], data["scenario"], out["RE_emissions_miscanthus_annee"], )),
-        (stage_46_system, "system", (out["RE_emissions_miscanthus_annee"], data["scenario"], data["start_system_year"], out["RE_emissions_miscanthus_SdC"], )),
-        (stage_47_farm, "farm", (out["RE_emissions_miscanthus_SdC"], data["start_farm_system"], out["RE_emissions_miscanthus_exploitation"], )),
-        (stage_48_project, "project", (out["RE_emissions_miscanthus_exploitation"], data["start_project_farm"], out["RE_emissions_miscanthus"], )),
-        (stage_49_parcelle_miscanthus, "parcelle_miscanthus", (data["SAU_plantation"], data["Sfin_miscanthus"], data["Sfin_ref_miscanthus"], data["annee_plantation"], data["duree_bail_restante"], data["proprietaire"], out["horizon_miscanthus"], out["duree_comptabilisation_miscanthus"], out["RE_stockage_miscanthus_parcelle"], out["E5_maitrise_parcelle"], )),
-        (stage_50_system, "system", (out["RE_stockage_miscanthus_parcelle"], data["start_system_parcelle_miscanthus"], out["RE_stockage_carbone_sol_miscanthus_SdC"], )),
-        (stage_51_farm, "farm", (out["RE_aval_apres_rabais"], out["RE_aval_exploitation"], out["RE_combustibles_apres_rabais"], out["RE_combustibles_exploitation"], out["RE_emissions_miscanthus_exploitation"], out["RE_fertilisation_exploitation"], out["RE_sechage_stockage_exploitation"], out["RE_stockage_carbone_sol_apres_rabais"], out["RE_stockage_carbone_sol_exploitation"], out["RE_stockage_carbone_sol_miscanthus_SdC"], out["rabais_Reference"], out["rabais_nda"], out["rabais_nonPerm_miscanthus"], data["start_farm_system"], out["RE_stockage_carbone_sol_miscanthus_exploitation"], out["RE_miscanthus_exploitation"], out["RE_miscanthus_apres_rabais"], out["RE_avant_rabais_generaux"], out["RE_certifiable_exploitation"], out["RE_emissions_exploitation"], out["RE_exploitation"], out["E4_bilan_net"], )),
-        (stage_52_project, "project", (out["RE_certifiable_exploitation"], out["RE_emissions_exploitation"], out["RE_emissions_miscanthus"], out["RE_exploitation"], out["RE_stockage_carbone_sol_miscanthus_exploitation"], data["start_project_farm"], out["RE_stockage_carbone_sol_miscanthus"], out["RE_miscanthus"], out["RE_emissions"], out["RE"], out["RE_certifiable"], out["rabais_global"], )),
-    ]
+    calls = _calls(data, out)
     cuts = _blocks(data, default_threads() if threads is None else threads)
     off = _offsets(data, cuts) if len(cuts) > 2 else {e: (0, int(data["n_" + e])) for e in [ROOT] + [t[0] for t in TREE]}
 
