@@ -210,7 +210,7 @@ def test_numba_report_matches_reference_json(tmp_path, yonne_json):
     the line items of the reference backend's JSON run of the JSON dossier (1e-9 relative)."""
     path = tmp_path / "numba.xlsx"
     args = ["run", str(EXAMPLES / "yonne-120ha.xlsx"), "--method", "lbc_gc", "--version", "2.0",
-            "--format", "xlsx", "--output", str(path)]
+            "--format", "xlsx", "--backend", "numba", "--output", str(path)]
     assert main(args) == 0
     header, rows = _table(load_workbook(path)["summary"])
     for key, value, *_ in rows:
