@@ -17,7 +17,7 @@ def test_a_cases_block_is_as_wide_as_its_widest_row():
     one_row = rf"{A} & \text{{si}}\: {B}"
     two_rows = r"\begin{cases} " + one_row + r" \\ 0 & \text{sinon} \end{cases}"
     assert printed_length(two_rows) == printed_length(r"\begin{cases} " + one_row + r" \end{cases}")
-    assert printed_length(two_rows) < printed_length(one_row) + 15
+    assert printed_length(two_rows) < printed_length(one_row) + 12
     assert printed_length(r"\frac{" + A + "}{2}") == printed_length(A)
 
 

@@ -20,7 +20,7 @@ from ..symbolic import equation_parts
 OPEN, CLOSE = "⟦", "⟧"
 _MARKED = re.compile(r"<mtext>" + OPEN + r"([A-Za-z_][A-Za-z0-9_]*)" + CLOSE + r"</mtext>")
 # a line of a broken formula holds about this many printed characters
-LINE_CHARS = 74
+LINE_CHARS = 80
 
 
 def _mark(name: str) -> str:
@@ -38,15 +38,17 @@ def _flat_length(latex: str) -> float:
     scripts = 0.0
     for m in re.finditer(r"_\{", latex):
         end = _group_end(latex, m.end() - 1)
-        # counted below in full; printed at ~0.7, and under a big operator (∑, moy) rather than after it
-        under = latex[:m.start()].endswith((r"\sum", r"\prod", "}"))
-        scripts += (0.5 if under else 0.3) * _flat_length(latex[m.end():end - 1])
+        # counted below in full but printed at ~0.7 size (under a ∑ it is also partly beneath it)
+        under_sum = latex[:m.start()].endswith((r"\sum", r"\prod"))
+        scripts += (0.45 if under_sum else 0.3) * _flat_length(latex[m.end():end - 1])
     text = re.sub(r"\\(?:text|mathrm|operatorname)\{", "", latex)
     text = re.sub(r"\\left|\\right|\\cdot|\\,|\\:|\\quad", " ", text)
     text = re.sub(r"\\[A-Za-z]+", "x", text)
     return len(re.sub(r"[{}" + OPEN + CLOSE + r"\s]", "", text)) + 1.5 * len(_SPACED.findall(latex)) - scripts
 
 
+# the space between two columns of a cases block (value, condition), in characters
+CELL_GAP = 6
 _BLOCK = re.compile(r"\\begin\{(cases|array)\}(?:\{[a-z]*\})?|\\frac\{")
 
 
@@ -65,8 +67,10 @@ def printed_length(latex: str) -> float:
         return before + block + printed_length(latex[den_end:])
     end = _env_end(latex, m.end(), m.group(1))
     body = latex[m.end():end - len(r"\end{%s}" % m.group(1))]
-    rows = [sum(printed_length(c) + 5 for c in split_terms(row, ("&",))) for row in _rows(body)]
-    return before + max(rows, default=0) + 1 + printed_length(latex[end:])
+    cells = [[printed_length(c.lstrip("&")) for c in split_terms(row, ("&",))] for row in _rows(body)]
+    widest = max((sum(row) + CELL_GAP * (len(row) - 1) for row in cells), default=0)
+    brace = 2 if m.group(1) == "cases" else 0
+    return before + brace + widest + printed_length(latex[end:])
 
 
 def _env_end(latex: str, i: int, env: str) -> int:
@@ -155,21 +159,24 @@ def _lines(pieces: List[str], width: int, first: str = "") -> List[str]:
     """Pieces (each with its leading operator) packed greedily into lines of `width`;
     a piece too long for a line of its own is wrapped in turn (it is strictly smaller
     than what is being wrapped, so this ends)."""
-    lines, current = [], first
+    lines, current, broken = [], first, False
     for piece in pieces:
-        if current and printed_length(current) + printed_length(piece) > width:
-            lines.append(current)
+        if current and (broken or printed_length(current) + printed_length(piece) > width):
+            lines.append(current)  # after a piece broken over lines, the next starts a line of its own
             current = ""
+        broken = False
         if not current and lines:
             body = piece.strip()
-            for op in ("+ ", "- ", r"\cdot ", r"\wedge ", r"\vee ", "= ", r"\neq ", "> ", "< ", r"\geq ", r"\leq "):
-                if body.startswith(op):
-                    current = r"\quad " + op + wrap(body[len(op):], width - 4)
-                    break
-            else:
-                current = r"\quad " + wrap(body, width - 4)
+            op = next((o for o in ("+ ", "- ", r"\cdot ", r"\wedge ", r"\vee ", "= ", r"\neq ", "> ", "< ",
+                                   r"\geq ", r"\leq ") if body.startswith(o)), "")
+            rest = wrap(body[len(op):], width - 4)
+            broken = rest != body[len(op):].strip()
+            current = r"\quad " + op + rest
+        elif current:
+            current += piece
         else:
-            current += piece if current else wrap(piece, width)
+            current = wrap(piece, width)
+            broken = current != piece.strip()
     lines.append(current)
     return lines
 
