@@ -107,7 +107,8 @@ def test_annex_placeholders_and_rules_render(browser):
 def test_formulas_do_not_scroll_sideways(browser):
     """Long formulas are broken into lines (compiler/docs/formula.py: sums, products,
     conditions, piecewise cases, function arguments): at the docs' width (1280 px), no
-    formula of any equation page needs a horizontal scroll, in any compiled method."""
+    formula of any equation page needs a horizontal scroll, in any compiled method, nor
+    was set smaller to fit (docs.js does that, marked data-fit, in narrower windows)."""
     wide, seen = [], 0
     for docs in sorted(GENERATED.parent.parent.glob("*/*/docs")):
         for page in sorted(docs.glob("*.html")):
@@ -115,7 +116,7 @@ def test_formulas_do_not_scroll_sideways(browser):
                 continue
             browser.goto(page.resolve().as_uri())
             found = browser.js("[...document.querySelectorAll('.math')]"
-                               ".filter(m => m.scrollWidth > m.clientWidth + 1)"
+                               ".filter(m => m.scrollWidth > m.clientWidth + 1 || m.querySelector('math[data-fit]'))"
                                ".map(m => m.closest('article').id + ' ' + m.scrollWidth + 'px > ' + m.clientWidth + 'px')")
             seen += browser.js("document.querySelectorAll('.math').length")
             wide += [f"{docs.parent.parent.name}/{docs.parent.name}/{page.name}#{w}" for w in found]
@@ -129,3 +130,14 @@ def test_formulas_do_not_scroll_sideways(browser):
             browser.goto(url(page))
             assert visible(browser, "#" + page.split("#")[1] + " math")
             shot(browser, f"{n:02d}-formule-longue-{page.split('#eq-')[1]}")
+
+
+def test_a_narrow_window_sets_wide_formulas_smaller_rather_than_scrolling():
+    """Below the normal width the lines are too long for the box: docs.js sets such a formula
+    smaller (not under 70 %) so that it fits, and marks it data-fit."""
+    with Browser(width=1000, height=800) as narrow:
+        narrow.goto(url("equation-21.html#eq-RE_sechage_OS_annee"))
+        fit = narrow.js("[...document.querySelectorAll('.math')]"
+                        ".map(b => [b.scrollWidth <= b.clientWidth + 1, b.querySelector('math').getAttribute('data-fit')])")
+    assert any(f is not None and 0.7 <= float(f) < 1 for _, f in fit), fit  # a formula was set smaller ...
+    assert all(ok for ok, _ in fit), fit                           # ... and every one fits its box
