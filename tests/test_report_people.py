@@ -140,7 +140,7 @@ def test_xlsx_report_has_number_formats_filters_and_a_chart(tmp_path, capsys):
     assert main(["run", str(YONNE), "--method", "lbc_gc", "--version", "2.0", "--backend", "reference",
                  "--format", "xlsx", "-o", str(path)]) == 0
     wb = openpyxl.load_workbook(path)
-    ws = wb["summary"]
+    ws = wb["Synthèse"]
     cells = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(1, ws.max_row + 1)}
     assert cells["RE_certifiable"].number_format == "#,##0.00"
     assert cells["rabais_global"].number_format == "0.0%"
@@ -150,7 +150,7 @@ def test_xlsx_report_has_number_formats_filters_and_a_chart(tmp_path, capsys):
     with zipfile.ZipFile(path) as z:
         chart = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert chart and b"barChart" in z.read(chart[0])
-    assert "provisoires" in wb.sheetnames
+    assert "Provisoires" in wb.sheetnames
     assert wb["year"].auto_filter.ref
 
 

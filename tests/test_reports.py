@@ -59,7 +59,7 @@ def yonne_json_model():
 
 
 def test_summary_cells_equal_the_json_results(yonne_json, yonne_xlsx):
-    header, rows = _table(yonne_xlsx["summary"])
+    header, rows = _table(yonne_xlsx["Synthèse"])
     assert header[:3] == ["poste", "valeur", "unité"]
     values = {r[0]: r[1] for r in rows}
     expected = [i["name"] for i in summary_items(yonne_json_model()) if i["name"] in yonne_json["results"]]
@@ -70,7 +70,7 @@ def test_summary_cells_equal_the_json_results(yonne_json, yonne_xlsx):
 
 
 def test_rabais_sheet_is_the_rabais_breakdown(yonne_json, yonne_xlsx):
-    header, rows = _table(yonne_xlsx["rabais"])
+    header, rows = _table(yonne_xlsx["Rabais"])
     farm = yonne_json["project"]["farms"][0]
     got = {(r[0], r[1]): r[2] for r in rows}
     for name in ("rabais_Reference", "rabais_nonPerm", "rabais_incertitude_donnees_stockage", "rabais_nda",
@@ -84,7 +84,7 @@ def test_rabais_sheet_is_the_rabais_breakdown(yonne_json, yonne_xlsx):
 
 
 def test_eligibility_sheet(yonne_json, yonne_xlsx):
-    ws = yonne_xlsx["eligibility"]
+    ws = yonne_xlsx["Éligibilité"]
     assert ws["A2"].value == "Verdict : ÉLIGIBLE"
     header, rows = _table(ws)
     criteria = [e for e in ("E1_atelier_GC", "E2_outil_certifie", "E3_conditionnalite_PAC", "E4_levier",
@@ -111,10 +111,12 @@ def test_entity_sheets_are_the_trace(yonne_json, yonne_xlsx):
             assert row[col[name]] == y[name], name
     # one sheet per entity, named by the entity
     assert {"project", "farm", "system", "year", "culture", "mineral", "farm_year", "combustible"} <= set(yonne_xlsx.sheetnames)
+    # the report's own sheets are named in French (the advisers' language), the entities' keep their names
+    assert yonne_xlsx.sheetnames[:6] == ["Synthèse", "Provisoires", "Rabais", "Éligibilité", "Co-bénéfices", "Provenance"]
 
 
 def test_provenance_sheet(yonne_json, yonne_xlsx):
-    header, rows = _table(yonne_xlsx["provenance"])
+    header, rows = _table(yonne_xlsx["Provenance"])
     got = dict((r[0], r[1]) for r in rows)
     assert got["empreinte de la spec (spec_hash)"] == yonne_json["spec_hash"]
     assert got["annexes (annex_version)"] == yonne_json["annexes"]["version"]
@@ -129,7 +131,7 @@ def test_cobenefits_sheet_lists_the_model_cobenefits(yonne_json, yonne_xlsx):
     from conftest import GENERATED
 
     cob = [e["name"] for e in load_compiled(GENERATED).model["equations"] if e.get("cobenefit")]
-    ws = yonne_xlsx["cobenefits"]
+    ws = yonne_xlsx["Co-bénéfices"]
     header, rows = _table(ws)
     if not cob:
         assert rows == [] and "Aucun co-bénéfice" in ws["A2"].value
@@ -183,10 +185,10 @@ def test_not_eligible_still_writes_the_complete_report(tmp_path, capsys):
     code, captured = _run(capsys, dossier, "--format", "xlsx", "--output", str(path))
     assert code == 1 and "NOT ELIGIBLE" in captured.err
     wb = load_workbook(path)
-    assert wb["eligibility"]["A2"].value.startswith("Verdict : NON ÉLIGIBLE — 1 critère(s)")
-    header, rows = _table(wb["eligibility"])
+    assert wb["Éligibilité"]["A2"].value.startswith("Verdict : NON ÉLIGIBLE — 1 critère(s)")
+    header, rows = _table(wb["Éligibilité"])
     assert [r[1] for r in rows if r[3] == "NON"] == ["E2_outil_certifie"]
-    summary = dict((r[0], r[1]) for r in _table(wb["summary"])[1])
+    summary = dict((r[0], r[1]) for r in _table(wb["Synthèse"])[1])
     assert np.isfinite(summary["RE_certifiable"])
 
 
@@ -212,8 +214,8 @@ def test_numba_report_matches_reference_json(tmp_path, yonne_json):
     args = ["run", str(EXAMPLES / "yonne-120ha.xlsx"), "--method", "lbc_gc", "--version", "2.0",
             "--format", "xlsx", "--backend", "numba", "--output", str(path)]
     assert main(args) == 0
-    header, rows = _table(load_workbook(path)["summary"])
+    header, rows = _table(load_workbook(path)["Synthèse"])
     for key, value, *_ in rows:
         assert value == pytest.approx(yonne_json["results"][key], rel=1e-9, abs=1e-12), key
-    prov = dict((r[0], r[1]) for r in _table(load_workbook(path)["provenance"])[1])
+    prov = dict((r[0], r[1]) for r in _table(load_workbook(path)["Provenance"])[1])
     assert prov["backend"] == "numba" and prov["dossier"] == "yonne-120ha.xlsx"

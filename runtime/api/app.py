@@ -1,6 +1,6 @@
 """carbonspec over HTTP, for a vendor's software that cannot call a subprocess.
 
-Endpoints (OpenAPI at /openapi.json, browsable at /docs):
+Endpoints (OpenAPI at /openapi.json, browsable offline at /docs and /redoc, docs.py):
 - GET  /methods                     the compiled methods of this checkout
 - POST /calculate?method=&version=  a dossier (JSON body, or an xlsx workbook) -> the results
                                     document `carbonspec run` prints (same keys, same values);
@@ -178,7 +178,11 @@ def create_app(root: Path, castype: Optional[Path] = None, max_body: int = 8 * 1
         app_version = "unknown"
     app = FastAPI(title="carbonspec", version=app_version,
                   description="Méthodes de crédits carbone compilées : calcul d'un dossier, trace d'un chiffre, "
-                              "certification d'un outil de calcul. (carbonspec HTTP API)")
+                              "certification d'un outil de calcul. (carbonspec HTTP API)",
+                  docs_url=None, redoc_url=None)  # FastAPI's pages load from a CDN: docs.py serves them offline
+    from carbonspec.runtime.api.docs import add_offline_docs
+
+    add_offline_docs(app)
     service = Service(root, castype)
     app.state.service = service
 

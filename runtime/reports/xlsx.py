@@ -1,5 +1,7 @@
 """The report of a run as an xlsx workbook: one sheet per report table (report.py).
 
+Sheets are named in French for the advisers who read them (SHEET_NAMES); an entity's sheet
+keeps the entity's name, as in the dossier template the adviser filled in.
 Layout of every sheet: row 1 the table's title, then its notes, an empty row, the header
 row (bold), for per-entity tables a units row (italic), then the data.  Numbers are
 written at full precision (a summary cell equals the JSON result exactly); an absent input
@@ -23,6 +25,26 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDE7F0")
 _FAIL_FILL = PatternFill("solid", fgColor="FDE2C8")
 
 
+# the report's own tables (content.py names them in English, as the JSON keys) -> sheet names
+SHEET_NAMES = {
+    "summary": "Synthèse",
+    "retroactivity": "Rétroactivité",
+    "rabais": "Rabais",
+    "eligibility": "Éligibilité",
+    "cobenefits": "Co-bénéfices",
+    "provenance": "Provenance",
+    "provisoires": "Provisoires",
+}
+
+
+def sheet_names(report: Report) -> dict:
+    """Table name -> sheet name: SHEET_NAMES for the report's own tables, unless an entity
+    or a verdict of the method already has that name (then the table keeps its own)."""
+    taken = {t.name for t in report.tables}
+    return {t.name: SHEET_NAMES[t.name] if t.name in SHEET_NAMES and SHEET_NAMES[t.name] not in taken else t.name
+            for t in report.tables}
+
+
 def header_row(table) -> int:
     """The 1-based row of a table's header in its sheet (title, notes, blank line first)."""
     return 2 + len(table.notes) + 1
@@ -31,8 +53,9 @@ def header_row(table) -> int:
 def report_workbook(report: Report) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
+    names = sheet_names(report)
     for t in report.tables:
-        ws = wb.create_sheet(t.name)
+        ws = wb.create_sheet(names[t.name])
         ws.cell(1, 1, t.title).font = _TITLE
         for i, note in enumerate(t.notes, start=2):
             ws.cell(i, 1, note)
@@ -62,7 +85,7 @@ def report_workbook(report: Report) -> Workbook:
         for c, name in enumerate(t.header, start=1):
             width = max([len(str(name))] + [len(str(row[c - 1])) for row in t.rows[:200] if row[c - 1] is not None])
             ws.column_dimensions[get_column_letter(c)].width = max(8, min(60, width + 2))
-    _chart(wb, report)
+    _chart(wb, report, names.get("summary"))
     return wb
 
 
@@ -95,11 +118,11 @@ def _number_formats(ws, t, first_data: int, model) -> None:
                 cell.number_format = "0.00E+00"
 
 
-def _chart(wb, report: Report) -> None:
+def _chart(wb, report: Report, summary_sheet) -> None:
     """A native bar chart of the t CO2e line items, on the summary sheet, from its cells."""
     from openpyxl.chart import BarChart, Reference
 
-    if not report.model or "summary" not in wb.sheetnames:
+    if not report.model or summary_sheet not in wb.sheetnames:
         return
     from carbonspec.runtime.certification.certify import main_items
 
@@ -108,7 +131,7 @@ def _chart(wb, report: Report) -> None:
     rows = [n for n, row in enumerate(t.rows) if row[0] in names]
     if not rows:
         return
-    ws = wb["summary"]
+    ws = wb[summary_sheet]
     first = header_row(t) + 1
     lo, hi = first + rows[0], first + rows[-1]  # the line items come first in the summary, contiguous
     chart = BarChart()
