@@ -22,7 +22,7 @@ from carbonspec.runtime.intercrop.pipeline import run
 from conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "quantica" / "gers-synthetic.json"
-BASE = ROOT / "examples" / "quantica" / "lbc" / "gers-base-dossier.json"
+BASE = ROOT / "examples" / "quantica" / "dossiers" / "gers-synthetic.json"
 ANNEXES = ROOT / "annexes" / "lbc_gc" / "v2.0"
 # the rows of correspondance_CI_modele.csv for the example's types (L417: species, else family)
 KEY = {"mustard": "cruciferes", "phacelia": "phacelie", "vetch": "vesce", "oat": "graminees",
@@ -214,7 +214,7 @@ def test_base_dossier_is_what_its_builder_writes():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert json.loads(BASE.read_text(encoding="utf-8")) == mod.build(), \
-        "gers-base-dossier.json is stale: run python examples/quantica/build_lbc_base.py"
+        "dossiers/gers-synthetic.json is stale: run python examples/quantica/build_lbc_base.py"
 
 
 def test_every_model_cover_crop_type_has_a_row():

@@ -1,4 +1,4 @@
-"""Write examples/quantica/lbc/gers-base-dossier.json: the LBC Grandes Cultures v2.0 dossier of
+"""Write examples/quantica/dossiers/gers-synthetic.json: the LBC Grandes Cultures v2.0 dossier of
 the SYNTHETIC Gers farm of gers-synthetic.json, as an adviser would hold it before the
 satellite measurement (`carbonspec intercrop ... --dossier` fills its cover crops).
 
@@ -20,6 +20,11 @@ to its default); the intercrop tool writes them for the campaigns it measured.
   with and without cover crops is per plot and is not the method's reference-vs-project
   difference (digest B.4, semantic gap 1);
 - fuel by method A: 5 400 L of GNR a year (about 86 L/ha).
+Every plot of a system is in the same phase of its two-year rotation, so the reference years
+(2020-2022: two wheat or maize years of three) carry more mineral N than the project's (two of
+five): RE_fertilisation there comes from the rotation's phase and a three-year reference, not
+from the cover crops.  The cover crops add the nitrogen of their residues (QN_résidus_CI) to the
+measured project years.
 """
 import json
 from pathlib import Path
@@ -67,7 +72,7 @@ def build() -> dict:
 
 
 def main():
-    out = HERE / "lbc" / "gers-base-dossier.json"
+    out = HERE / "dossiers" / "gers-synthetic.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(build(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
