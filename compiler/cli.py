@@ -67,7 +67,8 @@ def check(spec_dir: Path = typer.Argument(..., help="folder of .cspec files, e.g
     proved = [prove_invariant(model, inv) for inv in model.invariants]
     out.print(f"{model.method.id} v{model.method.version}: {eqs} equations, "
               f"{len(model.of_kind('input'))} inputs, {len(model.of_kind('constant'))} constants, "
-              f"{len(model.of_kind('lookup'))} lookups, {sum(1 for _ in model.choices())} recorded choices — OK "
+              f"{len(model.of_kind('lookup'))} lookups, {sum(1 for _ in model.choices()) + sum(len(d['choices']) for d in model.external_models)} "
+              f"recorded choices — OK "
               f"(spec hash {model.spec_hash})")
     for r in proved:
         state = "proved by SymPy" if r.proved else "not proved symbolically; checked by Hypothesis in the tests"

@@ -194,12 +194,14 @@ def test_farms_and_systems_must_match_the_dossier(example, tmp_path):
 
 
 def test_command_writes_both_files_or_nothing(tmp_path, capsys):
-    out, ic = tmp_path / "dossier.json", tmp_path / "ic.json"
+    out, ic = tmp_path / "dossier.json", tmp_path / "ic.html"
     assert main(["intercrop", str(EXAMPLE), "--dossier", str(BASE), "--out-dossier", str(out),
-                 "--output", str(ic)]) == 0
+                 "--format", "html", "--output", str(ic)]) == 0
     assert "4 année(s) de système renseignée(s)" in capsys.readouterr().err
     filled = json.loads(out.read_text(encoding="utf-8"))
-    assert filled["method"] == "lbc_gc" and json.loads(ic.read_text(encoding="utf-8"))["dossier"]["years"]
+    html = ic.read_text(encoding="utf-8")
+    assert filled["method"] == "lbc_gc" and "Dossier lbc_gc v2.0 renseigné" in html
+    assert html.count("prelevement_ou_teledetection") == 4 and "espece_CI = phacelie" in html
     # --dossier without --out-dossier, and a campaign outside the years: exit 2, nothing written
     assert main(["intercrop", str(EXAMPLE), "--dossier", str(BASE)]) == 2
     bad_out, bad_ic = tmp_path / "bad.json", tmp_path / "bad-ic.json"
@@ -234,3 +236,49 @@ def test_every_model_cover_crop_type_has_a_row():
     assert all(r["source"] and r["status"] in ("method-text", "public-source", "placeholder") for r in rows)
     assert {r["espece_CI"] for r in rows} - {""} <= keys
     assert [r["type_modele"] for r in rows if not r["espece_CI"]] == ["cereal_regrowth"]
+
+
+def _spec_copy(tmp_path, old, new):
+    from conftest import SPEC
+
+    spec = tmp_path / "spec"
+    shutil.copytree(SPEC, spec)
+    f = spec / "56-biomasse-intercultures.cspec"
+    text = f.read_text(encoding="utf-8")
+    assert old in text, old
+    f.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return spec
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("bind species_map = correspondance_CI_modele ", "bind species_map = correspondance_CI_model ",
+     "bind 'species_map' names 'correspondance_CI_model', which the spec does not declare"),
+    ("gives biomass : t_DM / ha feeds", "gives biomass : kg_DM / ha feeds", "'BIOM' is in [t_DM / ha]"),
+    ("choice Q2_mode_representatif", "choice Q1_annee_CI", "model 'intercrop' records the same choice twice"),
+])
+def test_a_broken_declaration_is_a_located_spec_error(tmp_path, capsys, old, new, message):
+    spec = _spec_copy(tmp_path, old, new)
+    assert main(["check", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "56-biomasse-intercultures.cspec:" in err and "Traceback" not in err
+
+
+def test_the_adapter_refuses_a_declaration_it_cannot_use():
+    """The library names the bind it needs (the compiler does not know the library's keys)."""
+    from carbonspec.runtime.models import intercrop_bridge as bridge
+
+    model = json.loads((ROOT / "generated" / "lbc_gc" / "v2.0" / "model.json").read_text(encoding="utf-8"))
+    decl = next(d for d in model["external_models"] if d["name"] == "intercrop")
+    b = bridge.binding(decl, model)
+    assert (b.fields, b.mode_field, b.mode_values, b.index) == (
+        {"biomass": "BIOM", "area": "Surf_CI", "species": "espece_CI"}, "mode_donnees_biomasses",
+        {"remote_sensing": "prelevement_ou_teledetection", "coupled": "couplage"}, "k")
+    broken = copy.deepcopy(decl)
+    del broken["binds"]["coupled"]
+    with pytest.raises(InputError, match="needs 'bind coupled = NAME'"):
+        bridge.binding(broken, model)
+    broken = copy.deepcopy(decl)
+    broken["binds"]["remote_sensing"] = ["moyenne"]
+    broken["binds"]["coupled"] = ["mesure"]        # a value of another enum
+    with pytest.raises(InputError, match="bind coupled = mesure: not a value of enum 'mode_biomasse'"):
+        bridge.binding(broken, model)

@@ -159,7 +159,7 @@ def build_dossier(doc: IntercropInput, result: dict, name: str, base_path: Path,
         system = farms[fi][b.levels[1][1]][sj]
         notes += bridge.fill_system(system, b, fills, f"{base}: {path}")
         for fill in fills:
-            summary.append({"farm": f.id, "system": s.id, "dossier_path": path, b.index: fill.k,
+            summary.append({"farm": f.id, "system": s.id, "dossier_path": path, "year": fill.k,
                             "mode": b.mode_values[fill.mode] if fill.mode else None,
                             "rows": [{b.fields["species"]: key, b.fields["area"]: a, b.fields["biomass"]: bio}
                                      for key, a, bio in fill.species]})
@@ -169,6 +169,6 @@ def build_dossier(doc: IntercropInput, result: dict, name: str, base_path: Path,
                          f"le dossier déclare {', '.join(f'{d:g}' for d in sorted(declared))} ha ({b.year_area}) : "
                          f"les cultures intermédiaires des autres parcelles sont à ajouter à la main")
     compiled.schema.validate(out, base)   # the dossier `run` would accept, or a located error
-    return out, notes, {"method": compiled.model["method"], "version": compiled.model["version"],
+    return out, notes, {"method": compiled.model["method"], "version": compiled.model["version"], "index": b.index,
                         "first_project_year": dict(zip((f.id for f in doc.farms), t)), "years": summary}
 
