@@ -282,3 +282,23 @@ def test_the_adapter_refuses_a_declaration_it_cannot_use():
     broken["binds"]["coupled"] = ["mesure"]        # a value of another enum
     with pytest.raises(InputError, match="bind coupled = mesure: not a value of enum 'mode_biomasse'"):
         bridge.binding(broken, model)
+
+
+def test_a_soil_model_block_gives_the_first_year_and_is_left_alone_with_a_note(example, tmp_path):
+    """The first year may come from the dossier's soil-model block (its first_project_year); that
+    block's own cover crops are not rewritten (a note says so) and it is kept as it was."""
+    doc, result = example
+    doc2 = doc.model_copy(deep=True)
+    doc2.farms[0].first_project_year = None
+    block = json.loads((ROOT / "examples" / "lbc_gc" / "yonne-amg.json").read_text(encoding="utf-8"))[
+        "project"]["farms"][0]["systems"][0]["amg"]
+    assert block["first_project_year"] == 2024
+    base = json.loads(BASE.read_text(encoding="utf-8"))
+    base["project"]["farms"][0]["systems"][0]["amg"] = block
+    path = tmp_path / "base.json"
+    path.write_text(json.dumps(base), encoding="utf-8")
+    filled, notes, record = build_dossier(doc2, result, "in.json", path, ROOT)
+    assert record["first_project_year"] == {"EARL-des-Coteaux": 2024}      # campaign 2023 -> k = -1
+    assert {y["year"] for y in record["years"]} == {-1, 0} and record["index"] == "k"
+    assert filled["project"]["farms"][0]["systems"][0]["amg"] == block
+    assert any("systems[0].amg" in n and "non réécrites" in n for n in notes)

@@ -158,6 +158,10 @@ def build_dossier(doc: IntercropInput, result: dict, name: str, base_path: Path,
         path = f"{fpath}[{fi}].{b.levels[1][1]}[{sj}]"
         system = farms[fi][b.levels[1][1]][sj]
         notes += bridge.fill_system(system, b, fills, f"{base}: {path}")
+        for d in compiled.model.get("external_models", []):
+            if d.get("block") and d["block"]["entity"] == b.levels[1][0] and d["block"]["field"] in system:
+                notes.append(f"{base}: {path}.{d['block']['field']}: le bloc du modèle {d['name']!r} garde ses propres "
+                             f"cultures intermédiaires (non réécrites) : les accorder avec les biomasses mesurées")
         for fill in fills:
             summary.append({"farm": f.id, "system": s.id, "dossier_path": path, "year": fill.k,
                             "mode": b.mode_values[fill.mode] if fill.mode else None,
@@ -168,7 +172,35 @@ def build_dossier(doc: IntercropInput, result: dict, name: str, base_path: Path,
             notes.append(f"{base}: {path}: les parcelles de {s.id!r} dans {name} couvrent {area[(f.id, s.id)]:.2f} ha, "
                          f"le dossier déclare {', '.join(f'{d:g}' for d in sorted(declared))} ha ({b.year_area}) : "
                          f"les cultures intermédiaires des autres parcelles sont à ajouter à la main")
-    compiled.schema.validate(out, base)   # the dossier `run` would accept, or a located error
+    # the dossier `run` would accept, or a located error; a model block (e.g. a soil model's) is
+    # checked by its own library when the dossier is run, and is left as the base dossier had it
+    compiled.schema.validate(_without_blocks(out, compiled.model), base)
     return out, notes, {"method": compiled.model["method"], "version": compiled.model["version"], "index": b.index,
                         "first_project_year": dict(zip((f.id for f in doc.farms), t)), "years": summary}
 
+
+
+def _without_blocks(raw: dict, model: dict) -> dict:
+    """A copy of the dossier without the blocks of declared external models (validated by the
+    library that reads them when the dossier is run)."""
+    blocks = {(d["block"]["entity"], d["block"]["field"]) for d in model.get("external_models", []) if d.get("block")}
+    if not blocks:
+        return raw
+    children = {}
+    for e in model["entities"]:
+        children.setdefault(e["parent"], []).append(e)
+    out = copy.deepcopy(raw)
+
+    def walk(ent: str, obj):
+        if not isinstance(obj, dict):
+            return
+        for entity, field in blocks:
+            if entity == ent:
+                obj.pop(field, None)
+        for c in children.get(ent, []):
+            for row in obj.get(c["collection"]) or [] if isinstance(obj.get(c["collection"]), list) else []:
+                walk(c["name"], row)
+
+    root = model["entities"][0]
+    walk(root["name"], out.get(root["collection"]))
+    return out
