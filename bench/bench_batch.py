@@ -15,7 +15,8 @@ In one run, each figure printed with the load average when it was taken (the mac
 * Équations 3-9 (six formulas, bench/eq3_9.py) on 1 M entities: carbonspec's Numba loop (1 and 2
   threads), the NumPy expression, and OpenFisca-core float64 (bench/.venv-openfisca, `make openfisca`),
   values compared;
-* one farm with `carbonspec run`: warm (Numba cache filled) and cold (empty NUMBA_CACHE_DIR).
+* one farm with `carbonspec run`: the default backend (`auto`: the NumPy reference for a dossier this
+  small) and `--backend numba`, each warm (Numba cache filled) and cold (empty NUMBA_CACHE_DIR).
 
 Nothing is asserted on timings; the repository is not written to (batches under a temporary folder).
 """
@@ -241,19 +242,20 @@ def bench_openfisca(n: int, with_openfisca: bool) -> dict:
 def bench_one_farm() -> dict:
     exe = str(Path(sys.executable).with_name("carbonspec"))
     dossier = str(ROOT / "examples" / "lbc_gc" / "yonne-120ha.json")
-    cmd = [exe, "run", dossier, "--method", "lbc_gc", "--version", "2.0"]
+    res = {}
+    for backend in ("auto", "numba"):
+        cmd = [exe, "run", dossier, "--method", "lbc_gc", "--version", "2.0", "--backend", backend]
 
-    def timed(env=None):
-        t = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, env=env, check=True, cwd=ROOT)
-        return time.perf_counter() - t
+        def timed(env=None):
+            t = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, env=env, check=True, cwd=ROOT)
+            return time.perf_counter() - t
 
-    timed()
-    warm = min(timed() for _ in range(3))
-    res = {"run warm": (warm, load())}
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        res["run cold (empty Numba cache)"] = (timed(env), load())
+        timed()
+        res[f"run --backend {backend}, warm (best of 5)"] = (min(timed() for _ in range(5)), load())
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+            res[f"run --backend {backend}, cold (empty Numba cache)"] = (timed(env), load())
     return res
 
 

@@ -119,6 +119,7 @@ class Format(str, Enum):
 
 
 class Backend(str, Enum):
+    auto = "auto"
     numba = "numba"
     reference = "reference"
 
@@ -135,7 +136,9 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
         labelled: Optional[str] = typer.Option(None, "--labelled", help="date the project was labelled "
                                                "(YYYY-MM-DD): which annex set applies (1.8 L555)"),
         fmt: Format = typer.Option(Format.json, "--format", help="json (stdout or --output), xlsx or html (need --output)"),
-        backend: Backend = typer.Option(Backend.numba, "--backend", help="numba (compiled) or reference (NumPy)"),
+        backend: Backend = typer.Option(Backend.auto, "--backend", help="auto (NumPy reference for a dossier of "
+                                        "fewer than 200 000 rows, the compiled kernel above: same bits), numba "
+                                        "(compiled) or reference (NumPy)"),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the results here, not stdout")):
     """Compute a dossier with a compiled method; print or write the results (every equation's
     value per entity row, so any figure traces back to its equation and inputs).  Nothing is
@@ -163,11 +166,11 @@ def run(dossier: Path = typer.Argument(..., help="dossier: JSON file, or xlsx wo
 
         root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
         raise relocate(exc, str(dossier), root_coll, locate) from None
-    doc = results_document(compiled, flat, values, annex_set, backend.value)
+    doc = results_document(compiled, flat, values, annex_set, flat.backend or backend.value)
     if retro is not None:
         doc["retroactivity"] = retro
     data = _render(fmt, compiled, flat, values, doc, dossier, annex_set)  # complete before anything is written
-    err.print(f"{doc['computed_with']} · backend {backend.value}")
+    err.print(f"{doc['computed_with']} · backend {doc['backend']}")
     from carbonspec.runtime.reports.terminal import placeholder_count, summary_table
 
     err.print(summary_table(compiled, doc, placeholder_count(compiled, flat, annex_set)))  # stderr: stdout stays JSON

@@ -7,9 +7,10 @@ one.  The CLI prints these and exits with code 2; no traceback ever reaches a us
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
-from .ast import Loc
+if TYPE_CHECKING:  # only a type here: the runtime imports these errors without the spec's AST
+    from .ast import Loc
 
 
 class CarbonspecError(Exception):

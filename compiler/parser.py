@@ -66,19 +66,7 @@ def _unquote(tok: Token) -> str:
     return str(tok)[1:-1]
 
 
-# A method version names a folder (generated/<method>/v<version>/) and is printed into
-# kernel.py: plain characters only, no '..' (nothing that could leave the output root).
-VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
-# A method id (the grammar's NAME) is also a folder name and part of a Python module name.
-IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-
-
-def version_problem(version: str):
-    """Why `version` is not a plain version string (None when it is one)."""
-    if not VERSION_RE.match(version) or ".." in version:
-        return (f"version {version!r} is not a plain version: use letters, digits, '.', '_' or '-' "
-                "(at most 32, no '..', no '/'), e.g. \"2.0\"")
-    return None
+from .names import IDENT_RE, VERSION_RE, version_problem  # noqa: E402,F401  (shared with the runtime's loader)
 
 
 # Characters refused anywhere in a spec file: C0 controls other than tab and line breaks,

@@ -3,6 +3,7 @@ comes from the `model.json` that `compile` wrote.
 
 Folders by job; each imports only folders above it in this list (tests/test_runtime_layout.py):
 
+- `numerics/`      floating-point helpers of the reference backends (C-library exp, log, powers)
 - `io/`            files on disk (atomic writes to regular files, strict JSON, deterministic workbooks)
 - `models/`        external models a spec declares: the libraries (AMG soil carbon, the SAFY crop
                    model), the registry from a declared name to its library, and the adapters

@@ -57,7 +57,9 @@ def _same_bits(a, b) -> bool:
     return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
 
 
-@pytest.mark.parametrize("budget,threads", [(1 << 30, 1), (1, 2)])  # one chunk; one chunk per project, 2 threads
+# one chunk; one chunk per project on 2 threads: chunks of different sizes one after the other, each
+# computed into the output arrays of the previous ones (kernel `buffers`), grown and shrunk
+@pytest.mark.parametrize("budget,threads", [(1 << 30, 1), (1, 2)])
 def test_batch_equals_json_path_bit_for_bit(compiled, batch_in, json_outputs, tmp_path, budget, threads):
     run_batch(batch_in, tmp_path / "out", GENERATED, ANNEXES, every_equation=True, budget=budget, threads=threads)
     res = read_results(tmp_path / "out")

@@ -7,7 +7,11 @@ float.  Two documented differences only:
   main printed its placeholder 0;
 - the RE_aval floor (issue 13, choice A26) changes only dossiers with a negative RE_séchage_OS +
   RE_protéines on a farm, and no example has one (checked below, so a new example that has one
-  is noticed)."""
+  is noticed).
+
+The fixtures were computed by the Numba kernel; `run` now computes a dossier this small with the
+NumPy reference (`--backend auto`), so this test also checks that the two give the same bits.
+The backend named in the soil model's provenance is the one exception (it says which ran)."""
 import json
 import math
 
@@ -73,8 +77,11 @@ def test_example_results_are_bit_identical(fixture, tmp_path, capsys):
     # the soil model's provenance: same stocks and inputs; its label now comes from the spec's
     # `model` declaration, and the annex directory is machine-specific
     if exp.get("soil_model"):
-        strip = lambda d: {p: {k: v for k, v in r.items() if k not in ("model", "tables")} for p, r in d.items()}  # noqa: E731
+        strip = lambda d: {p: {k: v for k, v in r.items() if k not in ("model", "tables", "backend")}  # noqa: E731
+                           for p, r in d.items()}
         _compare(strip(exp["soil_model"]), strip(got["soil_model"]), "soil_model", nulls, diffs)
+        assert {r["backend"] for r in got["soil_model"].values()} == {"reference"}
+    assert got["backend"] == "reference"  # auto on a small dossier: the fixture's bits without the JIT
     assert not diffs, f"{fixture}: values changed: {diffs[:5]}"
     # every null is a co-benefit not computed, whose placeholder was 0
     not_computed = {name for _, name in _not_computed(got)}

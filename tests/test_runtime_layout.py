@@ -46,7 +46,7 @@ def test_no_import_cycle_between_runtime_folders():
 
 def test_folders_import_only_folders_listed_above_them():
     """The order runtime/__init__.py documents."""
-    order = ["io", "models", "dossier", "engine", "trace", "certification", "versions", "reports", "intercrop",
+    order = ["numerics", "io", "models", "dossier", "engine", "trace", "certification", "versions", "reports", "intercrop",
              "batch", "api"]
     for folder, deps in folder_graph().items():
         for d in deps:

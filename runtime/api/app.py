@@ -110,7 +110,7 @@ class Service:
         except InputError as exc:
             root_coll = compiled.schema.entities[compiled.schema.root]["collection"]
             raise relocate(exc, "dossier", root_coll, locate) from None
-        doc = results_document(compiled, flat, values, annex_set, backend)
+        doc = results_document(compiled, flat, values, annex_set, flat.backend or backend)
         return compiled, flat, values, annex_set, doc
 
     def calculate(self, method, version, body, content_type, backend, fmt):
@@ -221,7 +221,9 @@ def create_app(root: Path, castype: Optional[Path] = None, max_body: int = 8 * 1
 
     M = Query(..., description="method id, e.g. lbc_gc")
     V = Query(..., description="method version, e.g. 2.0")
-    B = Query("numba", pattern="^(numba|reference)$", description="numba (compiled) or reference (NumPy)")
+    B = Query("auto", pattern="^(auto|numba|reference)$",
+              description="auto (the NumPy reference below 200 000 rows, the compiled kernel above: same bits), "
+                          "numba (compiled) or reference (NumPy)")
 
     @app.post("/calculate", summary="Compute a dossier (same results as `carbonspec run`)")
     async def calculate(request: Request, method: str = M, version: str = V, backend: str = B,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,9 @@ class Job:
 
 
 _CACHE: Dict[tuple, tuple] = {}
+# the kernel's output arrays, reused chunk after chunk; per thread, since a Dask worker with
+# several threads runs several chunks at once in one process
+_BUFFERS = threading.local()
 PHASES: Dict[str, float] = {}  # seconds per phase in this process (bench/bench_batch.py prints them)
 
 
@@ -105,6 +109,13 @@ def read_chunk(model: dict, srcs: Dict[str, Source], selection: Dict[str, object
     return tables, parent_rows
 
 
+def _buffers(compiled_dir: str) -> dict:
+    per_method = getattr(_BUFFERS, "by_method", None)
+    if per_method is None:
+        per_method = _BUFFERS.by_method = {}
+    return per_method.setdefault(compiled_dir, {})
+
+
 def run_chunk(job: Job, selection: Dict[str, object], part: int) -> Dict[str, int]:
     """Compute one chunk and write its part files; returns the rows computed per entity."""
     from carbonspec.runtime.engine.core import check_outputs, run_backend
@@ -122,7 +133,10 @@ def run_chunk(job: Job, selection: Dict[str, object], part: int) -> Dict[str, in
         resolve_lookups(model, flat, coded, annexes.tables)
     with _timed("kernel"):
         if job.backend == "numba":
-            out = compiled.kernel.compute(flat.data, threads=job.threads)
+            compiled.warm(flat.data)
+            # the chunk's results are written before the next chunk runs, so its arrays can be reused
+            out = compiled.kernel.compute(flat.data, threads=job.threads,
+                                          buffers=_buffers(job.compiled_dir))
         else:
             out = run_backend(compiled, flat.data, job.backend)
     with _timed("check outputs"):

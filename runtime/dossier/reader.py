@@ -70,6 +70,7 @@ class Flat:
     paths: Dict[str, List[str]]  # entity -> field path of each row
     raw: Dict[str, Dict[str, List[Any]]] = field(default_factory=dict)  # entity -> input -> raw values
     warnings: List[str] = field(default_factory=list)  # located notes for the user (annex fallbacks taken)
+    backend: str = ""  # the backend that computed these rows (engine.core.evaluate), for provenance
 
 
 class DossierSchema:

@@ -32,6 +32,7 @@ class Compiled:
     model: dict
     schema: DossierSchema
     _kernel: object = None
+    _warmed: bool = False
 
     @property
     def kernel(self):
@@ -44,6 +45,15 @@ class Compiled:
             spec.loader.exec_module(module)
             self._kernel = module
         return self._kernel
+
+    def warm(self, data: Dict[str, np.ndarray]) -> None:
+        """Before the kernel's first run in this process: on a cold Numba cache, compile its
+        stages in parallel processes (engine/warmup.py)."""
+        if not self._warmed:
+            from carbonspec.runtime.engine.warmup import warm_if_cold
+
+            self._warmed = True
+            warm_if_cold(self.kernel, self.directory / "kernel.py", data)
 
 
 def load_compiled(directory: Path) -> Compiled:
@@ -182,12 +192,30 @@ def _missing_key(lk, table: Table, alts_per_col, r, flat: Flat, ent: str) -> Inp
                       + f"; closest known: {', '.join(closest)}")
 
 
+# `auto` below this many rows (all entities) runs the NumPy reference: a dossier of a few farms
+# costs it milliseconds, while merely loading the cached Numba kernel costs about a second (the
+# JIT's own start-up).  Both backends give the same bits (runtime/numerics/libm.py; tested on
+# every example), so the choice changes the time, never a figure.
+AUTO_NUMBA_ROWS = 200_000
+BACKENDS = ("auto", "numba", "reference")
+
+
+def choose_backend(compiled: Compiled, data: Dict[str, np.ndarray], backend: str) -> str:
+    """The backend `auto` stands for on these rows; any other name is returned as it is."""
+    if backend != "auto":
+        return backend
+    rows = sum(int(data["n_" + e["name"]]) for e in compiled.model["entities"])
+    return "numba" if rows >= AUTO_NUMBA_ROWS else "reference"
+
+
 def run_backend(compiled: Compiled, data: Dict[str, np.ndarray], backend: str = "numba") -> Dict[str, np.ndarray]:
+    backend = choose_backend(compiled, data, backend)
     if backend == "numba":
+        compiled.warm(data)
         return compiled.kernel.compute(data)
     if backend == "reference":
         return ReferenceBackend(compiled.model).compute(data)
-    raise InputError("--backend", f"unknown backend '{backend}'; expected numba or reference")
+    raise InputError("--backend", f"unknown backend '{backend}'; expected auto, numba or reference")
 
 
 def check_outputs(compiled: Compiled, flat: Flat, out: Dict[str, np.ndarray]) -> None:
@@ -252,7 +280,8 @@ def _missing_inputs(compiled: Compiled, flat: Flat, eq: dict, r: int) -> List[st
 
 
 def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "numba", where: str = "<dossier>"):
-    """Dossier (already parsed JSON) -> (flat, outputs, annexes)."""
+    """Dossier (already parsed JSON) -> (flat, outputs, annexes); `flat.backend` says which backend
+    computed it (`auto` resolved)."""
     from carbonspec.runtime.models.registry import apply_models  # a model library loads only when declared and given
 
     # the external models the spec declares (model.json `external_models`) fill their outputs first
@@ -263,7 +292,8 @@ def evaluate(compiled: Compiled, raw: dict, annex_dir: Path, backend: str = "num
 
     annexes = load_annexes_cached(annex_dir, compiled.model)  # parsed tables kept between runs
     resolve_lookups(compiled, flat, annexes.tables)
-    out = run_backend(compiled, flat.data, backend)
+    flat.backend = choose_backend(compiled, flat.data, backend)  # the one that ran, for the results' provenance
+    out = run_backend(compiled, flat.data, flat.backend)
     check_outputs(compiled, flat, out)
     return flat, out, annexes
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from carbonspec.compiler.errors import InputError
-from carbonspec.compiler.parser import IDENT_RE, version_problem
+from carbonspec.compiler.names import IDENT_RE, version_problem
 
 
 EARLIER_PROJECTS = "earlier-projects"

@@ -78,6 +78,7 @@ from carbonspec.compiler.errors import InputError
 from carbonspec.runtime.models.amg import ClimateColumns, Practices, SoilColumns, annexe3_climate, load_params, simulate_pairs
 from carbonspec.runtime.models.amg.io import Soil, Weather, Year, _loc, crop_rows
 from carbonspec.runtime.models.amg.pairs import LBC_HORIZON, MAX_ANALYSIS_AGE_YEARS
+from carbonspec.runtime.models.amg.model import resolve_backend
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
 _AREA_RTOL = 1e-9
@@ -483,6 +484,8 @@ def apply_amg(raw: dict, where: str = "<dossier>", annexes_amg_dir: Optional[Pat
     project = proj_cols.practices()
     m = np.asarray(history_years, dtype=np.int64)
     use_history = bool(m.max() > 0)
+    # resolved here so the provenance names the backend that ran (a pair: reference + project grids)
+    backend = resolve_backend(backend, 2 * S * (horizon + int(m.max()) + 1))
     res = simulate_pairs(soil_cols, climate, reference, project, horizon=horizon,
                          history=reference if use_history else None, history_years=m if use_history else None,
                          history_climate=history_climate if use_history else None, params=params,

@@ -13,6 +13,8 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
+from carbonspec.runtime.numerics import libm
+
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7, "^": 8}
 _OPS = {"*": "×", "/": "/", "+": "+", "-": "−", "^": "^"}
 
@@ -85,7 +87,7 @@ class RowEval:
                     return a[0] * a[1]
                 if op == "/":
                     return float(np.divide(a[0], a[1]))
-                return float(np.power(a[0], a[1]))
+                return float(libm.power(a[0], a[1]))  # the C library's, as the kernel's
         if kind == "cmp":
             x, y = self.eval(n["left"], ctx, r), self.eval(n["right"], ctx, r)
             return {"==": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[n["op"]]
@@ -104,7 +106,7 @@ class RowEval:
             if name == "max":
                 return max(a)
             with np.errstate(all="ignore"):
-                return float({"exp": np.exp, "log": np.log, "abs": np.abs}[name](a[0]))
+                return float({"exp": libm.exp, "log": libm.log, "abs": np.abs, "sqrt": np.sqrt}[name](a[0]))
         if kind == "agg":
             rows = self.agg_rows(n, ctx, r)
             if n["func"] == "count":

@@ -648,8 +648,8 @@ def stage_14_system(lo, hi, RE_fertilisation_annee, nb_parcelles_miscanthus, sce
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_15_farm(lo, hi, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_StockC_SdC, Delta_eau_SdC, Delta_erosion_SdC, E_eau_theo, E_eau_theo_unitaire, IFT, MRP_contrat_vente, P2O5_ha_projet, P2O5_ha_reference, RE_fertilisation_SdC, SAU, SAU_plantation_SdC, Surf, Volume_irrigation, alea_automne, alea_hiver, alea_printemps, conditionnalite_PAC, erosion_donnees, k, leviers_declares, methode_combustibles, nb_parcelles_miscanthus, nda, outil_certifie, rabais_donnees_stockage_annee, renouvellement, renouvellement_levier_nouveau, role, scenario, start_farm_farm_year, start_farm_system, start_system_year, start_year_culture, type_reference, RE_fertilisation_exploitation, methode_combustibles_B_ou_C, Delta_StockC, RE_stockage_carbone_sol_exploitation, nb_parcelles_miscanthus_exploitation, surface_SdC_annee_m3, rabais_donnees_stockage_annee_m3, surface_SdC_annee_m2, rabais_donnees_stockage_annee_m2, surface_SdC_annee_m1, rabais_donnees_stockage_annee_m1, surface_SdC_annee_0, rabais_donnees_stockage_annee_0, surface_SdC_annee_1, rabais_donnees_stockage_annee_1, surface_SdC_annee_2, rabais_donnees_stockage_annee_2, surface_SdC_annee_3, rabais_donnees_stockage_annee_3, surface_SdC_annee_4, rabais_donnees_stockage_annee_4, nb_annees_rabais_donnees, rabais_incertitude_donnees_stockage, rabais_Reference, rabais_nonPerm, rabais_incertitude_donnees_combustibles, rabais_incertitude_volume_concerne, rabais_nonPerm_miscanthus, rabais_nda, RE_stockage_carbone_sol_apres_rabais, Surf_GC_t_moins_1, Surf_GC_reference, perte_surface_GC_miscanthus, Surf_cobenefices, SdC_presents, erosion_obligatoire, erosion_calculable, Cobenefice_erosion, Cobenefice_NH3, Cobenefice_nitrate, IFT_renseigne, Cobenefice_IFT, irrigue, Cobenefice_eau, eau_references_connues, Delta_E_eau_reelle, Delta_E_eau_theo, ratio_eau_calculable, Ratio_empreinte_eau, Cobenefice_phosphore, P2O5_ha_reference_exploitation, P2O5_ha_projet_exploitation, classe_P_reference, classe_P_projet, E1_atelier_GC, E2_outil_certifie, E3_conditionnalite_PAC, E4_levier, E4_renouvellement, E5_perte_surface):
-    """farm (exploitation agricole): RE_fertilisation_exploitation (Équation 3), methode_combustibles_B_ou_C (Tableau 13), Delta_StockC (Équation 25), RE_stockage_carbone_sol_exploitation (Équation 24), nb_parcelles_miscanthus_exploitation, surface_SdC_annee_m3 (Équation 29), rabais_donnees_stockage_annee_m3 (Équation 29), surface_SdC_annee_m2 (Équation 29), rabais_donnees_stockage_annee_m2 (Équation 29), surface_SdC_annee_m1 (Équation 29), rabais_donnees_stockage_annee_m1 (Équation 29), surface_SdC_annee_0 (Équation 29), rabais_donnees_stockage_annee_0 (Équation 29), surface_SdC_annee_1 (Équation 29), rabais_donnees_stockage_annee_1 (Équation 29), surface_SdC_annee_2 (Équation 29), rabais_donnees_stockage_annee_2 (Équation 29), surface_SdC_annee_3 (Équation 29), rabais_donnees_stockage_annee_3 (Équation 29), surface_SdC_annee_4 (Équation 29), rabais_donnees_stockage_annee_4 (Équation 29), nb_annees_rabais_donnees (Équation 29), rabais_incertitude_donnees_stockage (Équation 29), rabais_Reference (Tableau 18), rabais_nonPerm (Tableau 18), rabais_incertitude_donnees_combustibles (Tableau 18), rabais_incertitude_volume_concerne (Tableau 18), rabais_nonPerm_miscanthus (Tableau 18), rabais_nda (Tableau 18), RE_stockage_carbone_sol_apres_rabais (Équation 30), Surf_GC_t_moins_1 (Tableau 5), Surf_GC_reference (Tableau 5), perte_surface_GC_miscanthus (Tableau 5), Surf_cobenefices, SdC_presents (Équation 32), erosion_obligatoire (Tableau 19), erosion_calculable, Cobenefice_erosion (Équation 32), Cobenefice_NH3 (Équation 32), Cobenefice_nitrate (Équation 32), IFT_renseigne (Tableau 19), Cobenefice_IFT (Équation 32), irrigue (Tableau 19), Cobenefice_eau (Équation 32), eau_references_connues (Équation 35), Delta_E_eau_reelle (Équation 35), Delta_E_eau_theo (Équation 35), ratio_eau_calculable (Équation 35), Ratio_empreinte_eau (Équation 35), Cobenefice_phosphore (Équation 32), P2O5_ha_reference_exploitation (Tableau 23), P2O5_ha_projet_exploitation (Tableau 23), classe_P_reference (Tableau 23), classe_P_projet (Tableau 23), E1_atelier_GC (Tableau 5), E2_outil_certifie (Tableau 5), E3_conditionnalite_PAC (Tableau 5), E4_levier (Tableau 5), E4_renouvellement (Tableau 5), E5_perte_surface (Tableau 5)."""
+def stage_15_farm(lo, hi, Delta_StockC_SdC, RE_fertilisation_SdC, Surf, k, methode_combustibles, nb_parcelles_miscanthus, rabais_donnees_stockage_annee, start_farm_system, start_system_year, type_reference, RE_fertilisation_exploitation, methode_combustibles_B_ou_C, Delta_StockC, RE_stockage_carbone_sol_exploitation, nb_parcelles_miscanthus_exploitation, surface_SdC_annee_m3, rabais_donnees_stockage_annee_m3, surface_SdC_annee_m2, rabais_donnees_stockage_annee_m2, surface_SdC_annee_m1, rabais_donnees_stockage_annee_m1, surface_SdC_annee_0, rabais_donnees_stockage_annee_0, surface_SdC_annee_1, rabais_donnees_stockage_annee_1, surface_SdC_annee_2, rabais_donnees_stockage_annee_2, surface_SdC_annee_3, rabais_donnees_stockage_annee_3, surface_SdC_annee_4, rabais_donnees_stockage_annee_4, nb_annees_rabais_donnees, rabais_incertitude_donnees_stockage, rabais_Reference):
+    """farm (exploitation agricole): RE_fertilisation_exploitation (Équation 3), methode_combustibles_B_ou_C (Tableau 13), Delta_StockC (Équation 25), RE_stockage_carbone_sol_exploitation (Équation 24), nb_parcelles_miscanthus_exploitation, surface_SdC_annee_m3 (Équation 29), rabais_donnees_stockage_annee_m3 (Équation 29), surface_SdC_annee_m2 (Équation 29), rabais_donnees_stockage_annee_m2 (Équation 29), surface_SdC_annee_m1 (Équation 29), rabais_donnees_stockage_annee_m1 (Équation 29), surface_SdC_annee_0 (Équation 29), rabais_donnees_stockage_annee_0 (Équation 29), surface_SdC_annee_1 (Équation 29), rabais_donnees_stockage_annee_1 (Équation 29), surface_SdC_annee_2 (Équation 29), rabais_donnees_stockage_annee_2 (Équation 29), surface_SdC_annee_3 (Équation 29), rabais_donnees_stockage_annee_3 (Équation 29), surface_SdC_annee_4 (Équation 29), rabais_donnees_stockage_annee_4 (Équation 29), nb_annees_rabais_donnees (Équation 29), rabais_incertitude_donnees_stockage (Équation 29), rabais_Reference (Tableau 18)."""
     for r in range(lo, hi):
         # RE_fertilisation_exploitation [t_CO2e] — Équation 3, 6.1.1, L1224
         # sum over system
@@ -871,6 +871,12 @@ def stage_15_farm(lo, hi, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
         rabais_incertitude_donnees_stockage[r] = (0.0 if (nb_annees_rabais_donnees[r] == 0.0) else ((((((((rabais_donnees_stockage_annee_m3[r] + rabais_donnees_stockage_annee_m2[r]) + rabais_donnees_stockage_annee_m1[r]) + rabais_donnees_stockage_annee_0[r]) + rabais_donnees_stockage_annee_1[r]) + rabais_donnees_stockage_annee_2[r]) + rabais_donnees_stockage_annee_3[r]) + rabais_donnees_stockage_annee_4[r]) / nb_annees_rabais_donnees[r]))
         # rabais_Reference [1] — Tableau 18, 6.5.6, L2539
         rabais_Reference[r] = (taux_rabais_reference if (type_reference[r] != TYPE_REFERENCE_SPECIFIQUE) else 0.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def stage_16_farm(lo, hi, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_eau_SdC, Delta_erosion_SdC, E_eau_theo, E_eau_theo_unitaire, IFT, MRP_contrat_vente, RE_stockage_carbone_sol_exploitation, SAU, SAU_plantation_SdC, Surf, Volume_irrigation, alea_automne, alea_hiver, alea_printemps, erosion_donnees, k, methode_combustibles_B_ou_C, nda, rabais_incertitude_donnees_stockage, renouvellement, role, scenario, start_farm_farm_year, start_farm_system, start_system_year, start_year_culture, rabais_nonPerm, rabais_incertitude_donnees_combustibles, rabais_incertitude_volume_concerne, rabais_nonPerm_miscanthus, rabais_nda, RE_stockage_carbone_sol_apres_rabais, Surf_GC_t_moins_1, Surf_GC_reference, perte_surface_GC_miscanthus, Surf_cobenefices, SdC_presents, erosion_obligatoire, erosion_calculable, Cobenefice_erosion, Cobenefice_NH3, Cobenefice_nitrate, IFT_renseigne, Cobenefice_IFT, irrigue, Cobenefice_eau, eau_references_connues, Delta_E_eau_reelle, Delta_E_eau_theo, ratio_eau_calculable):
+    """farm (exploitation agricole): rabais_nonPerm (Tableau 18), rabais_incertitude_donnees_combustibles (Tableau 18), rabais_incertitude_volume_concerne (Tableau 18), rabais_nonPerm_miscanthus (Tableau 18), rabais_nda (Tableau 18), RE_stockage_carbone_sol_apres_rabais (Équation 30), Surf_GC_t_moins_1 (Tableau 5), Surf_GC_reference (Tableau 5), perte_surface_GC_miscanthus (Tableau 5), Surf_cobenefices, SdC_presents (Équation 32), erosion_obligatoire (Tableau 19), erosion_calculable, Cobenefice_erosion (Équation 32), Cobenefice_NH3 (Équation 32), Cobenefice_nitrate (Équation 32), IFT_renseigne (Tableau 19), Cobenefice_IFT (Équation 32), irrigue (Tableau 19), Cobenefice_eau (Équation 32), eau_references_connues (Équation 35), Delta_E_eau_reelle (Équation 35), Delta_E_eau_theo (Équation 35), ratio_eau_calculable (Équation 35)."""
+    for r in range(lo, hi):
         # rabais_nonPerm [1] — Tableau 18, 6.5.4, L2502, L2540
         rabais_nonPerm[r] = (taux_rabais_nonPerm_renouvellement if renouvellement[r] else taux_rabais_nonPerm)
         # rabais_incertitude_donnees_combustibles [1] — Tableau 18, 6.5.3, L2454, L2541
@@ -885,214 +891,220 @@ def stage_15_farm(lo, hi, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
         RE_stockage_carbone_sol_apres_rabais[r] = (((RE_stockage_carbone_sol_exploitation[r] * (1.0 - rabais_incertitude_donnees_stockage[r])) * (1.0 - rabais_nonPerm[r])) if (RE_stockage_carbone_sol_exploitation[r] > 0.0) else RE_stockage_carbone_sol_exploitation[r])
         # Surf_GC_t_moins_1 [ha] — Tableau 5, 3, L625
         # sum over system
-        acc_36 = 0.0
+        acc_1 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
             # sum over year where k == -1.0
-            acc_37 = 0.0
+            acc_2 = 0.0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
                 if not (k[c2] == -1.0):
                     continue
-                acc_37 += Surf[c2]
-            acc_36 += acc_37
-        Surf_GC_t_moins_1[r] = acc_36
+                acc_2 += Surf[c2]
+            acc_1 += acc_2
+        Surf_GC_t_moins_1[r] = acc_1
         # Surf_GC_reference [ha] — Tableau 5, 3, L632
         # sum over system
-        acc_38 = 0.0
+        acc_3 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
             # mean over year where scenario == reference
-            acc_39 = 0.0
-            cnt_39 = 0
+            acc_4 = 0.0
+            cnt_4 = 0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
                 if not (scenario[c2] == SCENARIO_REFERENCE):
                     continue
-                acc_39 += Surf[c2]
-                cnt_39 += 1
-            acc_38 += (acc_39 / cnt_39)
-        Surf_GC_reference[r] = acc_38
+                acc_4 += Surf[c2]
+                cnt_4 += 1
+            acc_3 += (acc_4 / cnt_4)
+        Surf_GC_reference[r] = acc_3
         # perte_surface_GC_miscanthus [1] — Tableau 5, 3, L632
         # sum over system
-        acc_40 = 0.0
+        acc_5 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_40 += SAU_plantation_SdC[c1]
-        perte_surface_GC_miscanthus[r] = ((acc_40 / Surf_GC_reference[r]) if (Surf_GC_reference[r] > 0.0) else 0.0)
+            acc_5 += SAU_plantation_SdC[c1]
+        perte_surface_GC_miscanthus[r] = ((acc_5 / Surf_GC_reference[r]) if (Surf_GC_reference[r] > 0.0) else 0.0)
         # Surf_cobenefices [ha] — 7.1, L2647
         # mean over farm_year
-        acc_41 = 0.0
-        cnt_41 = 0
+        acc_6 = 0.0
+        cnt_6 = 0
         for c1 in range(start_farm_farm_year[r], start_farm_farm_year[r + 1]):
-            acc_41 += SAU[c1]
-            cnt_41 += 1
-        Surf_cobenefices[r] = (acc_41 / cnt_41)
+            acc_6 += SAU[c1]
+            cnt_6 += 1
+        Surf_cobenefices[r] = (acc_6 / cnt_6)
         # SdC_presents [1] — Équation 32, 7.1, L2603, L2617
         # count over system
-        acc_42 = 0.0
+        acc_7 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_42 += 1.0
-        SdC_presents[r] = (1.0 if (acc_42 > 0.0) else 0.0)
+            acc_7 += 1.0
+        SdC_presents[r] = (1.0 if (acc_7 > 0.0) else 0.0)
         # erosion_obligatoire [1] — Tableau 19, 7, L2583, L2686, L4409
         erosion_obligatoire[r] = (1.0 if ((not np.isnan(alea_hiver[r])) and (np.maximum(np.maximum(alea_automne[r], alea_hiver[r]), alea_printemps[r]) >= seuil_alea_erosion)) else 0.0)
         # erosion_calculable [1] — 7.2.1, L2700–L2736
         # sum over system
-        acc_43 = 0.0
+        acc_8 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
             # count over year where erosion_donnees == 0.0
-            acc_44 = 0.0
+            acc_9 = 0.0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
                 if not (erosion_donnees[c2] == 0.0):
                     continue
-                acc_44 += 1.0
-            acc_43 += acc_44
-        erosion_calculable[r] = (1.0 if ((SdC_presents[r] == 1.0) and (acc_43 == 0.0)) else 0.0)
+                acc_9 += 1.0
+            acc_8 += acc_9
+        erosion_calculable[r] = (1.0 if ((SdC_presents[r] == 1.0) and (acc_8 == 0.0)) else 0.0)
         # Cobenefice_erosion [1] — Équation 32, 7.1, L2603, L2702, L2624
         # mean over system
-        acc_45 = 0.0
-        cnt_45 = 0
+        acc_10 = 0.0
+        cnt_10 = 0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_45 += Delta_erosion_SdC[c1]
-            cnt_45 += 1
-        Cobenefice_erosion[r] = ((acc_45 / cnt_45) if (erosion_calculable[r] == 1.0) else 0.0)
+            acc_10 += Delta_erosion_SdC[c1]
+            cnt_10 += 1
+        Cobenefice_erosion[r] = ((acc_10 / cnt_10) if (erosion_calculable[r] == 1.0) else 0.0)
         # Cobenefice_NH3 [kg_Nvol / ha] — Équation 32, 7.1, L2603, L2783, L2626
         # mean over system
-        acc_46 = 0.0
-        cnt_46 = 0
+        acc_11 = 0.0
+        cnt_11 = 0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_46 += Delta_NH3_SdC[c1]
-            cnt_46 += 1
-        Cobenefice_NH3[r] = ((acc_46 / cnt_46) if (SdC_presents[r] == 1.0) else 0.0)
+            acc_11 += Delta_NH3_SdC[c1]
+            cnt_11 += 1
+        Cobenefice_NH3[r] = ((acc_11 / cnt_11) if (SdC_presents[r] == 1.0) else 0.0)
         # Cobenefice_nitrate [kg_N / ha] — Équation 32, 7.1, L2603, L2784, L2627
         # mean over system
-        acc_47 = 0.0
-        cnt_47 = 0
+        acc_12 = 0.0
+        cnt_12 = 0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_47 += Delta_NO3_SdC[c1]
-            cnt_47 += 1
-        Cobenefice_nitrate[r] = ((acc_47 / cnt_47) if (SdC_presents[r] == 1.0) else 0.0)
+            acc_12 += Delta_NO3_SdC[c1]
+            cnt_12 += 1
+        Cobenefice_nitrate[r] = ((acc_12 / cnt_12) if (SdC_presents[r] == 1.0) else 0.0)
         # IFT_renseigne [1] — Tableau 19, 7, L2589
         # sum over system
-        acc_48 = 0.0
+        acc_13 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
             # count over year where not …
-            acc_49 = 0.0
+            acc_14 = 0.0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
                 if not (not (not np.isnan(IFT[c2]))):
                     continue
-                acc_49 += 1.0
-            acc_48 += acc_49
-        IFT_renseigne[r] = (1.0 if ((SdC_presents[r] == 1.0) and (acc_48 == 0.0)) else 0.0)
+                acc_14 += 1.0
+            acc_13 += acc_14
+        IFT_renseigne[r] = (1.0 if ((SdC_presents[r] == 1.0) and (acc_13 == 0.0)) else 0.0)
         # Cobenefice_IFT [1] — Équation 32, 7.1, L2603, L2752, L2630
         # mean over system
-        acc_50 = 0.0
-        cnt_50 = 0
+        acc_15 = 0.0
+        cnt_15 = 0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_50 += Delta_IFT_SdC[c1]
-            cnt_50 += 1
-        Cobenefice_IFT[r] = ((acc_50 / cnt_50) if (IFT_renseigne[r] == 1.0) else 0.0)
+            acc_15 += Delta_IFT_SdC[c1]
+            cnt_15 += 1
+        Cobenefice_IFT[r] = ((acc_15 / cnt_15) if (IFT_renseigne[r] == 1.0) else 0.0)
         # irrigue [1] — Tableau 19, 7, L2588, L2754
         # sum over system
-        acc_51 = 0.0
+        acc_16 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
             # sum over year
-            acc_52 = 0.0
+            acc_17 = 0.0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
-                acc_52 += Volume_irrigation[c2]
-            acc_51 += acc_52
-        irrigue[r] = (1.0 if (acc_51 > 0.0) else 0.0)
+                acc_17 += Volume_irrigation[c2]
+            acc_16 += acc_17
+        irrigue[r] = (1.0 if (acc_16 > 0.0) else 0.0)
         # Cobenefice_eau [m3 / ha] — Équation 32, 7.1, L2603, L2628
         # mean over system
-        acc_53 = 0.0
-        cnt_53 = 0
+        acc_18 = 0.0
+        cnt_18 = 0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_53 += Delta_eau_SdC[c1]
-            cnt_53 += 1
-        Cobenefice_eau[r] = ((acc_53 / cnt_53) if (SdC_presents[r] == 1.0) else 0.0)
+            acc_18 += Delta_eau_SdC[c1]
+            cnt_18 += 1
+        Cobenefice_eau[r] = ((acc_18 / cnt_18) if (SdC_presents[r] == 1.0) else 0.0)
         # eau_references_connues [1] — Équation 35, 7.2.2, L2775, L4411
         # sum over system
-        acc_54 = 0.0
+        acc_19 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
             # sum over year
-            acc_55 = 0.0
+            acc_20 = 0.0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
                 # count over culture where role == principale and not …
-                acc_56 = 0.0
+                acc_21 = 0.0
                 for c3 in range(start_year_culture[c2], start_year_culture[c2 + 1]):
                     if not ((role[c3] == ROLE_CULTURE_PRINCIPALE) and (not (not np.isnan(E_eau_theo_unitaire[c3])))):
                         continue
-                    acc_56 += 1.0
-                acc_55 += acc_56
-            acc_54 += acc_55
-        eau_references_connues[r] = (1.0 if (acc_54 == 0.0) else 0.0)
+                    acc_21 += 1.0
+                acc_20 += acc_21
+            acc_19 += acc_20
+        eau_references_connues[r] = (1.0 if (acc_19 == 0.0) else 0.0)
         # Delta_E_eau_reelle [m3] — Équation 35, 7.2.2, L2758, L2762, L2764–L2765
         # sum over system
-        acc_57 = 0.0
+        acc_22 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
             # mean over year where scenario == project
-            acc_58 = 0.0
-            cnt_58 = 0
+            acc_23 = 0.0
+            cnt_23 = 0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
                 if not (scenario[c2] == SCENARIO_PROJECT):
                     continue
-                acc_58 += Volume_irrigation[c2]
-                cnt_58 += 1
+                acc_23 += Volume_irrigation[c2]
+                cnt_23 += 1
             # mean over year where scenario == reference
-            acc_59 = 0.0
-            cnt_59 = 0
+            acc_24 = 0.0
+            cnt_24 = 0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
                 if not (scenario[c2] == SCENARIO_REFERENCE):
                     continue
-                acc_59 += Volume_irrigation[c2]
-                cnt_59 += 1
-            acc_57 += ((acc_58 / cnt_58) - (acc_59 / cnt_59))
-        Delta_E_eau_reelle[r] = acc_57
+                acc_24 += Volume_irrigation[c2]
+                cnt_24 += 1
+            acc_22 += ((acc_23 / cnt_23) - (acc_24 / cnt_24))
+        Delta_E_eau_reelle[r] = acc_22
         # Delta_E_eau_theo [m3] — Équation 35, 7.2.2, L2758, L2763, L2766–L2767
         # sum over system
-        acc_60 = 0.0
+        acc_25 = 0.0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
             # mean over year where scenario == project
-            acc_61 = 0.0
-            cnt_61 = 0
+            acc_26 = 0.0
+            cnt_26 = 0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
                 if not (scenario[c2] == SCENARIO_PROJECT):
                     continue
-                acc_61 += E_eau_theo[c2]
-                cnt_61 += 1
+                acc_26 += E_eau_theo[c2]
+                cnt_26 += 1
             # mean over year where scenario == reference
-            acc_62 = 0.0
-            cnt_62 = 0
+            acc_27 = 0.0
+            cnt_27 = 0
             for c2 in range(start_system_year[c1], start_system_year[c1 + 1]):
                 if not (scenario[c2] == SCENARIO_REFERENCE):
                     continue
-                acc_62 += E_eau_theo[c2]
-                cnt_62 += 1
-            acc_60 += ((acc_61 / cnt_61) - (acc_62 / cnt_62))
-        Delta_E_eau_theo[r] = acc_60
+                acc_27 += E_eau_theo[c2]
+                cnt_27 += 1
+            acc_25 += ((acc_26 / cnt_26) - (acc_27 / cnt_27))
+        Delta_E_eau_theo[r] = acc_25
         # ratio_eau_calculable [1] — Équation 35, 7.2.2, L2754–L2758
         ratio_eau_calculable[r] = (1.0 if ((irrigue[r] == 1.0) and (eau_references_connues[r] == 1.0) and (Delta_E_eau_theo[r] != 0.0)) else 0.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def stage_17_farm(lo, hi, Delta_E_eau_reelle, Delta_E_eau_theo, P2O5_ha_projet, P2O5_ha_reference, SdC_presents, Surf_GC_t_moins_1, conditionnalite_PAC, leviers_declares, nb_parcelles_miscanthus_exploitation, outil_certifie, perte_surface_GC_miscanthus, ratio_eau_calculable, renouvellement, renouvellement_levier_nouveau, start_farm_system, Ratio_empreinte_eau, Cobenefice_phosphore, P2O5_ha_reference_exploitation, P2O5_ha_projet_exploitation, classe_P_reference, classe_P_projet, E1_atelier_GC, E2_outil_certifie, E3_conditionnalite_PAC, E4_levier, E4_renouvellement, E5_perte_surface):
+    """farm (exploitation agricole): Ratio_empreinte_eau (Équation 35), Cobenefice_phosphore (Équation 32), P2O5_ha_reference_exploitation (Tableau 23), P2O5_ha_projet_exploitation (Tableau 23), classe_P_reference (Tableau 23), classe_P_projet (Tableau 23), E1_atelier_GC (Tableau 5), E2_outil_certifie (Tableau 5), E3_conditionnalite_PAC (Tableau 5), E4_levier (Tableau 5), E4_renouvellement (Tableau 5), E5_perte_surface (Tableau 5)."""
+    for r in range(lo, hi):
         # Ratio_empreinte_eau [1] — Équation 35, 7.2.2, L2758
         Ratio_empreinte_eau[r] = ((Delta_E_eau_reelle[r] / Delta_E_eau_theo[r]) if (ratio_eau_calculable[r] == 1.0) else 0.0)
         # Cobenefice_phosphore [kg_P2O5 / ha] — Équation 32, 7.1, L2603, L2788, L2629
         # mean over system
-        acc_63 = 0.0
-        cnt_63 = 0
+        acc_1 = 0.0
+        cnt_1 = 0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_63 += (P2O5_ha_projet[c1] - P2O5_ha_reference[c1])
-            cnt_63 += 1
-        Cobenefice_phosphore[r] = ((acc_63 / cnt_63) if (SdC_presents[r] == 1.0) else 0.0)
+            acc_1 += (P2O5_ha_projet[c1] - P2O5_ha_reference[c1])
+            cnt_1 += 1
+        Cobenefice_phosphore[r] = ((acc_1 / cnt_1) if (SdC_presents[r] == 1.0) else 0.0)
         # P2O5_ha_reference_exploitation [kg_P2O5 / ha] — Tableau 23, 7.2.2, L2788
         # mean over system
-        acc_64 = 0.0
-        cnt_64 = 0
+        acc_2 = 0.0
+        cnt_2 = 0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_64 += P2O5_ha_reference[c1]
-            cnt_64 += 1
-        P2O5_ha_reference_exploitation[r] = ((acc_64 / cnt_64) if (SdC_presents[r] == 1.0) else 0.0)
+            acc_2 += P2O5_ha_reference[c1]
+            cnt_2 += 1
+        P2O5_ha_reference_exploitation[r] = ((acc_2 / cnt_2) if (SdC_presents[r] == 1.0) else 0.0)
         # P2O5_ha_projet_exploitation [kg_P2O5 / ha] — Tableau 23, 7.2.2, L2788
         # mean over system
-        acc_65 = 0.0
-        cnt_65 = 0
+        acc_3 = 0.0
+        cnt_3 = 0
         for c1 in range(start_farm_system[r], start_farm_system[r + 1]):
-            acc_65 += P2O5_ha_projet[c1]
-            cnt_65 += 1
-        P2O5_ha_projet_exploitation[r] = ((acc_65 / cnt_65) if (SdC_presents[r] == 1.0) else 0.0)
+            acc_3 += P2O5_ha_projet[c1]
+            cnt_3 += 1
+        P2O5_ha_projet_exploitation[r] = ((acc_3 / cnt_3) if (SdC_presents[r] == 1.0) else 0.0)
         # classe_P_reference [1] — Tableau 23, 7.2.2, L2788
         classe_P_reference[r] = (((1.0 + (1.0 if (P2O5_ha_reference_exploitation[r] > seuil_P_faible) else 0.0)) + (1.0 if (P2O5_ha_reference_exploitation[r] > seuil_P_moyen) else 0.0)) + (1.0 if (P2O5_ha_reference_exploitation[r] > seuil_P_tres_eleve) else 0.0))
         # classe_P_projet [1] — Tableau 23, 7.2.2, L2788
@@ -1112,7 +1124,7 @@ def stage_15_farm(lo, hi, Delta_IFT_SdC, Delta_NH3_SdC, Delta_NO3_SdC, Delta_Sto
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_16_project(lo, hi, Cobenefice_IFT, Cobenefice_NH3, Cobenefice_eau, Cobenefice_erosion, Cobenefice_nitrate, Cobenefice_phosphore, FE_gaz_naturel_kg, IFT_renseigne, RE_fertilisation_exploitation, RE_stockage_carbone_sol_exploitation, SdC_presents, Surf_cobenefices, erosion_calculable, erosion_obligatoire, irrigue, start_project_farm, RE_fertilisation, FE_gaz_naturel, RE_stockage_carbone_sol, SdC_presents_projet, erosion_obligatoire_projet, erosion_calculable_projet, Cobenefice_erosion_projet, Cobenefice_NH3_projet, Cobenefice_nitrate_projet, IFT_renseigne_projet, Cobenefice_IFT_projet, irrigue_projet, Cobenefice_eau_projet, Cobenefice_phosphore_projet):
+def stage_18_project(lo, hi, Cobenefice_IFT, Cobenefice_NH3, Cobenefice_eau, Cobenefice_erosion, Cobenefice_nitrate, Cobenefice_phosphore, FE_gaz_naturel_kg, IFT_renseigne, RE_fertilisation_exploitation, RE_stockage_carbone_sol_exploitation, SdC_presents, Surf_cobenefices, erosion_calculable, erosion_obligatoire, irrigue, start_project_farm, RE_fertilisation, FE_gaz_naturel, RE_stockage_carbone_sol, SdC_presents_projet, erosion_obligatoire_projet, erosion_calculable_projet, Cobenefice_erosion_projet, Cobenefice_NH3_projet, Cobenefice_nitrate_projet, IFT_renseigne_projet, Cobenefice_IFT_projet, irrigue_projet, Cobenefice_eau_projet, Cobenefice_phosphore_projet):
     """project (Projet (individuel ou collectif)): RE_fertilisation (Équation 3), FE_gaz_naturel (Équation 21), RE_stockage_carbone_sol (Équation 24), SdC_presents_projet (Équation 32), erosion_obligatoire_projet (Tableau 19), erosion_calculable_projet, Cobenefice_erosion_projet (Équation 32), Cobenefice_NH3_projet (Équation 32), Cobenefice_nitrate_projet (Équation 32), IFT_renseigne_projet, Cobenefice_IFT_projet (Équation 32), irrigue_projet (Tableau 19), Cobenefice_eau_projet (Équation 32), Cobenefice_phosphore_projet (Équation 32)."""
     for r in range(lo, hi):
         # RE_fertilisation [t_CO2e] — Équation 3, 6.1.1, L1224
@@ -1246,7 +1258,7 @@ def stage_16_project(lo, hi, Cobenefice_IFT, Cobenefice_NH3, Cobenefice_eau, Cob
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_17_combustible(lo, hi, CED_L_combustible, CED_kWh_combustible, CED_kg_combustible, Consommation, FE_L_combustible, FE_kWh_combustible, FE_kg_combustible, Q_pour_tiers, Q_prestations, unite_combustible, Q_net_combustible, EGES_combustible_i, Energie_combustible_i):
+def stage_19_combustible(lo, hi, CED_L_combustible, CED_kWh_combustible, CED_kg_combustible, Consommation, FE_L_combustible, FE_kWh_combustible, FE_kg_combustible, Q_pour_tiers, Q_prestations, unite_combustible, Q_net_combustible, EGES_combustible_i, Energie_combustible_i):
     """combustible (combustible fossile i consommé en année k (méthode A)): Q_net_combustible (Équation 15), EGES_combustible_i (Équation 15), Energie_combustible_i (Tableau 23)."""
     for r in range(lo, hi):
         # Q_net_combustible [1] — Équation 15, 6.1.2.1, L1550
@@ -1258,7 +1270,7 @@ def stage_17_combustible(lo, hi, CED_L_combustible, CED_kWh_combustible, CED_kg_
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_18_farm_year(lo, hi, CED_carbu_B, Carbu_irrigation, Carbu_porcs, Carbu_totale, Carbu_travaux_par_tiers, Carbu_travaux_pour_tiers, Carbu_volaille, EGES_combustible_i, Energie_combustible_i, FE_carbu_B, Surf_cultures_BL, Surf_cultures_BV, Surf_cultures_vendues, Surf_fourrages_BL, Surf_fourrages_BV, Surf_fourrages_vendus, UGB_BL, UGB_BV, idx_farm_year_farm, methode_combustibles, mode_conso, scenario_exploitation, start_farm_year_combustible, start_farm_year_intervention, start_farm_year_irrigation_thermique, systeme_fourrager, type_reference, EGES_combustibles_A, VR_fourrages, Carbu_atelier_BL_theo, Carbu_atelier_BV_theo, Carbu_atelier_cultures_de_vente_theo, annee_ref_generique, methode_B_appliquee, Allocation_cultures_de_vente, Carbu_exploitation, Carbu_atelier_cultures_de_vente, Carbu_atelier_GC, EGES_combustibles_B, Allocation_BL, Allocation_BV, Carbu_atelier_BL, Carbu_atelier_BV, donnees_combustibles, donnees_combustibles_incoherentes, Energie_combustibles_A, Energie_combustibles_B):
+def stage_20_farm_year(lo, hi, CED_carbu_B, Carbu_irrigation, Carbu_porcs, Carbu_totale, Carbu_travaux_par_tiers, Carbu_travaux_pour_tiers, Carbu_volaille, EGES_combustible_i, Energie_combustible_i, FE_carbu_B, Surf_cultures_BL, Surf_cultures_BV, Surf_cultures_vendues, Surf_fourrages_BL, Surf_fourrages_BV, Surf_fourrages_vendus, UGB_BL, UGB_BV, idx_farm_year_farm, methode_combustibles, mode_conso, scenario_exploitation, start_farm_year_combustible, start_farm_year_intervention, start_farm_year_irrigation_thermique, systeme_fourrager, type_reference, EGES_combustibles_A, VR_fourrages, Carbu_atelier_BL_theo, Carbu_atelier_BV_theo, Carbu_atelier_cultures_de_vente_theo, annee_ref_generique, methode_B_appliquee, Allocation_cultures_de_vente, Carbu_exploitation, Carbu_atelier_cultures_de_vente, Carbu_atelier_GC, EGES_combustibles_B, Allocation_BL, Allocation_BV, Carbu_atelier_BL, Carbu_atelier_BV, donnees_combustibles, donnees_combustibles_incoherentes, Energie_combustibles_A, Energie_combustibles_B):
     """farm_year (année (k) de l'exploitation): EGES_combustibles_A (Équation 15), VR_fourrages (Tableau 5), Carbu_atelier_BL_theo (Équation 8), Carbu_atelier_BV_theo (Équation 8), Carbu_atelier_cultures_de_vente_theo (Équation 8), annee_ref_generique, methode_B_appliquee, Allocation_cultures_de_vente (Équation 9), Carbu_exploitation (Équation 7), Carbu_atelier_cultures_de_vente (Équation 10), Carbu_atelier_GC, EGES_combustibles_B, Allocation_BL (Équation 9), Allocation_BV (Équation 9), Carbu_atelier_BL (Équation 10), Carbu_atelier_BV (Équation 10), donnees_combustibles (Tableau 13), donnees_combustibles_incoherentes (Tableau 13), Energie_combustibles_A (Tableau 23), Energie_combustibles_B (Tableau 23)."""
     for r in range(lo, hi):
         # EGES_combustibles_A [t_CO2e] — Équation 15, 6.1.2.1, L1550
@@ -1366,7 +1378,7 @@ def stage_18_farm_year(lo, hi, CED_carbu_B, Carbu_irrigation, Carbu_porcs, Carbu
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_19_intervention(lo, hi, Conso_culture_L_ha, Puissance_tracteur, Surface_intervention, categorie_charge, conso_type, debit_chantier_type, mode_conso, taux_charge_type, Taux_charge_intervention, Conso_intervention, Carburant_intervention):
+def stage_21_intervention(lo, hi, Conso_culture_L_ha, Puissance_tracteur, Surface_intervention, categorie_charge, conso_type, debit_chantier_type, mode_conso, taux_charge_type, Taux_charge_intervention, Conso_intervention, Carburant_intervention):
     """intervention (intervention culturale i de l'année k (méthode C), ou culture de l'assolement de référence (semi-)générique): Taux_charge_intervention, Conso_intervention (Équation 16), Carburant_intervention (Équation 16)."""
     for r in range(lo, hi):
         # Taux_charge_intervention [1] — 6.1.2.3, L1597
@@ -1378,7 +1390,7 @@ def stage_19_intervention(lo, hi, Conso_culture_L_ha, Puissance_tracteur, Surfac
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_20_farm_year(lo, hi, CED_GNR, CED_irrigation, Carburant_intervention, Conso_irrigation, Energie_autres, Energie_combustibles_A, Energie_combustibles_B, FE_GNR, SAU, Volume_eau, annee_ref_generique, idx_farm_project, idx_farm_year_farm, methode_combustibles, start_farm_year_intervention, start_farm_year_irrigation_thermique, EGES_combustibles_engins, Energie_combustibles_C, Energie_combustibles, Energie_ha):
+def stage_22_farm_year(lo, hi, CED_GNR, CED_irrigation, Carburant_intervention, Conso_irrigation, Energie_autres, Energie_combustibles_A, Energie_combustibles_B, FE_GNR, SAU, Volume_eau, annee_ref_generique, idx_farm_project, idx_farm_year_farm, methode_combustibles, start_farm_year_intervention, start_farm_year_irrigation_thermique, EGES_combustibles_engins, Energie_combustibles_C, Energie_combustibles, Energie_ha):
     """farm_year (année (k) de l'exploitation): EGES_combustibles_engins (Équation 16), Energie_combustibles_C (Tableau 23), Energie_combustibles (Tableau 23), Energie_ha (Tableau 23)."""
     for r in range(lo, hi):
         # EGES_combustibles_engins [t_CO2e] — Équation 16, 6.1.2.3, L1586
@@ -1404,7 +1416,7 @@ def stage_20_farm_year(lo, hi, CED_GNR, CED_irrigation, Carburant_intervention, 
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_21_irrigation_thermique(lo, hi, Conso_irrigation, FE_irrigation, Volume_eau, EGES_irrigation_systeme):
+def stage_23_irrigation_thermique(lo, hi, Conso_irrigation, FE_irrigation, Volume_eau, EGES_irrigation_systeme):
     """irrigation_thermique (système d'irrigation i à moteur thermique utilisé en année k (méthode C)): EGES_irrigation_systeme (Équation 16)."""
     for r in range(lo, hi):
         # EGES_irrigation_systeme [kg_CO2e] — Équation 16, 6.1.2.3, L1603
@@ -1412,7 +1424,7 @@ def stage_21_irrigation_thermique(lo, hi, Conso_irrigation, FE_irrigation, Volum
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_22_farm_year(lo, hi, EGES_combustibles_A, EGES_combustibles_B, EGES_combustibles_engins, EGES_irrigation_systeme, SAU, annee_ref_generique, idx_farm_year_farm, methode_combustibles, start_farm_year_irrigation_thermique, EGES_combustibles_irrigation, EGES_combustibles_C, EGES_combustibles, Intensite_comb_Projet):
+def stage_24_farm_year(lo, hi, EGES_combustibles_A, EGES_combustibles_B, EGES_combustibles_engins, EGES_irrigation_systeme, SAU, annee_ref_generique, idx_farm_year_farm, methode_combustibles, start_farm_year_irrigation_thermique, EGES_combustibles_irrigation, EGES_combustibles_C, EGES_combustibles, Intensite_comb_Projet):
     """farm_year (année (k) de l'exploitation): EGES_combustibles_irrigation (Équation 16), EGES_combustibles_C (Équation 16), EGES_combustibles (Équation 14), Intensite_comb_Projet (Équation 14)."""
     for r in range(lo, hi):
         # EGES_combustibles_irrigation [t_CO2e] — Équation 16, 6.1.2.3, L1603
@@ -1430,7 +1442,7 @@ def stage_22_farm_year(lo, hi, EGES_combustibles_A, EGES_combustibles_B, EGES_co
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_23_farm(lo, hi, EGES_combustibles, Energie_ha, SAU, donnees_combustibles, scenario_exploitation, start_farm_farm_year, Intensite_comb_ref, annees_sans_donnees_combustibles, Intensite_comb_ref_miscanthus, Cobenefice_energie):
+def stage_25_farm(lo, hi, EGES_combustibles, Energie_ha, SAU, donnees_combustibles, scenario_exploitation, start_farm_farm_year, Intensite_comb_ref, annees_sans_donnees_combustibles, Intensite_comb_ref_miscanthus, Cobenefice_energie):
     """farm (exploitation agricole): Intensite_comb_ref (Équation 14), annees_sans_donnees_combustibles, Intensite_comb_ref_miscanthus (Équation 27), Cobenefice_energie (Équation 32)."""
     for r in range(lo, hi):
         # Intensite_comb_ref [t_CO2e / ha] — Équation 14, 6.1.2, L1508
@@ -1478,7 +1490,7 @@ def stage_23_farm(lo, hi, EGES_combustibles, Energie_ha, SAU, donnees_combustibl
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_24_farm_year(lo, hi, Intensite_comb_Projet, Intensite_comb_ref, SAU, idx_farm_year_farm, scenario_exploitation, RE_combustibles_annee):
+def stage_26_farm_year(lo, hi, Intensite_comb_Projet, Intensite_comb_ref, SAU, idx_farm_year_farm, scenario_exploitation, RE_combustibles_annee):
     """farm_year (année (k) de l'exploitation): RE_combustibles_annee (Équation 14)."""
     for r in range(lo, hi):
         # RE_combustibles_annee [t_CO2e] — Équation 14, 6.1.2, L1506
@@ -1486,7 +1498,7 @@ def stage_24_farm_year(lo, hi, Intensite_comb_Projet, Intensite_comb_ref, SAU, i
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_25_farm(lo, hi, RE_combustibles_annee, rabais_incertitude_donnees_combustibles, scenario_exploitation, start_farm_farm_year, RE_combustibles_exploitation, RE_combustibles_apres_rabais):
+def stage_27_farm(lo, hi, RE_combustibles_annee, rabais_incertitude_donnees_combustibles, scenario_exploitation, start_farm_farm_year, RE_combustibles_exploitation, RE_combustibles_apres_rabais):
     """farm (exploitation agricole): RE_combustibles_exploitation (Équation 14), RE_combustibles_apres_rabais (Équation 30)."""
     for r in range(lo, hi):
         # RE_combustibles_exploitation [t_CO2e] — Équation 14, 6.1.2, L1506
@@ -1502,7 +1514,7 @@ def stage_25_farm(lo, hi, RE_combustibles_annee, rabais_incertitude_donnees_comb
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_26_project(lo, hi, Cobenefice_energie, RE_combustibles_exploitation, Surf_cobenefices, start_project_farm, RE_combustibles, Cobenefice_energie_projet):
+def stage_28_project(lo, hi, Cobenefice_energie, RE_combustibles_exploitation, Surf_cobenefices, start_project_farm, RE_combustibles, Cobenefice_energie_projet):
     """project (Projet (individuel ou collectif)): RE_combustibles (Équation 14), Cobenefice_energie_projet (Équation 32)."""
     for r in range(lo, hi):
         # RE_combustibles [t_CO2e] — Équation 14, 6.1.2, L1506
@@ -1524,7 +1536,7 @@ def stage_26_project(lo, hi, Cobenefice_energie, RE_combustibles_exploitation, S
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_27_annee_poste(lo, hi, Conso_poste_L, Conso_poste_kWh, Conso_poste_kg, FE_poste_L, FE_poste_kWh, FE_poste_kg, EGES_poste):
+def stage_29_annee_poste(lo, hi, Conso_poste_L, Conso_poste_kWh, Conso_poste_kg, FE_poste_L, FE_poste_kWh, FE_poste_kg, EGES_poste):
     """annee_poste (année k d'une culture séchée ou stockée à la ferme): EGES_poste (Équations 18-19)."""
     for r in range(lo, hi):
         # EGES_poste [kg_CO2e] — Équations 18-19, 6.1.3, L1640–L1644, L1656–L1660
@@ -1532,7 +1544,7 @@ def stage_27_annee_poste(lo, hi, Conso_poste_L, Conso_poste_kWh, Conso_poste_kg,
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_28_poste_ferme(lo, hi, EGES_poste, scenario_poste, start_poste_ferme_annee_poste, tonnage_poste, EGES_ref_poste, tonnage_ref_poste, Intensite_ref_poste):
+def stage_30_poste_ferme(lo, hi, EGES_poste, scenario_poste, start_poste_ferme_annee_poste, tonnage_poste, EGES_ref_poste, tonnage_ref_poste, Intensite_ref_poste):
     """poste_ferme (culture j séchée (ou stockée) à la ferme): EGES_ref_poste, tonnage_ref_poste, Intensite_ref_poste (Équations 18-19)."""
     for r in range(lo, hi):
         # EGES_ref_poste [kg_CO2e] — 6.1.3, L1640, L1656
@@ -1556,7 +1568,7 @@ def stage_28_poste_ferme(lo, hi, EGES_poste, scenario_poste, start_poste_ferme_a
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_29_annee_poste(lo, hi, EGES_poste, Intensite_ref_poste, idx_annee_poste_poste_ferme, idx_poste_ferme_farm, levier_sechage_stockage, scenario_poste, tonnage_poste, type_reference, RE_poste_annee):
+def stage_31_annee_poste(lo, hi, EGES_poste, Intensite_ref_poste, idx_annee_poste_poste_ferme, idx_poste_ferme_farm, levier_sechage_stockage, scenario_poste, tonnage_poste, type_reference, RE_poste_annee):
     """annee_poste (année k d'une culture séchée ou stockée à la ferme): RE_poste_annee (Équations 18-19)."""
     for r in range(lo, hi):
         # RE_poste_annee [t_CO2e] — Équations 18-19, 6.1.3, L1634, L1650, L1624
@@ -1564,7 +1576,7 @@ def stage_29_annee_poste(lo, hi, EGES_poste, Intensite_ref_poste, idx_annee_post
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_30_poste_ferme(lo, hi, RE_poste_annee, scenario_poste, start_poste_ferme_annee_poste, RE_poste):
+def stage_32_poste_ferme(lo, hi, RE_poste_annee, scenario_poste, start_poste_ferme_annee_poste, RE_poste):
     """poste_ferme (culture j séchée (ou stockée) à la ferme): RE_poste (Équations 18-19)."""
     for r in range(lo, hi):
         # RE_poste [t_CO2e] — Équations 18-19, 6.1.3, L1634, L1650
@@ -1578,7 +1590,7 @@ def stage_30_poste_ferme(lo, hi, RE_poste_annee, scenario_poste, start_poste_fer
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_31_farm(lo, hi, RE_poste, installation, start_farm_poste_ferme, RE_sechage_ferme, RE_stockage_ferme, RE_sechage_stockage_exploitation):
+def stage_33_farm(lo, hi, RE_poste, installation, start_farm_poste_ferme, RE_sechage_ferme, RE_stockage_ferme, RE_sechage_stockage_exploitation):
     """farm (exploitation agricole): RE_sechage_ferme (Équation 18), RE_stockage_ferme (Équation 19), RE_sechage_stockage_exploitation (Équation 17)."""
     for r in range(lo, hi):
         # RE_sechage_ferme [t_CO2e] — Équation 18, 6.1.3, L1634
@@ -1602,7 +1614,7 @@ def stage_31_farm(lo, hi, RE_poste, installation, start_farm_poste_ferme, RE_sec
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_32_project(lo, hi, RE_sechage_stockage_exploitation, start_project_farm, RE_sechage_stockage):
+def stage_34_project(lo, hi, RE_sechage_stockage_exploitation, start_project_farm, RE_sechage_stockage):
     """project (Projet (individuel ou collectif)): RE_sechage_stockage (Équation 17)."""
     for r in range(lo, hi):
         # RE_sechage_stockage [t_CO2e] — Équation 17, 6.1.3, L1628
@@ -1614,7 +1626,7 @@ def stage_32_project(lo, hi, RE_sechage_stockage_exploitation, start_project_far
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_33_culture_OS(lo, hi, H_objectif_OS, H_recolte, Seuil_sechage_OS, culture_sechee_OS, scenario_OS, start_culture_OS_annee_OS, H_ref_OS, H_objectif_A30, Conso_sechage_ref, Conso_sechage_ref_A30):
+def stage_35_culture_OS(lo, hi, H_objectif_OS, H_recolte, Seuil_sechage_OS, culture_sechee_OS, scenario_OS, start_culture_OS_annee_OS, H_ref_OS, H_objectif_A30, Conso_sechage_ref, Conso_sechage_ref_A30):
     """culture_OS (culture j livrée aux organismes stockeurs (OS) et séchée par eux): H_ref_OS, H_objectif_A30, Conso_sechage_ref (Équation 22), Conso_sechage_ref_A30 (Équation 22)."""
     for r in range(lo, hi):
         # H_ref_OS [%] — 6.2.1, L1714
@@ -1636,7 +1648,7 @@ def stage_33_culture_OS(lo, hi, H_objectif_OS, H_recolte, Seuil_sechage_OS, cult
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_34_annee_OS(lo, hi, Conso_sechage_ref, Conso_sechage_ref_A30, FE_gaz_naturel, H_objectif_A30, H_objectif_OS, H_recolte, Seuil_sechage_OS, idx_annee_OS_culture_OS, idx_culture_OS_farm, idx_farm_project, levier_aval, scenario_OS, tonnage_seche_OS, type_reference, Conso_sechage_Projet, Conso_sechage_Projet_A30, RE_sechage_OS_annee):
+def stage_36_annee_OS(lo, hi, Conso_sechage_ref, Conso_sechage_ref_A30, FE_gaz_naturel, H_objectif_A30, H_objectif_OS, H_recolte, Seuil_sechage_OS, idx_annee_OS_culture_OS, idx_culture_OS_farm, idx_farm_project, levier_aval, scenario_OS, tonnage_seche_OS, type_reference, Conso_sechage_Projet, Conso_sechage_Projet_A30, RE_sechage_OS_annee):
     """annee_OS (année k des livraisons de la culture j aux OS): Conso_sechage_Projet (Équation 22), Conso_sechage_Projet_A30 (Équation 22), RE_sechage_OS_annee (Équation 21)."""
     for r in range(lo, hi):
         # Conso_sechage_Projet [kg_gaz / t_MB] — Équation 22, 6.2.1, L1710, L1717
@@ -1648,7 +1660,7 @@ def stage_34_annee_OS(lo, hi, Conso_sechage_ref, Conso_sechage_ref_A30, FE_gaz_n
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_35_culture_OS(lo, hi, RE_sechage_OS_annee, scenario_OS, start_culture_OS_annee_OS, RE_sechage_OS_culture):
+def stage_37_culture_OS(lo, hi, RE_sechage_OS_annee, scenario_OS, start_culture_OS_annee_OS, RE_sechage_OS_culture):
     """culture_OS (culture j livrée aux organismes stockeurs (OS) et séchée par eux): RE_sechage_OS_culture (Équation 21)."""
     for r in range(lo, hi):
         # RE_sechage_OS_culture [t_CO2e] — Équation 21, 6.2.1, L1691
@@ -1662,7 +1674,7 @@ def stage_35_culture_OS(lo, hi, RE_sechage_OS_annee, scenario_OS, start_culture_
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_36_farm(lo, hi, RE_sechage_OS_culture, start_farm_culture_OS, RE_sechage_OS_exploitation):
+def stage_38_farm(lo, hi, RE_sechage_OS_culture, start_farm_culture_OS, RE_sechage_OS_exploitation):
     """farm (exploitation agricole): RE_sechage_OS_exploitation (Équation 21)."""
     for r in range(lo, hi):
         # RE_sechage_OS_exploitation [t_CO2e] — Équation 21, 6.2.1, L1691
@@ -1674,7 +1686,7 @@ def stage_36_farm(lo, hi, RE_sechage_OS_culture, start_farm_culture_OS, RE_secha
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_37_project(lo, hi, RE_sechage_OS_exploitation, start_project_farm, RE_sechage_OS):
+def stage_39_project(lo, hi, RE_sechage_OS_exploitation, start_project_farm, RE_sechage_OS):
     """project (Projet (individuel ou collectif)): RE_sechage_OS (Équation 21)."""
     for r in range(lo, hi):
         # RE_sechage_OS [t_CO2e] — Équation 21, 6.2.1, L1691
@@ -1686,7 +1698,7 @@ def stage_37_project(lo, hi, RE_sechage_OS_exploitation, start_project_farm, RE_
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_38_culture_MRP(lo, hi, RatioMRP_defaut, RatioMRP_trace, Rdt_MRP, Surf_MRP, scenario_MRP, start_culture_MRP_annee_MRP, RatioMRP, RatioMRP_par_defaut, Production_ref_MRP):
+def stage_40_culture_MRP(lo, hi, RatioMRP_defaut, RatioMRP_trace, Rdt_MRP, Surf_MRP, scenario_MRP, start_culture_MRP_annee_MRP, RatioMRP, RatioMRP_par_defaut, Production_ref_MRP):
     """culture_MRP (culture i source de matières riches en protéines (MRP)): RatioMRP, RatioMRP_par_defaut, Production_ref_MRP."""
     for r in range(lo, hi):
         # RatioMRP [1] — 6.2.2, L1744, L1763
@@ -1706,7 +1718,7 @@ def stage_38_culture_MRP(lo, hi, RatioMRP_defaut, RatioMRP_trace, Rdt_MRP, Surf_
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_39_annee_MRP(lo, hi, CEp_MRP, FET_soja, FE_MRP_i, Ft_MRP, Production_ref_MRP, RatioMRP, Rdt_MRP, Surf_MRP, idx_annee_MRP_culture_MRP, idx_culture_MRP_farm, idx_farm_project, levier_aval, scenario_MRP, Delta_production_MRP, RE_proteines_annee):
+def stage_41_annee_MRP(lo, hi, CEp_MRP, FET_soja, FE_MRP_i, Ft_MRP, Production_ref_MRP, RatioMRP, Rdt_MRP, Surf_MRP, idx_annee_MRP_culture_MRP, idx_culture_MRP_farm, idx_farm_project, levier_aval, scenario_MRP, Delta_production_MRP, RE_proteines_annee):
     """annee_MRP (année k de la culture i source de MRP): Delta_production_MRP, RE_proteines_annee (Équation 23)."""
     for r in range(lo, hi):
         # Delta_production_MRP [t] — 6.2.2, L1742
@@ -1716,7 +1728,7 @@ def stage_39_annee_MRP(lo, hi, CEp_MRP, FET_soja, FE_MRP_i, Ft_MRP, Production_r
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_40_culture_MRP(lo, hi, RE_proteines_annee, scenario_MRP, start_culture_MRP_annee_MRP, RE_proteines_culture):
+def stage_42_culture_MRP(lo, hi, RE_proteines_annee, scenario_MRP, start_culture_MRP_annee_MRP, RE_proteines_culture):
     """culture_MRP (culture i source de matières riches en protéines (MRP)): RE_proteines_culture (Équation 23)."""
     for r in range(lo, hi):
         # RE_proteines_culture [t_CO2e] — Équation 23, 6.2.2, L1730
@@ -1730,7 +1742,7 @@ def stage_40_culture_MRP(lo, hi, RE_proteines_annee, scenario_MRP, start_culture
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_41_farm(lo, hi, RE_proteines_culture, RE_sechage_OS_exploitation, rabais_incertitude_volume_concerne, start_farm_culture_MRP, RE_proteines_exploitation, RE_aval_exploitation, RE_aval_apres_rabais):
+def stage_43_farm(lo, hi, RE_proteines_culture, RE_sechage_OS_exploitation, rabais_incertitude_volume_concerne, start_farm_culture_MRP, RE_proteines_exploitation, RE_aval_exploitation, RE_aval_apres_rabais):
     """farm (exploitation agricole): RE_proteines_exploitation (Équation 23), RE_aval_exploitation (Équation 20), RE_aval_apres_rabais (Équation 30)."""
     for r in range(lo, hi):
         # RE_proteines_exploitation [t_CO2e] — Équation 23, 6.2.2, L1730, L1738
@@ -1746,7 +1758,7 @@ def stage_41_farm(lo, hi, RE_proteines_culture, RE_sechage_OS_exploitation, raba
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_42_project(lo, hi, RE_aval_exploitation, RE_proteines_exploitation, start_project_farm, RE_proteines, RE_aval):
+def stage_44_project(lo, hi, RE_aval_exploitation, RE_proteines_exploitation, start_project_farm, RE_proteines, RE_aval):
     """project (Projet (individuel ou collectif)): RE_proteines (Équation 23), RE_aval (Équation 20)."""
     for r in range(lo, hi):
         # RE_proteines [t_CO2e] — Équation 23, 6.2.2, L1730
@@ -1764,7 +1776,7 @@ def stage_42_project(lo, hi, RE_aval_exploitation, RE_proteines_exploitation, st
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_43_year(lo, hi, Emissions_ha_ferti_ref, Emissions_ha_miscanthus, Intensite_comb_ref_miscanthus, SAU_plantation_SdC, idx_system_farm, idx_year_system, nb_parcelles_miscanthus, scenario, RE_emissions_miscanthus_annee):
+def stage_45_year(lo, hi, Emissions_ha_ferti_ref, Emissions_ha_miscanthus, Intensite_comb_ref_miscanthus, SAU_plantation_SdC, idx_system_farm, idx_year_system, nb_parcelles_miscanthus, scenario, RE_emissions_miscanthus_annee):
     """year (année (k) du système de culture): RE_emissions_miscanthus_annee (Équation 27)."""
     for r in range(lo, hi):
         # RE_emissions_miscanthus_annee [t_CO2e] — Équation 27, 6.4, L2002
@@ -1772,7 +1784,7 @@ def stage_43_year(lo, hi, Emissions_ha_ferti_ref, Emissions_ha_miscanthus, Inten
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_44_system(lo, hi, RE_emissions_miscanthus_annee, scenario, start_system_year, RE_emissions_miscanthus_SdC):
+def stage_46_system(lo, hi, RE_emissions_miscanthus_annee, scenario, start_system_year, RE_emissions_miscanthus_SdC):
     """system (système de culture (i)): RE_emissions_miscanthus_SdC (Équation 27)."""
     for r in range(lo, hi):
         # RE_emissions_miscanthus_SdC [t_CO2e] — Équation 27, 6.4, L2002
@@ -1786,7 +1798,7 @@ def stage_44_system(lo, hi, RE_emissions_miscanthus_annee, scenario, start_syste
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_45_farm(lo, hi, RE_emissions_miscanthus_SdC, start_farm_system, RE_emissions_miscanthus_exploitation):
+def stage_47_farm(lo, hi, RE_emissions_miscanthus_SdC, start_farm_system, RE_emissions_miscanthus_exploitation):
     """farm (exploitation agricole): RE_emissions_miscanthus_exploitation (Équation 27)."""
     for r in range(lo, hi):
         # RE_emissions_miscanthus_exploitation [t_CO2e] — Équation 27, 6.4, L2002
@@ -1798,7 +1810,7 @@ def stage_45_farm(lo, hi, RE_emissions_miscanthus_SdC, start_farm_system, RE_emi
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_46_project(lo, hi, RE_emissions_miscanthus_exploitation, start_project_farm, RE_emissions_miscanthus):
+def stage_48_project(lo, hi, RE_emissions_miscanthus_exploitation, start_project_farm, RE_emissions_miscanthus):
     """project (Projet (individuel ou collectif)): RE_emissions_miscanthus (Équation 27)."""
     for r in range(lo, hi):
         # RE_emissions_miscanthus [t_CO2e] — Équation 27, 6.4, L2002
@@ -1810,7 +1822,7 @@ def stage_46_project(lo, hi, RE_emissions_miscanthus_exploitation, start_project
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_47_parcelle_miscanthus(lo, hi, SAU_plantation, Sfin_miscanthus, Sfin_ref_miscanthus, annee_plantation, duree_bail_restante, proprietaire, horizon_miscanthus, duree_comptabilisation_miscanthus, RE_stockage_miscanthus_parcelle, E5_maitrise_parcelle):
+def stage_49_parcelle_miscanthus(lo, hi, SAU_plantation, Sfin_miscanthus, Sfin_ref_miscanthus, annee_plantation, duree_bail_restante, proprietaire, horizon_miscanthus, duree_comptabilisation_miscanthus, RE_stockage_miscanthus_parcelle, E5_maitrise_parcelle):
     """parcelle_miscanthus (parcelle plantée en miscanthus (levier « Plantation de miscanthus »)): horizon_miscanthus (Équation 28), duree_comptabilisation_miscanthus, RE_stockage_miscanthus_parcelle (Équation 28), E5_maitrise_parcelle (Tableau 5)."""
     for r in range(lo, hi):
         # horizon_miscanthus [an] — Équation 28, 6.4, L2053, L461
@@ -1824,7 +1836,7 @@ def stage_47_parcelle_miscanthus(lo, hi, SAU_plantation, Sfin_miscanthus, Sfin_r
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_48_system(lo, hi, RE_stockage_miscanthus_parcelle, start_system_parcelle_miscanthus, RE_stockage_carbone_sol_miscanthus_SdC):
+def stage_50_system(lo, hi, RE_stockage_miscanthus_parcelle, start_system_parcelle_miscanthus, RE_stockage_carbone_sol_miscanthus_SdC):
     """system (système de culture (i)): RE_stockage_carbone_sol_miscanthus_SdC (Équation 28)."""
     for r in range(lo, hi):
         # RE_stockage_carbone_sol_miscanthus_SdC [t_CO2e] — Équation 28, 6.4, L2048
@@ -1836,7 +1848,7 @@ def stage_48_system(lo, hi, RE_stockage_miscanthus_parcelle, start_system_parcel
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_49_farm(lo, hi, RE_aval_apres_rabais, RE_aval_exploitation, RE_combustibles_apres_rabais, RE_combustibles_exploitation, RE_emissions_miscanthus_exploitation, RE_fertilisation_exploitation, RE_sechage_stockage_exploitation, RE_stockage_carbone_sol_apres_rabais, RE_stockage_carbone_sol_exploitation, RE_stockage_carbone_sol_miscanthus_SdC, rabais_Reference, rabais_nda, rabais_nonPerm_miscanthus, start_farm_system, RE_stockage_carbone_sol_miscanthus_exploitation, RE_miscanthus_exploitation, RE_miscanthus_apres_rabais, RE_avant_rabais_generaux, RE_certifiable_exploitation, RE_emissions_exploitation, RE_exploitation, E4_bilan_net):
+def stage_51_farm(lo, hi, RE_aval_apres_rabais, RE_aval_exploitation, RE_combustibles_apres_rabais, RE_combustibles_exploitation, RE_emissions_miscanthus_exploitation, RE_fertilisation_exploitation, RE_sechage_stockage_exploitation, RE_stockage_carbone_sol_apres_rabais, RE_stockage_carbone_sol_exploitation, RE_stockage_carbone_sol_miscanthus_SdC, rabais_Reference, rabais_nda, rabais_nonPerm_miscanthus, start_farm_system, RE_stockage_carbone_sol_miscanthus_exploitation, RE_miscanthus_exploitation, RE_miscanthus_apres_rabais, RE_avant_rabais_generaux, RE_certifiable_exploitation, RE_emissions_exploitation, RE_exploitation, E4_bilan_net):
     """farm (exploitation agricole): RE_stockage_carbone_sol_miscanthus_exploitation (Équation 28), RE_miscanthus_exploitation (Équation 26), RE_miscanthus_apres_rabais (Équation 30), RE_avant_rabais_generaux (Équation 30), RE_certifiable_exploitation (Équation 30), RE_emissions_exploitation (Équation 2), RE_exploitation (Équation 1), E4_bilan_net (Tableau 5)."""
     for r in range(lo, hi):
         # RE_stockage_carbone_sol_miscanthus_exploitation [t_CO2e] — Équation 28, 6.4, L2048
@@ -1862,7 +1874,7 @@ def stage_49_farm(lo, hi, RE_aval_apres_rabais, RE_aval_exploitation, RE_combust
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def stage_50_project(lo, hi, RE_certifiable_exploitation, RE_emissions_exploitation, RE_emissions_miscanthus, RE_exploitation, RE_stockage_carbone_sol_miscanthus_exploitation, start_project_farm, RE_stockage_carbone_sol_miscanthus, RE_miscanthus, RE_emissions, RE, RE_certifiable, rabais_global):
+def stage_52_project(lo, hi, RE_certifiable_exploitation, RE_emissions_exploitation, RE_emissions_miscanthus, RE_exploitation, RE_stockage_carbone_sol_miscanthus_exploitation, start_project_farm, RE_stockage_carbone_sol_miscanthus, RE_miscanthus, RE_emissions, RE, RE_certifiable, rabais_global):
     """project (Projet (individuel ou collectif)): RE_stockage_carbone_sol_miscanthus (Équation 28), RE_miscanthus (Équation 26), RE_emissions (Équation 2), RE (Équation 1), RE_certifiable (Équation 30), rabais_global (Équation 31)."""
     for r in range(lo, hi):
         # RE_stockage_carbone_sol_miscanthus [t_CO2e] — Équation 28, 6.4, L2048
@@ -1942,269 +1954,21 @@ def _blocks(data, threads):
     return cuts.tolist()
 
 
-def compute(data, threads=None):
-    """Run every stage in order on `data` (a dict of NumPy arrays prepared by the
-    runtime: inputs, lookups, n_<entity>, idx_* and start_* arrays).  Returns the value
-    of every equation, per row of its entity: the trace of the computation.  `threads`:
-    how many threads (default: default_threads()); the results do not depend on it."""
-    out = {}
-    out["D_p_l"] = np.empty(data["n_amendement"], dtype=np.float64)
-    out["Q_VN"] = np.empty(data["n_amendement"], dtype=np.float64)
-    out["GES_amont_VN_l"] = np.empty(data["n_amendement"], dtype=np.float64)
-    out["D_p"] = np.empty(data["n_year"], dtype=np.float64)
-    out["CO2_directes"] = np.empty(data["n_year"], dtype=np.float64)
-    out["GES_amont_org"] = np.empty(data["n_year"], dtype=np.float64)
-    out["C_chaulage"] = np.empty(data["n_year"], dtype=np.float64)
-    out["QN_inhib"] = np.empty(data["n_year"], dtype=np.float64)
-    out["QN_min"] = np.empty(data["n_year"], dtype=np.float64)
-    out["QN_mineralise"] = np.empty(data["n_year"], dtype=np.float64)
-    out["surfaces_cultures_incoherentes"] = np.empty(data["n_year"], dtype=np.float64)
-    out["donnees_chaulage_manquantes"] = np.empty(data["n_year"], dtype=np.float64)
-    out["r_meteo"] = np.empty(data["n_year"], dtype=np.float64)
-    out["r_C_initial"] = np.empty(data["n_year"], dtype=np.float64)
-    out["r_autres_donnees_sol"] = np.empty(data["n_year"], dtype=np.float64)
-    out["r_biomasses"] = np.empty(data["n_year"], dtype=np.float64)
-    out["r_MAFOR"] = np.empty(data["n_year"], dtype=np.float64)
-    out["rabais_donnees_stockage_annee"] = np.empty(data["n_year"], dtype=np.float64)
-    out["ecart_parts_travail_du_sol"] = np.empty(data["n_year"], dtype=np.float64)
-    out["IFT_valeur"] = np.empty(data["n_year"], dtype=np.float64)
-    out["Eau_ha"] = np.empty(data["n_year"], dtype=np.float64)
-    out["P2O5_ha"] = np.empty(data["n_year"], dtype=np.float64)
-    out["F_EngrMoy"] = np.empty(data["n_mineral"], dtype=np.float64)
-    out["GES_amont_min_l"] = np.empty(data["n_mineral"], dtype=np.float64)
-    out["uree_sans_dose"] = np.empty(data["n_mineral"], dtype=np.float64)
-    out["CO2_uree"] = np.empty(data["n_year"], dtype=np.float64)
-    out["GES_amont_min"] = np.empty(data["n_year"], dtype=np.float64)
-    out["QN_org_l"] = np.empty(data["n_organique"], dtype=np.float64)
-    out["TAN"] = np.empty(data["n_organique"], dtype=np.float64)
-    out["Frac_GAZM"] = np.empty(data["n_organique"], dtype=np.float64)
-    out["QN_org"] = np.empty(data["n_year"], dtype=np.float64)
-    out["QN_org_inhib"] = np.empty(data["n_year"], dtype=np.float64)
-    out["N_volatilise"] = np.empty(data["n_year"], dtype=np.float64)
-    out["N2O_volatilisation"] = np.empty(data["n_year"], dtype=np.float64)
-    out["NH3_ha"] = np.empty(data["n_year"], dtype=np.float64)
-    out["RDT"] = np.empty(data["n_culture"], dtype=np.float64)
-    out["AG_DM"] = np.empty(data["n_culture"], dtype=np.float64)
-    out["FRAC_export"] = np.empty(data["n_culture"], dtype=np.float64)
-    out["QN_residus_culture"] = np.empty(data["n_culture"], dtype=np.float64)
-    out["C_culture_connu"] = np.empty(data["n_culture"], dtype=np.float64)
-    out["Production_MB"] = np.empty(data["n_culture"], dtype=np.float64)
-    out["E_eau_theo_culture"] = np.empty(data["n_culture"], dtype=np.float64)
-    out["QN_residus_CA"] = np.empty(data["n_year"], dtype=np.float64)
-    out["QN_residus_CD"] = np.empty(data["n_year"], dtype=np.float64)
-    out["erosion_donnees"] = np.empty(data["n_year"], dtype=np.float64)
-    out["C_pratique"] = np.empty(data["n_year"], dtype=np.float64)
-    out["C_culture_annee"] = np.empty(data["n_year"], dtype=np.float64)
-    out["C_erosion"] = np.empty(data["n_year"], dtype=np.float64)
-    out["E_eau_theo"] = np.empty(data["n_year"], dtype=np.float64)
-    out["BIOM_CI"] = np.empty(data["n_interculture"], dtype=np.float64)
-    out["N_AG_CI"] = np.empty(data["n_interculture"], dtype=np.float64)
-    out["QN_residus_CI"] = np.empty(data["n_year"], dtype=np.float64)
-    out["QN_residus"] = np.empty(data["n_year"], dtype=np.float64)
-    out["N2O_directes"] = np.empty(data["n_year"], dtype=np.float64)
-    out["N_lixivie"] = np.empty(data["n_year"], dtype=np.float64)
-    out["N2O_lixiviation"] = np.empty(data["n_year"], dtype=np.float64)
-    out["EGES_fertilisation"] = np.empty(data["n_year"], dtype=np.float64)
-    out["Emissions_ha_ferti_Projet"] = np.empty(data["n_year"], dtype=np.float64)
-    out["NO3_ha"] = np.empty(data["n_year"], dtype=np.float64)
-    out["Emissions_ha_ferti_ref"] = np.empty(data["n_system"], dtype=np.float64)
-    out["nb_parcelles_miscanthus"] = np.empty(data["n_system"], dtype=np.float64)
-    out["k_fin_Projet"] = np.empty(data["n_system"], dtype=np.float64)
-    out["Surf_fin"] = np.empty(data["n_system"], dtype=np.float64)
-    out["Delta_StockC_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["RE_stockage_carbone_sol_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["SAU_plantation_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["SAU_plantee_annee_1"] = np.empty(data["n_system"], dtype=np.float64)
-    out["SAU_plantee_annee_2"] = np.empty(data["n_system"], dtype=np.float64)
-    out["Delta_erosion_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["Delta_NH3_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["Delta_NO3_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["Delta_IFT_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["Delta_eau_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["P2O5_ha_reference"] = np.empty(data["n_system"], dtype=np.float64)
-    out["P2O5_ha_projet"] = np.empty(data["n_system"], dtype=np.float64)
-    out["RE_fertilisation_annee"] = np.empty(data["n_year"], dtype=np.float64)
-    out["SAU_miscanthus_en_place"] = np.empty(data["n_year"], dtype=np.float64)
-    out["QN_residus_miscanthus"] = np.empty(data["n_year"], dtype=np.float64)
-    out["N2O_directes_residus_miscanthus"] = np.empty(data["n_year"], dtype=np.float64)
-    out["N2O_lixiviation_residus_miscanthus"] = np.empty(data["n_year"], dtype=np.float64)
-    out["EGES_fertilisation_miscanthus"] = np.empty(data["n_year"], dtype=np.float64)
-    out["EGES_combustibles_miscanthus_k"] = np.empty(data["n_year"], dtype=np.float64)
-    out["Emissions_ha_miscanthus"] = np.empty(data["n_year"], dtype=np.float64)
-    out["RE_fertilisation_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["RE_fertilisation_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["methode_combustibles_B_ou_C"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Delta_StockC"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_stockage_carbone_sol_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["nb_parcelles_miscanthus_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["surface_SdC_annee_m3"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_donnees_stockage_annee_m3"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["surface_SdC_annee_m2"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_donnees_stockage_annee_m2"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["surface_SdC_annee_m1"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_donnees_stockage_annee_m1"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["surface_SdC_annee_0"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_donnees_stockage_annee_0"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["surface_SdC_annee_1"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_donnees_stockage_annee_1"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["surface_SdC_annee_2"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_donnees_stockage_annee_2"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["surface_SdC_annee_3"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_donnees_stockage_annee_3"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["surface_SdC_annee_4"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_donnees_stockage_annee_4"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["nb_annees_rabais_donnees"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_incertitude_donnees_stockage"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_Reference"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_nonPerm"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_incertitude_donnees_combustibles"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_incertitude_volume_concerne"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_nonPerm_miscanthus"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["rabais_nda"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_stockage_carbone_sol_apres_rabais"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Surf_GC_t_moins_1"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Surf_GC_reference"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["perte_surface_GC_miscanthus"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Surf_cobenefices"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["SdC_presents"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["erosion_obligatoire"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["erosion_calculable"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Cobenefice_erosion"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Cobenefice_NH3"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Cobenefice_nitrate"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["IFT_renseigne"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Cobenefice_IFT"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["irrigue"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Cobenefice_eau"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["eau_references_connues"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Delta_E_eau_reelle"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Delta_E_eau_theo"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["ratio_eau_calculable"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Ratio_empreinte_eau"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Cobenefice_phosphore"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["P2O5_ha_reference_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["P2O5_ha_projet_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["classe_P_reference"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["classe_P_projet"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["E1_atelier_GC"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["E2_outil_certifie"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["E3_conditionnalite_PAC"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["E4_levier"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["E4_renouvellement"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["E5_perte_surface"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_fertilisation"] = np.empty(data["n_project"], dtype=np.float64)
-    out["FE_gaz_naturel"] = np.empty(data["n_project"], dtype=np.float64)
-    out["RE_stockage_carbone_sol"] = np.empty(data["n_project"], dtype=np.float64)
-    out["SdC_presents_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["erosion_obligatoire_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["erosion_calculable_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["Cobenefice_erosion_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["Cobenefice_NH3_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["Cobenefice_nitrate_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["IFT_renseigne_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["Cobenefice_IFT_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["irrigue_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["Cobenefice_eau_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["Cobenefice_phosphore_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["Q_net_combustible"] = np.empty(data["n_combustible"], dtype=np.float64)
-    out["EGES_combustible_i"] = np.empty(data["n_combustible"], dtype=np.float64)
-    out["Energie_combustible_i"] = np.empty(data["n_combustible"], dtype=np.float64)
-    out["EGES_combustibles_A"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["VR_fourrages"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Carbu_atelier_BL_theo"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Carbu_atelier_BV_theo"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Carbu_atelier_cultures_de_vente_theo"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["annee_ref_generique"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["methode_B_appliquee"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Allocation_cultures_de_vente"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Carbu_exploitation"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Carbu_atelier_cultures_de_vente"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Carbu_atelier_GC"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["EGES_combustibles_B"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Allocation_BL"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Allocation_BV"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Carbu_atelier_BL"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Carbu_atelier_BV"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["donnees_combustibles"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["donnees_combustibles_incoherentes"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Energie_combustibles_A"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Energie_combustibles_B"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Taux_charge_intervention"] = np.empty(data["n_intervention"], dtype=np.float64)
-    out["Conso_intervention"] = np.empty(data["n_intervention"], dtype=np.float64)
-    out["Carburant_intervention"] = np.empty(data["n_intervention"], dtype=np.float64)
-    out["EGES_combustibles_engins"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Energie_combustibles_C"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Energie_combustibles"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Energie_ha"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["EGES_irrigation_systeme"] = np.empty(data["n_irrigation_thermique"], dtype=np.float64)
-    out["EGES_combustibles_irrigation"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["EGES_combustibles_C"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["EGES_combustibles"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Intensite_comb_Projet"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["Intensite_comb_ref"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["annees_sans_donnees_combustibles"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Intensite_comb_ref_miscanthus"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["Cobenefice_energie"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_combustibles_annee"] = np.empty(data["n_farm_year"], dtype=np.float64)
-    out["RE_combustibles_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_combustibles_apres_rabais"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_combustibles"] = np.empty(data["n_project"], dtype=np.float64)
-    out["Cobenefice_energie_projet"] = np.empty(data["n_project"], dtype=np.float64)
-    out["EGES_poste"] = np.empty(data["n_annee_poste"], dtype=np.float64)
-    out["EGES_ref_poste"] = np.empty(data["n_poste_ferme"], dtype=np.float64)
-    out["tonnage_ref_poste"] = np.empty(data["n_poste_ferme"], dtype=np.float64)
-    out["Intensite_ref_poste"] = np.empty(data["n_poste_ferme"], dtype=np.float64)
-    out["RE_poste_annee"] = np.empty(data["n_annee_poste"], dtype=np.float64)
-    out["RE_poste"] = np.empty(data["n_poste_ferme"], dtype=np.float64)
-    out["RE_sechage_ferme"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_stockage_ferme"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_sechage_stockage_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_sechage_stockage"] = np.empty(data["n_project"], dtype=np.float64)
-    out["H_ref_OS"] = np.empty(data["n_culture_OS"], dtype=np.float64)
-    out["H_objectif_A30"] = np.empty(data["n_culture_OS"], dtype=np.float64)
-    out["Conso_sechage_ref"] = np.empty(data["n_culture_OS"], dtype=np.float64)
-    out["Conso_sechage_ref_A30"] = np.empty(data["n_culture_OS"], dtype=np.float64)
-    out["Conso_sechage_Projet"] = np.empty(data["n_annee_OS"], dtype=np.float64)
-    out["Conso_sechage_Projet_A30"] = np.empty(data["n_annee_OS"], dtype=np.float64)
-    out["RE_sechage_OS_annee"] = np.empty(data["n_annee_OS"], dtype=np.float64)
-    out["RE_sechage_OS_culture"] = np.empty(data["n_culture_OS"], dtype=np.float64)
-    out["RE_sechage_OS_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_sechage_OS"] = np.empty(data["n_project"], dtype=np.float64)
-    out["RatioMRP"] = np.empty(data["n_culture_MRP"], dtype=np.float64)
-    out["RatioMRP_par_defaut"] = np.empty(data["n_culture_MRP"], dtype=np.float64)
-    out["Production_ref_MRP"] = np.empty(data["n_culture_MRP"], dtype=np.float64)
-    out["Delta_production_MRP"] = np.empty(data["n_annee_MRP"], dtype=np.float64)
-    out["RE_proteines_annee"] = np.empty(data["n_annee_MRP"], dtype=np.float64)
-    out["RE_proteines_culture"] = np.empty(data["n_culture_MRP"], dtype=np.float64)
-    out["RE_proteines_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_aval_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_aval_apres_rabais"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_proteines"] = np.empty(data["n_project"], dtype=np.float64)
-    out["RE_aval"] = np.empty(data["n_project"], dtype=np.float64)
-    out["RE_emissions_miscanthus_annee"] = np.empty(data["n_year"], dtype=np.float64)
-    out["RE_emissions_miscanthus_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["RE_emissions_miscanthus_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_emissions_miscanthus"] = np.empty(data["n_project"], dtype=np.float64)
-    out["horizon_miscanthus"] = np.empty(data["n_parcelle_miscanthus"], dtype=np.float64)
-    out["duree_comptabilisation_miscanthus"] = np.empty(data["n_parcelle_miscanthus"], dtype=np.float64)
-    out["RE_stockage_miscanthus_parcelle"] = np.empty(data["n_parcelle_miscanthus"], dtype=np.float64)
-    out["E5_maitrise_parcelle"] = np.empty(data["n_parcelle_miscanthus"], dtype=np.float64)
-    out["RE_stockage_carbone_sol_miscanthus_SdC"] = np.empty(data["n_system"], dtype=np.float64)
-    out["RE_stockage_carbone_sol_miscanthus_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_miscanthus_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_miscanthus_apres_rabais"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_avant_rabais_generaux"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_certifiable_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_emissions_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_exploitation"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["E4_bilan_net"] = np.empty(data["n_farm"], dtype=np.float64)
-    out["RE_stockage_carbone_sol_miscanthus"] = np.empty(data["n_project"], dtype=np.float64)
-    out["RE_miscanthus"] = np.empty(data["n_project"], dtype=np.float64)
-    out["RE_emissions"] = np.empty(data["n_project"], dtype=np.float64)
-    out["RE"] = np.empty(data["n_project"], dtype=np.float64)
-    out["RE_certifiable"] = np.empty(data["n_project"], dtype=np.float64)
-    out["rabais_global"] = np.empty(data["n_project"], dtype=np.float64)
-    calls = [
+def _buffer(buffers, name, n):
+    """An output array of n rows: a fresh one, or a view on `buffers[name]` (grown when too
+    small), so that a batch computing chunk after chunk reuses the same memory instead of
+    allocating (and page-faulting) every output again.  Every row of it is overwritten."""
+    if buffers is None:
+        return np.empty(n, dtype=np.float64)
+    b = buffers.get(name)
+    if b is None or b.shape[0] < n:
+        b = buffers[name] = np.empty(max(n, 1), dtype=np.float64)
+    return b[:n]
+
+
+def _calls(data, out):
+    """(stage function, entity, arguments after lo and hi), in the order the stages run."""
+    return [
         (stage_01_amendement, "amendement", (data["FE_VN"], data["Q_brut"], data["VN"], data["idx_amendement_year"], data["idx_system_farm"], data["idx_year_system"], data["levier_chaulage"], data["part_CaCO3"], data["produit_amd"], out["D_p_l"], out["Q_VN"], out["GES_amont_VN_l"], )),
         (stage_02_year, "year", (out["D_p_l"], data["FE_PRO"], data["F_labour"], data["F_non_travail"], data["F_travail_reduit"], data["IFT"], data["QC_mineralise"], data["QN"], data["QP"], data["Q_org"], data["Surf"], data["Surf_culture"], data["Volume_irrigation"], data["idx_system_farm"], data["idx_year_system"], data["inhibiteur"], data["k_chaulage"], data["levier_chaulage"], data["mode_donnees_C_initial"], data["mode_donnees_MAFOR"], data["mode_donnees_autres_sol"], data["mode_donnees_biomasses"], data["mode_donnees_meteo"], data["pH_final"], data["pH_initial"], data["role"], data["scenario"], data["start_year_amendement"], data["start_year_culture"], data["start_year_mineral"], data["start_year_organique"], data["type_reference"], out["D_p"], out["CO2_directes"], out["GES_amont_org"], out["C_chaulage"], out["QN_inhib"], out["QN_min"], out["QN_mineralise"], out["surfaces_cultures_incoherentes"], out["donnees_chaulage_manquantes"], out["r_meteo"], out["r_C_initial"], out["r_autres_donnees_sol"], out["r_biomasses"], out["r_MAFOR"], out["rabais_donnees_stockage_annee"], out["ecart_parts_travail_du_sol"], out["IFT_valeur"], out["Eau_ha"], out["P2O5_ha"], )),
         (stage_03_mineral, "mineral", (data["D_uree"], data["FE_K"], data["FE_N"], data["FE_P"], data["QK"], data["QN"], data["QP"], data["engrais_moyen"], data["est_uree"], out["F_EngrMoy"], out["GES_amont_min_l"], out["uree_sans_dose"], )),
@@ -2219,43 +1983,586 @@ def compute(data, threads=None):
         (stage_12_system, "system", (out["C_erosion"], out["Eau_ha"], out["IFT_valeur"], out["NH3_ha"], out["NO3_ha"], out["P2O5_ha"], data["SAU_plantation"], data["Sfin"], data["Sfin_ref"], data["Surf"], data["annee_plantation"], data["k"], out["k_fin_Projet"], out["nb_parcelles_miscanthus"], data["scenario"], data["start_system_parcelle_miscanthus"], data["start_system_year"], out["Surf_fin"], out["Delta_StockC_SdC"], out["RE_stockage_carbone_sol_SdC"], out["SAU_plantation_SdC"], out["SAU_plantee_annee_1"], out["SAU_plantee_annee_2"], out["Delta_erosion_SdC"], out["Delta_NH3_SdC"], out["Delta_NO3_SdC"], out["Delta_IFT_SdC"], out["Delta_eau_SdC"], out["P2O5_ha_reference"], out["P2O5_ha_projet"], )),
         (stage_13_year, "year", (out["C_chaulage"], data["EGES_combustibles_miscanthus"], out["EGES_fertilisation"], out["Emissions_ha_ferti_Projet"], out["Emissions_ha_ferti_ref"], data["FRAC_LESS"], data["PRG_N2O"], out["SAU_plantation_SdC"], out["SAU_plantee_annee_1"], out["SAU_plantee_annee_2"], data["Surf"], data["idx_farm_project"], data["idx_system_farm"], data["idx_year_system"], data["k"], out["nb_parcelles_miscanthus"], data["scenario"], out["RE_fertilisation_annee"], out["SAU_miscanthus_en_place"], out["QN_residus_miscanthus"], out["N2O_directes_residus_miscanthus"], out["N2O_lixiviation_residus_miscanthus"], out["EGES_fertilisation_miscanthus"], out["EGES_combustibles_miscanthus_k"], out["Emissions_ha_miscanthus"], )),
         (stage_14_system, "system", (out["RE_fertilisation_annee"], out["nb_parcelles_miscanthus"], data["scenario"], data["start_system_year"], out["RE_fertilisation_SdC"], )),
-        (stage_15_farm, "farm", (out["Delta_IFT_SdC"], out["Delta_NH3_SdC"], out["Delta_NO3_SdC"], out["Delta_StockC_SdC"], out["Delta_eau_SdC"], out["Delta_erosion_SdC"], out["E_eau_theo"], data["E_eau_theo_unitaire"], data["IFT"], data["MRP_contrat_vente"], out["P2O5_ha_projet"], out["P2O5_ha_reference"], out["RE_fertilisation_SdC"], data["SAU"], out["SAU_plantation_SdC"], data["Surf"], data["Volume_irrigation"], data["alea_automne"], data["alea_hiver"], data["alea_printemps"], data["conditionnalite_PAC"], out["erosion_donnees"], data["k"], data["leviers_declares"], data["methode_combustibles"], out["nb_parcelles_miscanthus"], data["nda"], data["outil_certifie"], out["rabais_donnees_stockage_annee"], data["renouvellement"], data["renouvellement_levier_nouveau"], data["role"], data["scenario"], data["start_farm_farm_year"], data["start_farm_system"], data["start_system_year"], data["start_year_culture"], data["type_reference"], out["RE_fertilisation_exploitation"], out["methode_combustibles_B_ou_C"], out["Delta_StockC"], out["RE_stockage_carbone_sol_exploitation"], out["nb_parcelles_miscanthus_exploitation"], out["surface_SdC_annee_m3"], out["rabais_donnees_stockage_annee_m3"], out["surface_SdC_annee_m2"], out["rabais_donnees_stockage_annee_m2"], out["surface_SdC_annee_m1"], out["rabais_donnees_stockage_annee_m1"], out["surface_SdC_annee_0"], out["rabais_donnees_stockage_annee_0"], out["surface_SdC_annee_1"], out["rabais_donnees_stockage_annee_1"], out["surface_SdC_annee_2"], out["rabais_donnees_stockage_annee_2"], out["surface_SdC_annee_3"], out["rabais_donnees_stockage_annee_3"], out["surface_SdC_annee_4"], out["rabais_donnees_stockage_annee_4"], out["nb_annees_rabais_donnees"], out["rabais_incertitude_donnees_stockage"], out["rabais_Reference"], out["rabais_nonPerm"], out["rabais_incertitude_donnees_combustibles"], out["rabais_incertitude_volume_concerne"], out["rabais_nonPerm_miscanthus"], out["rabais_nda"], out["RE_stockage_carbone_sol_apres_rabais"], out["Surf_GC_t_moins_1"], out["Surf_GC_reference"], out["perte_surface_GC_miscanthus"], out["Surf_cobenefices"], out["SdC_presents"], out["erosion_obligatoire"], out["erosion_calculable"], out["Cobenefice_erosion"], out["Cobenefice_NH3"], out["Cobenefice_nitrate"], out["IFT_renseigne"], out["Cobenefice_IFT"], out["irrigue"], out["Cobenefice_eau"], out["eau_references_connues"], out["Delta_E_eau_reelle"], out["Delta_E_eau_theo"], out["ratio_eau_calculable"], out["Ratio_empreinte_eau"], out["Cobenefice_phosphore"], out["P2O5_ha_reference_exploitation"], out["P2O5_ha_projet_exploitation"], out["classe_P_reference"], out["classe_P_projet"], out["E1_atelier_GC"], out["E2_outil_certifie"], out["E3_conditionnalite_PAC"], out["E4_levier"], out["E4_renouvellement"], out["E5_perte_surface"], )),
-        (stage_16_project, "project", (out["Cobenefice_IFT"], out["Cobenefice_NH3"], out["Cobenefice_eau"], out["Cobenefice_erosion"], out["Cobenefice_nitrate"], out["Cobenefice_phosphore"], data["FE_gaz_naturel_kg"], out["IFT_renseigne"], out["RE_fertilisation_exploitation"], out["RE_stockage_carbone_sol_exploitation"], out["SdC_presents"], out["Surf_cobenefices"], out["erosion_calculable"], out["erosion_obligatoire"], out["irrigue"], data["start_project_farm"], out["RE_fertilisation"], out["FE_gaz_naturel"], out["RE_stockage_carbone_sol"], out["SdC_presents_projet"], out["erosion_obligatoire_projet"], out["erosion_calculable_projet"], out["Cobenefice_erosion_projet"], out["Cobenefice_NH3_projet"], out["Cobenefice_nitrate_projet"], out["IFT_renseigne_projet"], out["Cobenefice_IFT_projet"], out["irrigue_projet"], out["Cobenefice_eau_projet"], out["Cobenefice_phosphore_projet"], )),
-        (stage_17_combustible, "combustible", (data["CED_L_combustible"], data["CED_kWh_combustible"], data["CED_kg_combustible"], data["Consommation"], data["FE_L_combustible"], data["FE_kWh_combustible"], data["FE_kg_combustible"], data["Q_pour_tiers"], data["Q_prestations"], data["unite_combustible"], out["Q_net_combustible"], out["EGES_combustible_i"], out["Energie_combustible_i"], )),
-        (stage_18_farm_year, "farm_year", (data["CED_carbu_B"], data["Carbu_irrigation"], data["Carbu_porcs"], data["Carbu_totale"], data["Carbu_travaux_par_tiers"], data["Carbu_travaux_pour_tiers"], data["Carbu_volaille"], out["EGES_combustible_i"], out["Energie_combustible_i"], data["FE_carbu_B"], data["Surf_cultures_BL"], data["Surf_cultures_BV"], data["Surf_cultures_vendues"], data["Surf_fourrages_BL"], data["Surf_fourrages_BV"], data["Surf_fourrages_vendus"], data["UGB_BL"], data["UGB_BV"], data["idx_farm_year_farm"], data["methode_combustibles"], data["mode_conso"], data["scenario_exploitation"], data["start_farm_year_combustible"], data["start_farm_year_intervention"], data["start_farm_year_irrigation_thermique"], data["systeme_fourrager"], data["type_reference"], out["EGES_combustibles_A"], out["VR_fourrages"], out["Carbu_atelier_BL_theo"], out["Carbu_atelier_BV_theo"], out["Carbu_atelier_cultures_de_vente_theo"], out["annee_ref_generique"], out["methode_B_appliquee"], out["Allocation_cultures_de_vente"], out["Carbu_exploitation"], out["Carbu_atelier_cultures_de_vente"], out["Carbu_atelier_GC"], out["EGES_combustibles_B"], out["Allocation_BL"], out["Allocation_BV"], out["Carbu_atelier_BL"], out["Carbu_atelier_BV"], out["donnees_combustibles"], out["donnees_combustibles_incoherentes"], out["Energie_combustibles_A"], out["Energie_combustibles_B"], )),
-        (stage_19_intervention, "intervention", (data["Conso_culture_L_ha"], data["Puissance_tracteur"], data["Surface_intervention"], data["categorie_charge"], data["conso_type"], data["debit_chantier_type"], data["mode_conso"], data["taux_charge_type"], out["Taux_charge_intervention"], out["Conso_intervention"], out["Carburant_intervention"], )),
-        (stage_20_farm_year, "farm_year", (data["CED_GNR"], data["CED_irrigation"], out["Carburant_intervention"], data["Conso_irrigation"], data["Energie_autres"], out["Energie_combustibles_A"], out["Energie_combustibles_B"], data["FE_GNR"], data["SAU"], data["Volume_eau"], out["annee_ref_generique"], data["idx_farm_project"], data["idx_farm_year_farm"], data["methode_combustibles"], data["start_farm_year_intervention"], data["start_farm_year_irrigation_thermique"], out["EGES_combustibles_engins"], out["Energie_combustibles_C"], out["Energie_combustibles"], out["Energie_ha"], )),
-        (stage_21_irrigation_thermique, "irrigation_thermique", (data["Conso_irrigation"], data["FE_irrigation"], data["Volume_eau"], out["EGES_irrigation_systeme"], )),
-        (stage_22_farm_year, "farm_year", (out["EGES_combustibles_A"], out["EGES_combustibles_B"], out["EGES_combustibles_engins"], out["EGES_irrigation_systeme"], data["SAU"], out["annee_ref_generique"], data["idx_farm_year_farm"], data["methode_combustibles"], data["start_farm_year_irrigation_thermique"], out["EGES_combustibles_irrigation"], out["EGES_combustibles_C"], out["EGES_combustibles"], out["Intensite_comb_Projet"], )),
-        (stage_23_farm, "farm", (out["EGES_combustibles"], out["Energie_ha"], data["SAU"], out["donnees_combustibles"], data["scenario_exploitation"], data["start_farm_farm_year"], out["Intensite_comb_ref"], out["annees_sans_donnees_combustibles"], out["Intensite_comb_ref_miscanthus"], out["Cobenefice_energie"], )),
-        (stage_24_farm_year, "farm_year", (out["Intensite_comb_Projet"], out["Intensite_comb_ref"], data["SAU"], data["idx_farm_year_farm"], data["scenario_exploitation"], out["RE_combustibles_annee"], )),
-        (stage_25_farm, "farm", (out["RE_combustibles_annee"], out["rabais_incertitude_donnees_combustibles"], data["scenario_exploitation"], data["start_farm_farm_year"], out["RE_combustibles_exploitation"], out["RE_combustibles_apres_rabais"], )),
-        (stage_26_project, "project", (out["Cobenefice_energie"], out["RE_combustibles_exploitation"], out["Surf_cobenefices"], data["start_project_farm"], out["RE_combustibles"], out["Cobenefice_energie_projet"], )),
-        (stage_27_annee_poste, "annee_poste", (data["Conso_poste_L"], data["Conso_poste_kWh"], data["Conso_poste_kg"], data["FE_poste_L"], data["FE_poste_kWh"], data["FE_poste_kg"], out["EGES_poste"], )),
-        (stage_28_poste_ferme, "poste_ferme", (out["EGES_poste"], data["scenario_poste"], data["start_poste_ferme_annee_poste"], data["tonnage_poste"], out["EGES_ref_poste"], out["tonnage_ref_poste"], out["Intensite_ref_poste"], )),
-        (stage_29_annee_poste, "annee_poste", (out["EGES_poste"], out["Intensite_ref_poste"], data["idx_annee_poste_poste_ferme"], data["idx_poste_ferme_farm"], data["levier_sechage_stockage"], data["scenario_poste"], data["tonnage_poste"], data["type_reference"], out["RE_poste_annee"], )),
-        (stage_30_poste_ferme, "poste_ferme", (out["RE_poste_annee"], data["scenario_poste"], data["start_poste_ferme_annee_poste"], out["RE_poste"], )),
-        (stage_31_farm, "farm", (out["RE_poste"], data["installation"], data["start_farm_poste_ferme"], out["RE_sechage_ferme"], out["RE_stockage_ferme"], out["RE_sechage_stockage_exploitation"], )),
-        (stage_32_project, "project", (out["RE_sechage_stockage_exploitation"], data["start_project_farm"], out["RE_sechage_stockage"], )),
-        (stage_33_culture_OS, "culture_OS", (data["H_objectif_OS"], data["H_recolte"], data["Seuil_sechage_OS"], data["culture_sechee_OS"], data["scenario_OS"], data["start_culture_OS_annee_OS"], out["H_ref_OS"], out["H_objectif_A30"], out["Conso_sechage_ref"], out["Conso_sechage_ref_A30"], )),
-        (stage_34_annee_OS, "annee_OS", (out["Conso_sechage_ref"], out["Conso_sechage_ref_A30"], out["FE_gaz_naturel"], out["H_objectif_A30"], data["H_objectif_OS"], data["H_recolte"], data["Seuil_sechage_OS"], data["idx_annee_OS_culture_OS"], data["idx_culture_OS_farm"], data["idx_farm_project"], data["levier_aval"], data["scenario_OS"], data["tonnage_seche_OS"], data["type_reference"], out["Conso_sechage_Projet"], out["Conso_sechage_Projet_A30"], out["RE_sechage_OS_annee"], )),
-        (stage_35_culture_OS, "culture_OS", (out["RE_sechage_OS_annee"], data["scenario_OS"], data["start_culture_OS_annee_OS"], out["RE_sechage_OS_culture"], )),
-        (stage_36_farm, "farm", (out["RE_sechage_OS_culture"], data["start_farm_culture_OS"], out["RE_sechage_OS_exploitation"], )),
-        (stage_37_project, "project", (out["RE_sechage_OS_exploitation"], data["start_project_farm"], out["RE_sechage_OS"], )),
-        (stage_38_culture_MRP, "culture_MRP", (data["RatioMRP_defaut"], data["RatioMRP_trace"], data["Rdt_MRP"], data["Surf_MRP"], data["scenario_MRP"], data["start_culture_MRP_annee_MRP"], out["RatioMRP"], out["RatioMRP_par_defaut"], out["Production_ref_MRP"], )),
-        (stage_39_annee_MRP, "annee_MRP", (data["CEp_MRP"], data["FET_soja"], data["FE_MRP_i"], data["Ft_MRP"], out["Production_ref_MRP"], out["RatioMRP"], data["Rdt_MRP"], data["Surf_MRP"], data["idx_annee_MRP_culture_MRP"], data["idx_culture_MRP_farm"], data["idx_farm_project"], data["levier_aval"], data["scenario_MRP"], out["Delta_production_MRP"], out["RE_proteines_annee"], )),
-        (stage_40_culture_MRP, "culture_MRP", (out["RE_proteines_annee"], data["scenario_MRP"], data["start_culture_MRP_annee_MRP"], out["RE_proteines_culture"], )),
-        (stage_41_farm, "farm", (out["RE_proteines_culture"], out["RE_sechage_OS_exploitation"], out["rabais_incertitude_volume_concerne"], data["start_farm_culture_MRP"], out["RE_proteines_exploitation"], out["RE_aval_exploitation"], out["RE_aval_apres_rabais"], )),
-        (stage_42_project, "project", (out["RE_aval_exploitation"], out["RE_proteines_exploitation"], data["start_project_farm"], out["RE_proteines"], out["RE_aval"], )),
-        (stage_43_year, "year", (out["Emissions_ha_ferti_ref"], out["Emissions_ha_miscanthus"], out["Intensite_comb_ref_miscanthus"], out["SAU_plantation_SdC"], data["idx_system_farm"], data["idx_year_system"], out["nb_parcelles_miscanthus"], data["scenario"], out["RE_emissions_miscanthus_annee"], )),
-        (stage_44_system, "system", (out["RE_emissions_miscanthus_annee"], data["scenario"], data["start_system_year"], out["RE_emissions_miscanthus_SdC"], )),
-        (stage_45_farm, "farm", (out["RE_emissions_miscanthus_SdC"], data["start_farm_system"], out["RE_emissions_miscanthus_exploitation"], )),
-        (stage_46_project, "project", (out["RE_emissions_miscanthus_exploitation"], data["start_project_farm"], out["RE_emissions_miscanthus"], )),
-        (stage_47_parcelle_miscanthus, "parcelle_miscanthus", (data["SAU_plantation"], data["Sfin_miscanthus"], data["Sfin_ref_miscanthus"], data["annee_plantation"], data["duree_bail_restante"], data["proprietaire"], out["horizon_miscanthus"], out["duree_comptabilisation_miscanthus"], out["RE_stockage_miscanthus_parcelle"], out["E5_maitrise_parcelle"], )),
-        (stage_48_system, "system", (out["RE_stockage_miscanthus_parcelle"], data["start_system_parcelle_miscanthus"], out["RE_stockage_carbone_sol_miscanthus_SdC"], )),
-        (stage_49_farm, "farm", (out["RE_aval_apres_rabais"], out["RE_aval_exploitation"], out["RE_combustibles_apres_rabais"], out["RE_combustibles_exploitation"], out["RE_emissions_miscanthus_exploitation"], out["RE_fertilisation_exploitation"], out["RE_sechage_stockage_exploitation"], out["RE_stockage_carbone_sol_apres_rabais"], out["RE_stockage_carbone_sol_exploitation"], out["RE_stockage_carbone_sol_miscanthus_SdC"], out["rabais_Reference"], out["rabais_nda"], out["rabais_nonPerm_miscanthus"], data["start_farm_system"], out["RE_stockage_carbone_sol_miscanthus_exploitation"], out["RE_miscanthus_exploitation"], out["RE_miscanthus_apres_rabais"], out["RE_avant_rabais_generaux"], out["RE_certifiable_exploitation"], out["RE_emissions_exploitation"], out["RE_exploitation"], out["E4_bilan_net"], )),
-        (stage_50_project, "project", (out["RE_certifiable_exploitation"], out["RE_emissions_exploitation"], out["RE_emissions_miscanthus"], out["RE_exploitation"], out["RE_stockage_carbone_sol_miscanthus_exploitation"], data["start_project_farm"], out["RE_stockage_carbone_sol_miscanthus"], out["RE_miscanthus"], out["RE_emissions"], out["RE"], out["RE_certifiable"], out["rabais_global"], )),
+        (stage_15_farm, "farm", (out["Delta_StockC_SdC"], out["RE_fertilisation_SdC"], data["Surf"], data["k"], data["methode_combustibles"], out["nb_parcelles_miscanthus"], out["rabais_donnees_stockage_annee"], data["start_farm_system"], data["start_system_year"], data["type_reference"], out["RE_fertilisation_exploitation"], out["methode_combustibles_B_ou_C"], out["Delta_StockC"], out["RE_stockage_carbone_sol_exploitation"], out["nb_parcelles_miscanthus_exploitation"], out["surface_SdC_annee_m3"], out["rabais_donnees_stockage_annee_m3"], out["surface_SdC_annee_m2"], out["rabais_donnees_stockage_annee_m2"], out["surface_SdC_annee_m1"], out["rabais_donnees_stockage_annee_m1"], out["surface_SdC_annee_0"], out["rabais_donnees_stockage_annee_0"], out["surface_SdC_annee_1"], out["rabais_donnees_stockage_annee_1"], out["surface_SdC_annee_2"], out["rabais_donnees_stockage_annee_2"], out["surface_SdC_annee_3"], out["rabais_donnees_stockage_annee_3"], out["surface_SdC_annee_4"], out["rabais_donnees_stockage_annee_4"], out["nb_annees_rabais_donnees"], out["rabais_incertitude_donnees_stockage"], out["rabais_Reference"], )),
+        (stage_16_farm, "farm", (out["Delta_IFT_SdC"], out["Delta_NH3_SdC"], out["Delta_NO3_SdC"], out["Delta_eau_SdC"], out["Delta_erosion_SdC"], out["E_eau_theo"], data["E_eau_theo_unitaire"], data["IFT"], data["MRP_contrat_vente"], out["RE_stockage_carbone_sol_exploitation"], data["SAU"], out["SAU_plantation_SdC"], data["Surf"], data["Volume_irrigation"], data["alea_automne"], data["alea_hiver"], data["alea_printemps"], out["erosion_donnees"], data["k"], out["methode_combustibles_B_ou_C"], data["nda"], out["rabais_incertitude_donnees_stockage"], data["renouvellement"], data["role"], data["scenario"], data["start_farm_farm_year"], data["start_farm_system"], data["start_system_year"], data["start_year_culture"], out["rabais_nonPerm"], out["rabais_incertitude_donnees_combustibles"], out["rabais_incertitude_volume_concerne"], out["rabais_nonPerm_miscanthus"], out["rabais_nda"], out["RE_stockage_carbone_sol_apres_rabais"], out["Surf_GC_t_moins_1"], out["Surf_GC_reference"], out["perte_surface_GC_miscanthus"], out["Surf_cobenefices"], out["SdC_presents"], out["erosion_obligatoire"], out["erosion_calculable"], out["Cobenefice_erosion"], out["Cobenefice_NH3"], out["Cobenefice_nitrate"], out["IFT_renseigne"], out["Cobenefice_IFT"], out["irrigue"], out["Cobenefice_eau"], out["eau_references_connues"], out["Delta_E_eau_reelle"], out["Delta_E_eau_theo"], out["ratio_eau_calculable"], )),
+        (stage_17_farm, "farm", (out["Delta_E_eau_reelle"], out["Delta_E_eau_theo"], out["P2O5_ha_projet"], out["P2O5_ha_reference"], out["SdC_presents"], out["Surf_GC_t_moins_1"], data["conditionnalite_PAC"], data["leviers_declares"], out["nb_parcelles_miscanthus_exploitation"], data["outil_certifie"], out["perte_surface_GC_miscanthus"], out["ratio_eau_calculable"], data["renouvellement"], data["renouvellement_levier_nouveau"], data["start_farm_system"], out["Ratio_empreinte_eau"], out["Cobenefice_phosphore"], out["P2O5_ha_reference_exploitation"], out["P2O5_ha_projet_exploitation"], out["classe_P_reference"], out["classe_P_projet"], out["E1_atelier_GC"], out["E2_outil_certifie"], out["E3_conditionnalite_PAC"], out["E4_levier"], out["E4_renouvellement"], out["E5_perte_surface"], )),
+        (stage_18_project, "project", (out["Cobenefice_IFT"], out["Cobenefice_NH3"], out["Cobenefice_eau"], out["Cobenefice_erosion"], out["Cobenefice_nitrate"], out["Cobenefice_phosphore"], data["FE_gaz_naturel_kg"], out["IFT_renseigne"], out["RE_fertilisation_exploitation"], out["RE_stockage_carbone_sol_exploitation"], out["SdC_presents"], out["Surf_cobenefices"], out["erosion_calculable"], out["erosion_obligatoire"], out["irrigue"], data["start_project_farm"], out["RE_fertilisation"], out["FE_gaz_naturel"], out["RE_stockage_carbone_sol"], out["SdC_presents_projet"], out["erosion_obligatoire_projet"], out["erosion_calculable_projet"], out["Cobenefice_erosion_projet"], out["Cobenefice_NH3_projet"], out["Cobenefice_nitrate_projet"], out["IFT_renseigne_projet"], out["Cobenefice_IFT_projet"], out["irrigue_projet"], out["Cobenefice_eau_projet"], out["Cobenefice_phosphore_projet"], )),
+        (stage_19_combustible, "combustible", (data["CED_L_combustible"], data["CED_kWh_combustible"], data["CED_kg_combustible"], data["Consommation"], data["FE_L_combustible"], data["FE_kWh_combustible"], data["FE_kg_combustible"], data["Q_pour_tiers"], data["Q_prestations"], data["unite_combustible"], out["Q_net_combustible"], out["EGES_combustible_i"], out["Energie_combustible_i"], )),
+        (stage_20_farm_year, "farm_year", (data["CED_carbu_B"], data["Carbu_irrigation"], data["Carbu_porcs"], data["Carbu_totale"], data["Carbu_travaux_par_tiers"], data["Carbu_travaux_pour_tiers"], data["Carbu_volaille"], out["EGES_combustible_i"], out["Energie_combustible_i"], data["FE_carbu_B"], data["Surf_cultures_BL"], data["Surf_cultures_BV"], data["Surf_cultures_vendues"], data["Surf_fourrages_BL"], data["Surf_fourrages_BV"], data["Surf_fourrages_vendus"], data["UGB_BL"], data["UGB_BV"], data["idx_farm_year_farm"], data["methode_combustibles"], data["mode_conso"], data["scenario_exploitation"], data["start_farm_year_combustible"], data["start_farm_year_intervention"], data["start_farm_year_irrigation_thermique"], data["systeme_fourrager"], data["type_reference"], out["EGES_combustibles_A"], out["VR_fourrages"], out["Carbu_atelier_BL_theo"], out["Carbu_atelier_BV_theo"], out["Carbu_atelier_cultures_de_vente_theo"], out["annee_ref_generique"], out["methode_B_appliquee"], out["Allocation_cultures_de_vente"], out["Carbu_exploitation"], out["Carbu_atelier_cultures_de_vente"], out["Carbu_atelier_GC"], out["EGES_combustibles_B"], out["Allocation_BL"], out["Allocation_BV"], out["Carbu_atelier_BL"], out["Carbu_atelier_BV"], out["donnees_combustibles"], out["donnees_combustibles_incoherentes"], out["Energie_combustibles_A"], out["Energie_combustibles_B"], )),
+        (stage_21_intervention, "intervention", (data["Conso_culture_L_ha"], data["Puissance_tracteur"], data["Surface_intervention"], data["categorie_charge"], data["conso_type"], data["debit_chantier_type"], data["mode_conso"], data["taux_charge_type"], out["Taux_charge_intervention"], out["Conso_intervention"], out["Carburant_intervention"], )),
+        (stage_22_farm_year, "farm_year", (data["CED_GNR"], data["CED_irrigation"], out["Carburant_intervention"], data["Conso_irrigation"], data["Energie_autres"], out["Energie_combustibles_A"], out["Energie_combustibles_B"], data["FE_GNR"], data["SAU"], data["Volume_eau"], out["annee_ref_generique"], data["idx_farm_project"], data["idx_farm_year_farm"], data["methode_combustibles"], data["start_farm_year_intervention"], data["start_farm_year_irrigation_thermique"], out["EGES_combustibles_engins"], out["Energie_combustibles_C"], out["Energie_combustibles"], out["Energie_ha"], )),
+        (stage_23_irrigation_thermique, "irrigation_thermique", (data["Conso_irrigation"], data["FE_irrigation"], data["Volume_eau"], out["EGES_irrigation_systeme"], )),
+        (stage_24_farm_year, "farm_year", (out["EGES_combustibles_A"], out["EGES_combustibles_B"], out["EGES_combustibles_engins"], out["EGES_irrigation_systeme"], data["SAU"], out["annee_ref_generique"], data["idx_farm_year_farm"], data["methode_combustibles"], data["start_farm_year_irrigation_thermique"], out["EGES_combustibles_irrigation"], out["EGES_combustibles_C"], out["EGES_combustibles"], out["Intensite_comb_Projet"], )),
+        (stage_25_farm, "farm", (out["EGES_combustibles"], out["Energie_ha"], data["SAU"], out["donnees_combustibles"], data["scenario_exploitation"], data["start_farm_farm_year"], out["Intensite_comb_ref"], out["annees_sans_donnees_combustibles"], out["Intensite_comb_ref_miscanthus"], out["Cobenefice_energie"], )),
+        (stage_26_farm_year, "farm_year", (out["Intensite_comb_Projet"], out["Intensite_comb_ref"], data["SAU"], data["idx_farm_year_farm"], data["scenario_exploitation"], out["RE_combustibles_annee"], )),
+        (stage_27_farm, "farm", (out["RE_combustibles_annee"], out["rabais_incertitude_donnees_combustibles"], data["scenario_exploitation"], data["start_farm_farm_year"], out["RE_combustibles_exploitation"], out["RE_combustibles_apres_rabais"], )),
+        (stage_28_project, "project", (out["Cobenefice_energie"], out["RE_combustibles_exploitation"], out["Surf_cobenefices"], data["start_project_farm"], out["RE_combustibles"], out["Cobenefice_energie_projet"], )),
+        (stage_29_annee_poste, "annee_poste", (data["Conso_poste_L"], data["Conso_poste_kWh"], data["Conso_poste_kg"], data["FE_poste_L"], data["FE_poste_kWh"], data["FE_poste_kg"], out["EGES_poste"], )),
+        (stage_30_poste_ferme, "poste_ferme", (out["EGES_poste"], data["scenario_poste"], data["start_poste_ferme_annee_poste"], data["tonnage_poste"], out["EGES_ref_poste"], out["tonnage_ref_poste"], out["Intensite_ref_poste"], )),
+        (stage_31_annee_poste, "annee_poste", (out["EGES_poste"], out["Intensite_ref_poste"], data["idx_annee_poste_poste_ferme"], data["idx_poste_ferme_farm"], data["levier_sechage_stockage"], data["scenario_poste"], data["tonnage_poste"], data["type_reference"], out["RE_poste_annee"], )),
+        (stage_32_poste_ferme, "poste_ferme", (out["RE_poste_annee"], data["scenario_poste"], data["start_poste_ferme_annee_poste"], out["RE_poste"], )),
+        (stage_33_farm, "farm", (out["RE_poste"], data["installation"], data["start_farm_poste_ferme"], out["RE_sechage_ferme"], out["RE_stockage_ferme"], out["RE_sechage_stockage_exploitation"], )),
+        (stage_34_project, "project", (out["RE_sechage_stockage_exploitation"], data["start_project_farm"], out["RE_sechage_stockage"], )),
+        (stage_35_culture_OS, "culture_OS", (data["H_objectif_OS"], data["H_recolte"], data["Seuil_sechage_OS"], data["culture_sechee_OS"], data["scenario_OS"], data["start_culture_OS_annee_OS"], out["H_ref_OS"], out["H_objectif_A30"], out["Conso_sechage_ref"], out["Conso_sechage_ref_A30"], )),
+        (stage_36_annee_OS, "annee_OS", (out["Conso_sechage_ref"], out["Conso_sechage_ref_A30"], out["FE_gaz_naturel"], out["H_objectif_A30"], data["H_objectif_OS"], data["H_recolte"], data["Seuil_sechage_OS"], data["idx_annee_OS_culture_OS"], data["idx_culture_OS_farm"], data["idx_farm_project"], data["levier_aval"], data["scenario_OS"], data["tonnage_seche_OS"], data["type_reference"], out["Conso_sechage_Projet"], out["Conso_sechage_Projet_A30"], out["RE_sechage_OS_annee"], )),
+        (stage_37_culture_OS, "culture_OS", (out["RE_sechage_OS_annee"], data["scenario_OS"], data["start_culture_OS_annee_OS"], out["RE_sechage_OS_culture"], )),
+        (stage_38_farm, "farm", (out["RE_sechage_OS_culture"], data["start_farm_culture_OS"], out["RE_sechage_OS_exploitation"], )),
+        (stage_39_project, "project", (out["RE_sechage_OS_exploitation"], data["start_project_farm"], out["RE_sechage_OS"], )),
+        (stage_40_culture_MRP, "culture_MRP", (data["RatioMRP_defaut"], data["RatioMRP_trace"], data["Rdt_MRP"], data["Surf_MRP"], data["scenario_MRP"], data["start_culture_MRP_annee_MRP"], out["RatioMRP"], out["RatioMRP_par_defaut"], out["Production_ref_MRP"], )),
+        (stage_41_annee_MRP, "annee_MRP", (data["CEp_MRP"], data["FET_soja"], data["FE_MRP_i"], data["Ft_MRP"], out["Production_ref_MRP"], out["RatioMRP"], data["Rdt_MRP"], data["Surf_MRP"], data["idx_annee_MRP_culture_MRP"], data["idx_culture_MRP_farm"], data["idx_farm_project"], data["levier_aval"], data["scenario_MRP"], out["Delta_production_MRP"], out["RE_proteines_annee"], )),
+        (stage_42_culture_MRP, "culture_MRP", (out["RE_proteines_annee"], data["scenario_MRP"], data["start_culture_MRP_annee_MRP"], out["RE_proteines_culture"], )),
+        (stage_43_farm, "farm", (out["RE_proteines_culture"], out["RE_sechage_OS_exploitation"], out["rabais_incertitude_volume_concerne"], data["start_farm_culture_MRP"], out["RE_proteines_exploitation"], out["RE_aval_exploitation"], out["RE_aval_apres_rabais"], )),
+        (stage_44_project, "project", (out["RE_aval_exploitation"], out["RE_proteines_exploitation"], data["start_project_farm"], out["RE_proteines"], out["RE_aval"], )),
+        (stage_45_year, "year", (out["Emissions_ha_ferti_ref"], out["Emissions_ha_miscanthus"], out["Intensite_comb_ref_miscanthus"], out["SAU_plantation_SdC"], data["idx_system_farm"], data["idx_year_system"], out["nb_parcelles_miscanthus"], data["scenario"], out["RE_emissions_miscanthus_annee"], )),
+        (stage_46_system, "system", (out["RE_emissions_miscanthus_annee"], data["scenario"], data["start_system_year"], out["RE_emissions_miscanthus_SdC"], )),
+        (stage_47_farm, "farm", (out["RE_emissions_miscanthus_SdC"], data["start_farm_system"], out["RE_emissions_miscanthus_exploitation"], )),
+        (stage_48_project, "project", (out["RE_emissions_miscanthus_exploitation"], data["start_project_farm"], out["RE_emissions_miscanthus"], )),
+        (stage_49_parcelle_miscanthus, "parcelle_miscanthus", (data["SAU_plantation"], data["Sfin_miscanthus"], data["Sfin_ref_miscanthus"], data["annee_plantation"], data["duree_bail_restante"], data["proprietaire"], out["horizon_miscanthus"], out["duree_comptabilisation_miscanthus"], out["RE_stockage_miscanthus_parcelle"], out["E5_maitrise_parcelle"], )),
+        (stage_50_system, "system", (out["RE_stockage_miscanthus_parcelle"], data["start_system_parcelle_miscanthus"], out["RE_stockage_carbone_sol_miscanthus_SdC"], )),
+        (stage_51_farm, "farm", (out["RE_aval_apres_rabais"], out["RE_aval_exploitation"], out["RE_combustibles_apres_rabais"], out["RE_combustibles_exploitation"], out["RE_emissions_miscanthus_exploitation"], out["RE_fertilisation_exploitation"], out["RE_sechage_stockage_exploitation"], out["RE_stockage_carbone_sol_apres_rabais"], out["RE_stockage_carbone_sol_exploitation"], out["RE_stockage_carbone_sol_miscanthus_SdC"], out["rabais_Reference"], out["rabais_nda"], out["rabais_nonPerm_miscanthus"], data["start_farm_system"], out["RE_stockage_carbone_sol_miscanthus_exploitation"], out["RE_miscanthus_exploitation"], out["RE_miscanthus_apres_rabais"], out["RE_avant_rabais_generaux"], out["RE_certifiable_exploitation"], out["RE_emissions_exploitation"], out["RE_exploitation"], out["E4_bilan_net"], )),
+        (stage_52_project, "project", (out["RE_certifiable_exploitation"], out["RE_emissions_exploitation"], out["RE_emissions_miscanthus"], out["RE_exploitation"], out["RE_stockage_carbone_sol_miscanthus_exploitation"], data["start_project_farm"], out["RE_stockage_carbone_sol_miscanthus"], out["RE_miscanthus"], out["RE_emissions"], out["RE"], out["RE_certifiable"], out["rabais_global"], )),
     ]
+
+
+def stages_cached():
+    """How many stage functions have an entry in Numba's on-disk cache (0: a cold start)."""
+    return sum(os.path.exists(fn._cache._cache_file._index_path) for fn in STAGES)
+
+
+def compile_stages(data, part, parts):
+    """JIT-compile into Numba's on-disk cache every `parts`-th stage from `part`, for the types
+    of `data`: zero rows suffice (types, not values, choose the machine code).  The runtime
+    runs the parts in separate processes on a cold start (runtime/engine/warmup.py)."""
+    out = {}
+    out["D_p_l"] = np.empty(0, dtype=np.float64)
+    out["Q_VN"] = np.empty(0, dtype=np.float64)
+    out["GES_amont_VN_l"] = np.empty(0, dtype=np.float64)
+    out["D_p"] = np.empty(0, dtype=np.float64)
+    out["CO2_directes"] = np.empty(0, dtype=np.float64)
+    out["GES_amont_org"] = np.empty(0, dtype=np.float64)
+    out["C_chaulage"] = np.empty(0, dtype=np.float64)
+    out["QN_inhib"] = np.empty(0, dtype=np.float64)
+    out["QN_min"] = np.empty(0, dtype=np.float64)
+    out["QN_mineralise"] = np.empty(0, dtype=np.float64)
+    out["surfaces_cultures_incoherentes"] = np.empty(0, dtype=np.float64)
+    out["donnees_chaulage_manquantes"] = np.empty(0, dtype=np.float64)
+    out["r_meteo"] = np.empty(0, dtype=np.float64)
+    out["r_C_initial"] = np.empty(0, dtype=np.float64)
+    out["r_autres_donnees_sol"] = np.empty(0, dtype=np.float64)
+    out["r_biomasses"] = np.empty(0, dtype=np.float64)
+    out["r_MAFOR"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee"] = np.empty(0, dtype=np.float64)
+    out["ecart_parts_travail_du_sol"] = np.empty(0, dtype=np.float64)
+    out["IFT_valeur"] = np.empty(0, dtype=np.float64)
+    out["Eau_ha"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha"] = np.empty(0, dtype=np.float64)
+    out["F_EngrMoy"] = np.empty(0, dtype=np.float64)
+    out["GES_amont_min_l"] = np.empty(0, dtype=np.float64)
+    out["uree_sans_dose"] = np.empty(0, dtype=np.float64)
+    out["CO2_uree"] = np.empty(0, dtype=np.float64)
+    out["GES_amont_min"] = np.empty(0, dtype=np.float64)
+    out["QN_org_l"] = np.empty(0, dtype=np.float64)
+    out["TAN"] = np.empty(0, dtype=np.float64)
+    out["Frac_GAZM"] = np.empty(0, dtype=np.float64)
+    out["QN_org"] = np.empty(0, dtype=np.float64)
+    out["QN_org_inhib"] = np.empty(0, dtype=np.float64)
+    out["N_volatilise"] = np.empty(0, dtype=np.float64)
+    out["N2O_volatilisation"] = np.empty(0, dtype=np.float64)
+    out["NH3_ha"] = np.empty(0, dtype=np.float64)
+    out["RDT"] = np.empty(0, dtype=np.float64)
+    out["AG_DM"] = np.empty(0, dtype=np.float64)
+    out["FRAC_export"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_culture"] = np.empty(0, dtype=np.float64)
+    out["C_culture_connu"] = np.empty(0, dtype=np.float64)
+    out["Production_MB"] = np.empty(0, dtype=np.float64)
+    out["E_eau_theo_culture"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_CA"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_CD"] = np.empty(0, dtype=np.float64)
+    out["erosion_donnees"] = np.empty(0, dtype=np.float64)
+    out["C_pratique"] = np.empty(0, dtype=np.float64)
+    out["C_culture_annee"] = np.empty(0, dtype=np.float64)
+    out["C_erosion"] = np.empty(0, dtype=np.float64)
+    out["E_eau_theo"] = np.empty(0, dtype=np.float64)
+    out["BIOM_CI"] = np.empty(0, dtype=np.float64)
+    out["N_AG_CI"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_CI"] = np.empty(0, dtype=np.float64)
+    out["QN_residus"] = np.empty(0, dtype=np.float64)
+    out["N2O_directes"] = np.empty(0, dtype=np.float64)
+    out["N_lixivie"] = np.empty(0, dtype=np.float64)
+    out["N2O_lixiviation"] = np.empty(0, dtype=np.float64)
+    out["EGES_fertilisation"] = np.empty(0, dtype=np.float64)
+    out["Emissions_ha_ferti_Projet"] = np.empty(0, dtype=np.float64)
+    out["NO3_ha"] = np.empty(0, dtype=np.float64)
+    out["Emissions_ha_ferti_ref"] = np.empty(0, dtype=np.float64)
+    out["nb_parcelles_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["k_fin_Projet"] = np.empty(0, dtype=np.float64)
+    out["Surf_fin"] = np.empty(0, dtype=np.float64)
+    out["Delta_StockC_SdC"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_SdC"] = np.empty(0, dtype=np.float64)
+    out["SAU_plantation_SdC"] = np.empty(0, dtype=np.float64)
+    out["SAU_plantee_annee_1"] = np.empty(0, dtype=np.float64)
+    out["SAU_plantee_annee_2"] = np.empty(0, dtype=np.float64)
+    out["Delta_erosion_SdC"] = np.empty(0, dtype=np.float64)
+    out["Delta_NH3_SdC"] = np.empty(0, dtype=np.float64)
+    out["Delta_NO3_SdC"] = np.empty(0, dtype=np.float64)
+    out["Delta_IFT_SdC"] = np.empty(0, dtype=np.float64)
+    out["Delta_eau_SdC"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha_reference"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha_projet"] = np.empty(0, dtype=np.float64)
+    out["RE_fertilisation_annee"] = np.empty(0, dtype=np.float64)
+    out["SAU_miscanthus_en_place"] = np.empty(0, dtype=np.float64)
+    out["QN_residus_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["N2O_directes_residus_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["N2O_lixiviation_residus_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["EGES_fertilisation_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_miscanthus_k"] = np.empty(0, dtype=np.float64)
+    out["Emissions_ha_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["RE_fertilisation_SdC"] = np.empty(0, dtype=np.float64)
+    out["RE_fertilisation_exploitation"] = np.empty(0, dtype=np.float64)
+    out["methode_combustibles_B_ou_C"] = np.empty(0, dtype=np.float64)
+    out["Delta_StockC"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_exploitation"] = np.empty(0, dtype=np.float64)
+    out["nb_parcelles_miscanthus_exploitation"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_m3"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_m3"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_m2"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_m2"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_m1"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_m1"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_0"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_0"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_1"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_1"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_2"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_2"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_3"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_3"] = np.empty(0, dtype=np.float64)
+    out["surface_SdC_annee_4"] = np.empty(0, dtype=np.float64)
+    out["rabais_donnees_stockage_annee_4"] = np.empty(0, dtype=np.float64)
+    out["nb_annees_rabais_donnees"] = np.empty(0, dtype=np.float64)
+    out["rabais_incertitude_donnees_stockage"] = np.empty(0, dtype=np.float64)
+    out["rabais_Reference"] = np.empty(0, dtype=np.float64)
+    out["rabais_nonPerm"] = np.empty(0, dtype=np.float64)
+    out["rabais_incertitude_donnees_combustibles"] = np.empty(0, dtype=np.float64)
+    out["rabais_incertitude_volume_concerne"] = np.empty(0, dtype=np.float64)
+    out["rabais_nonPerm_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["rabais_nda"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_apres_rabais"] = np.empty(0, dtype=np.float64)
+    out["Surf_GC_t_moins_1"] = np.empty(0, dtype=np.float64)
+    out["Surf_GC_reference"] = np.empty(0, dtype=np.float64)
+    out["perte_surface_GC_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["Surf_cobenefices"] = np.empty(0, dtype=np.float64)
+    out["SdC_presents"] = np.empty(0, dtype=np.float64)
+    out["erosion_obligatoire"] = np.empty(0, dtype=np.float64)
+    out["erosion_calculable"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_erosion"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_NH3"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_nitrate"] = np.empty(0, dtype=np.float64)
+    out["IFT_renseigne"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_IFT"] = np.empty(0, dtype=np.float64)
+    out["irrigue"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_eau"] = np.empty(0, dtype=np.float64)
+    out["eau_references_connues"] = np.empty(0, dtype=np.float64)
+    out["Delta_E_eau_reelle"] = np.empty(0, dtype=np.float64)
+    out["Delta_E_eau_theo"] = np.empty(0, dtype=np.float64)
+    out["ratio_eau_calculable"] = np.empty(0, dtype=np.float64)
+    out["Ratio_empreinte_eau"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_phosphore"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha_reference_exploitation"] = np.empty(0, dtype=np.float64)
+    out["P2O5_ha_projet_exploitation"] = np.empty(0, dtype=np.float64)
+    out["classe_P_reference"] = np.empty(0, dtype=np.float64)
+    out["classe_P_projet"] = np.empty(0, dtype=np.float64)
+    out["E1_atelier_GC"] = np.empty(0, dtype=np.float64)
+    out["E2_outil_certifie"] = np.empty(0, dtype=np.float64)
+    out["E3_conditionnalite_PAC"] = np.empty(0, dtype=np.float64)
+    out["E4_levier"] = np.empty(0, dtype=np.float64)
+    out["E4_renouvellement"] = np.empty(0, dtype=np.float64)
+    out["E5_perte_surface"] = np.empty(0, dtype=np.float64)
+    out["RE_fertilisation"] = np.empty(0, dtype=np.float64)
+    out["FE_gaz_naturel"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol"] = np.empty(0, dtype=np.float64)
+    out["SdC_presents_projet"] = np.empty(0, dtype=np.float64)
+    out["erosion_obligatoire_projet"] = np.empty(0, dtype=np.float64)
+    out["erosion_calculable_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_erosion_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_NH3_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_nitrate_projet"] = np.empty(0, dtype=np.float64)
+    out["IFT_renseigne_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_IFT_projet"] = np.empty(0, dtype=np.float64)
+    out["irrigue_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_eau_projet"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_phosphore_projet"] = np.empty(0, dtype=np.float64)
+    out["Q_net_combustible"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustible_i"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustible_i"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_A"] = np.empty(0, dtype=np.float64)
+    out["VR_fourrages"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_BL_theo"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_BV_theo"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_cultures_de_vente_theo"] = np.empty(0, dtype=np.float64)
+    out["annee_ref_generique"] = np.empty(0, dtype=np.float64)
+    out["methode_B_appliquee"] = np.empty(0, dtype=np.float64)
+    out["Allocation_cultures_de_vente"] = np.empty(0, dtype=np.float64)
+    out["Carbu_exploitation"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_cultures_de_vente"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_GC"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_B"] = np.empty(0, dtype=np.float64)
+    out["Allocation_BL"] = np.empty(0, dtype=np.float64)
+    out["Allocation_BV"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_BL"] = np.empty(0, dtype=np.float64)
+    out["Carbu_atelier_BV"] = np.empty(0, dtype=np.float64)
+    out["donnees_combustibles"] = np.empty(0, dtype=np.float64)
+    out["donnees_combustibles_incoherentes"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustibles_A"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustibles_B"] = np.empty(0, dtype=np.float64)
+    out["Taux_charge_intervention"] = np.empty(0, dtype=np.float64)
+    out["Conso_intervention"] = np.empty(0, dtype=np.float64)
+    out["Carburant_intervention"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_engins"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustibles_C"] = np.empty(0, dtype=np.float64)
+    out["Energie_combustibles"] = np.empty(0, dtype=np.float64)
+    out["Energie_ha"] = np.empty(0, dtype=np.float64)
+    out["EGES_irrigation_systeme"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_irrigation"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles_C"] = np.empty(0, dtype=np.float64)
+    out["EGES_combustibles"] = np.empty(0, dtype=np.float64)
+    out["Intensite_comb_Projet"] = np.empty(0, dtype=np.float64)
+    out["Intensite_comb_ref"] = np.empty(0, dtype=np.float64)
+    out["annees_sans_donnees_combustibles"] = np.empty(0, dtype=np.float64)
+    out["Intensite_comb_ref_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_energie"] = np.empty(0, dtype=np.float64)
+    out["RE_combustibles_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_combustibles_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_combustibles_apres_rabais"] = np.empty(0, dtype=np.float64)
+    out["RE_combustibles"] = np.empty(0, dtype=np.float64)
+    out["Cobenefice_energie_projet"] = np.empty(0, dtype=np.float64)
+    out["EGES_poste"] = np.empty(0, dtype=np.float64)
+    out["EGES_ref_poste"] = np.empty(0, dtype=np.float64)
+    out["tonnage_ref_poste"] = np.empty(0, dtype=np.float64)
+    out["Intensite_ref_poste"] = np.empty(0, dtype=np.float64)
+    out["RE_poste_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_poste"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_ferme"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_ferme"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_stockage_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_stockage"] = np.empty(0, dtype=np.float64)
+    out["H_ref_OS"] = np.empty(0, dtype=np.float64)
+    out["H_objectif_A30"] = np.empty(0, dtype=np.float64)
+    out["Conso_sechage_ref"] = np.empty(0, dtype=np.float64)
+    out["Conso_sechage_ref_A30"] = np.empty(0, dtype=np.float64)
+    out["Conso_sechage_Projet"] = np.empty(0, dtype=np.float64)
+    out["Conso_sechage_Projet_A30"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_OS_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_OS_culture"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_OS_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_sechage_OS"] = np.empty(0, dtype=np.float64)
+    out["RatioMRP"] = np.empty(0, dtype=np.float64)
+    out["RatioMRP_par_defaut"] = np.empty(0, dtype=np.float64)
+    out["Production_ref_MRP"] = np.empty(0, dtype=np.float64)
+    out["Delta_production_MRP"] = np.empty(0, dtype=np.float64)
+    out["RE_proteines_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_proteines_culture"] = np.empty(0, dtype=np.float64)
+    out["RE_proteines_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_aval_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_aval_apres_rabais"] = np.empty(0, dtype=np.float64)
+    out["RE_proteines"] = np.empty(0, dtype=np.float64)
+    out["RE_aval"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_miscanthus_annee"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_miscanthus_SdC"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_miscanthus_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["horizon_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["duree_comptabilisation_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_miscanthus_parcelle"] = np.empty(0, dtype=np.float64)
+    out["E5_maitrise_parcelle"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_miscanthus_SdC"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_miscanthus_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_miscanthus_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_miscanthus_apres_rabais"] = np.empty(0, dtype=np.float64)
+    out["RE_avant_rabais_generaux"] = np.empty(0, dtype=np.float64)
+    out["RE_certifiable_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions_exploitation"] = np.empty(0, dtype=np.float64)
+    out["RE_exploitation"] = np.empty(0, dtype=np.float64)
+    out["E4_bilan_net"] = np.empty(0, dtype=np.float64)
+    out["RE_stockage_carbone_sol_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["RE_miscanthus"] = np.empty(0, dtype=np.float64)
+    out["RE_emissions"] = np.empty(0, dtype=np.float64)
+    out["RE"] = np.empty(0, dtype=np.float64)
+    out["RE_certifiable"] = np.empty(0, dtype=np.float64)
+    out["rabais_global"] = np.empty(0, dtype=np.float64)
+    for i, (fn, ent, args) in enumerate(_calls(data, out)):
+        if i % parts == part:
+            fn(0, 0, *args)
+
+
+STAGES = [stage_01_amendement, stage_02_year, stage_03_mineral, stage_04_year, stage_05_organique, stage_06_year, stage_07_culture, stage_08_year, stage_09_interculture, stage_10_year, stage_11_system, stage_12_system, stage_13_year, stage_14_system, stage_15_farm, stage_16_farm, stage_17_farm, stage_18_project, stage_19_combustible, stage_20_farm_year, stage_21_intervention, stage_22_farm_year, stage_23_irrigation_thermique, stage_24_farm_year, stage_25_farm, stage_26_farm_year, stage_27_farm, stage_28_project, stage_29_annee_poste, stage_30_poste_ferme, stage_31_annee_poste, stage_32_poste_ferme, stage_33_farm, stage_34_project, stage_35_culture_OS, stage_36_annee_OS, stage_37_culture_OS, stage_38_farm, stage_39_project, stage_40_culture_MRP, stage_41_annee_MRP, stage_42_culture_MRP, stage_43_farm, stage_44_project, stage_45_year, stage_46_system, stage_47_farm, stage_48_project, stage_49_parcelle_miscanthus, stage_50_system, stage_51_farm, stage_52_project, ]
+
+
+def compute(data, threads=None, buffers=None):
+    """Run every stage in order on `data` (a dict of NumPy arrays prepared by the
+    runtime: inputs, lookups, n_<entity>, idx_* and start_* arrays).  Returns the value
+    of every equation, per row of its entity: the trace of the computation.  `threads`:
+    how many threads (default: default_threads()); the results do not depend on it.
+    `buffers`: a dict kept by the caller between calls; the outputs are then views on it,
+    valid until the next call with the same dict."""
+    out = {}
+    out["D_p_l"] = _buffer(buffers, "D_p_l", data["n_amendement"])
+    out["Q_VN"] = _buffer(buffers, "Q_VN", data["n_amendement"])
+    out["GES_amont_VN_l"] = _buffer(buffers, "GES_amont_VN_l", data["n_amendement"])
+    out["D_p"] = _buffer(buffers, "D_p", data["n_year"])
+    out["CO2_directes"] = _buffer(buffers, "CO2_directes", data["n_year"])
+    out["GES_amont_org"] = _buffer(buffers, "GES_amont_org", data["n_year"])
+    out["C_chaulage"] = _buffer(buffers, "C_chaulage", data["n_year"])
+    out["QN_inhib"] = _buffer(buffers, "QN_inhib", data["n_year"])
+    out["QN_min"] = _buffer(buffers, "QN_min", data["n_year"])
+    out["QN_mineralise"] = _buffer(buffers, "QN_mineralise", data["n_year"])
+    out["surfaces_cultures_incoherentes"] = _buffer(buffers, "surfaces_cultures_incoherentes", data["n_year"])
+    out["donnees_chaulage_manquantes"] = _buffer(buffers, "donnees_chaulage_manquantes", data["n_year"])
+    out["r_meteo"] = _buffer(buffers, "r_meteo", data["n_year"])
+    out["r_C_initial"] = _buffer(buffers, "r_C_initial", data["n_year"])
+    out["r_autres_donnees_sol"] = _buffer(buffers, "r_autres_donnees_sol", data["n_year"])
+    out["r_biomasses"] = _buffer(buffers, "r_biomasses", data["n_year"])
+    out["r_MAFOR"] = _buffer(buffers, "r_MAFOR", data["n_year"])
+    out["rabais_donnees_stockage_annee"] = _buffer(buffers, "rabais_donnees_stockage_annee", data["n_year"])
+    out["ecart_parts_travail_du_sol"] = _buffer(buffers, "ecart_parts_travail_du_sol", data["n_year"])
+    out["IFT_valeur"] = _buffer(buffers, "IFT_valeur", data["n_year"])
+    out["Eau_ha"] = _buffer(buffers, "Eau_ha", data["n_year"])
+    out["P2O5_ha"] = _buffer(buffers, "P2O5_ha", data["n_year"])
+    out["F_EngrMoy"] = _buffer(buffers, "F_EngrMoy", data["n_mineral"])
+    out["GES_amont_min_l"] = _buffer(buffers, "GES_amont_min_l", data["n_mineral"])
+    out["uree_sans_dose"] = _buffer(buffers, "uree_sans_dose", data["n_mineral"])
+    out["CO2_uree"] = _buffer(buffers, "CO2_uree", data["n_year"])
+    out["GES_amont_min"] = _buffer(buffers, "GES_amont_min", data["n_year"])
+    out["QN_org_l"] = _buffer(buffers, "QN_org_l", data["n_organique"])
+    out["TAN"] = _buffer(buffers, "TAN", data["n_organique"])
+    out["Frac_GAZM"] = _buffer(buffers, "Frac_GAZM", data["n_organique"])
+    out["QN_org"] = _buffer(buffers, "QN_org", data["n_year"])
+    out["QN_org_inhib"] = _buffer(buffers, "QN_org_inhib", data["n_year"])
+    out["N_volatilise"] = _buffer(buffers, "N_volatilise", data["n_year"])
+    out["N2O_volatilisation"] = _buffer(buffers, "N2O_volatilisation", data["n_year"])
+    out["NH3_ha"] = _buffer(buffers, "NH3_ha", data["n_year"])
+    out["RDT"] = _buffer(buffers, "RDT", data["n_culture"])
+    out["AG_DM"] = _buffer(buffers, "AG_DM", data["n_culture"])
+    out["FRAC_export"] = _buffer(buffers, "FRAC_export", data["n_culture"])
+    out["QN_residus_culture"] = _buffer(buffers, "QN_residus_culture", data["n_culture"])
+    out["C_culture_connu"] = _buffer(buffers, "C_culture_connu", data["n_culture"])
+    out["Production_MB"] = _buffer(buffers, "Production_MB", data["n_culture"])
+    out["E_eau_theo_culture"] = _buffer(buffers, "E_eau_theo_culture", data["n_culture"])
+    out["QN_residus_CA"] = _buffer(buffers, "QN_residus_CA", data["n_year"])
+    out["QN_residus_CD"] = _buffer(buffers, "QN_residus_CD", data["n_year"])
+    out["erosion_donnees"] = _buffer(buffers, "erosion_donnees", data["n_year"])
+    out["C_pratique"] = _buffer(buffers, "C_pratique", data["n_year"])
+    out["C_culture_annee"] = _buffer(buffers, "C_culture_annee", data["n_year"])
+    out["C_erosion"] = _buffer(buffers, "C_erosion", data["n_year"])
+    out["E_eau_theo"] = _buffer(buffers, "E_eau_theo", data["n_year"])
+    out["BIOM_CI"] = _buffer(buffers, "BIOM_CI", data["n_interculture"])
+    out["N_AG_CI"] = _buffer(buffers, "N_AG_CI", data["n_interculture"])
+    out["QN_residus_CI"] = _buffer(buffers, "QN_residus_CI", data["n_year"])
+    out["QN_residus"] = _buffer(buffers, "QN_residus", data["n_year"])
+    out["N2O_directes"] = _buffer(buffers, "N2O_directes", data["n_year"])
+    out["N_lixivie"] = _buffer(buffers, "N_lixivie", data["n_year"])
+    out["N2O_lixiviation"] = _buffer(buffers, "N2O_lixiviation", data["n_year"])
+    out["EGES_fertilisation"] = _buffer(buffers, "EGES_fertilisation", data["n_year"])
+    out["Emissions_ha_ferti_Projet"] = _buffer(buffers, "Emissions_ha_ferti_Projet", data["n_year"])
+    out["NO3_ha"] = _buffer(buffers, "NO3_ha", data["n_year"])
+    out["Emissions_ha_ferti_ref"] = _buffer(buffers, "Emissions_ha_ferti_ref", data["n_system"])
+    out["nb_parcelles_miscanthus"] = _buffer(buffers, "nb_parcelles_miscanthus", data["n_system"])
+    out["k_fin_Projet"] = _buffer(buffers, "k_fin_Projet", data["n_system"])
+    out["Surf_fin"] = _buffer(buffers, "Surf_fin", data["n_system"])
+    out["Delta_StockC_SdC"] = _buffer(buffers, "Delta_StockC_SdC", data["n_system"])
+    out["RE_stockage_carbone_sol_SdC"] = _buffer(buffers, "RE_stockage_carbone_sol_SdC", data["n_system"])
+    out["SAU_plantation_SdC"] = _buffer(buffers, "SAU_plantation_SdC", data["n_system"])
+    out["SAU_plantee_annee_1"] = _buffer(buffers, "SAU_plantee_annee_1", data["n_system"])
+    out["SAU_plantee_annee_2"] = _buffer(buffers, "SAU_plantee_annee_2", data["n_system"])
+    out["Delta_erosion_SdC"] = _buffer(buffers, "Delta_erosion_SdC", data["n_system"])
+    out["Delta_NH3_SdC"] = _buffer(buffers, "Delta_NH3_SdC", data["n_system"])
+    out["Delta_NO3_SdC"] = _buffer(buffers, "Delta_NO3_SdC", data["n_system"])
+    out["Delta_IFT_SdC"] = _buffer(buffers, "Delta_IFT_SdC", data["n_system"])
+    out["Delta_eau_SdC"] = _buffer(buffers, "Delta_eau_SdC", data["n_system"])
+    out["P2O5_ha_reference"] = _buffer(buffers, "P2O5_ha_reference", data["n_system"])
+    out["P2O5_ha_projet"] = _buffer(buffers, "P2O5_ha_projet", data["n_system"])
+    out["RE_fertilisation_annee"] = _buffer(buffers, "RE_fertilisation_annee", data["n_year"])
+    out["SAU_miscanthus_en_place"] = _buffer(buffers, "SAU_miscanthus_en_place", data["n_year"])
+    out["QN_residus_miscanthus"] = _buffer(buffers, "QN_residus_miscanthus", data["n_year"])
+    out["N2O_directes_residus_miscanthus"] = _buffer(buffers, "N2O_directes_residus_miscanthus", data["n_year"])
+    out["N2O_lixiviation_residus_miscanthus"] = _buffer(buffers, "N2O_lixiviation_residus_miscanthus", data["n_year"])
+    out["EGES_fertilisation_miscanthus"] = _buffer(buffers, "EGES_fertilisation_miscanthus", data["n_year"])
+    out["EGES_combustibles_miscanthus_k"] = _buffer(buffers, "EGES_combustibles_miscanthus_k", data["n_year"])
+    out["Emissions_ha_miscanthus"] = _buffer(buffers, "Emissions_ha_miscanthus", data["n_year"])
+    out["RE_fertilisation_SdC"] = _buffer(buffers, "RE_fertilisation_SdC", data["n_system"])
+    out["RE_fertilisation_exploitation"] = _buffer(buffers, "RE_fertilisation_exploitation", data["n_farm"])
+    out["methode_combustibles_B_ou_C"] = _buffer(buffers, "methode_combustibles_B_ou_C", data["n_farm"])
+    out["Delta_StockC"] = _buffer(buffers, "Delta_StockC", data["n_farm"])
+    out["RE_stockage_carbone_sol_exploitation"] = _buffer(buffers, "RE_stockage_carbone_sol_exploitation", data["n_farm"])
+    out["nb_parcelles_miscanthus_exploitation"] = _buffer(buffers, "nb_parcelles_miscanthus_exploitation", data["n_farm"])
+    out["surface_SdC_annee_m3"] = _buffer(buffers, "surface_SdC_annee_m3", data["n_farm"])
+    out["rabais_donnees_stockage_annee_m3"] = _buffer(buffers, "rabais_donnees_stockage_annee_m3", data["n_farm"])
+    out["surface_SdC_annee_m2"] = _buffer(buffers, "surface_SdC_annee_m2", data["n_farm"])
+    out["rabais_donnees_stockage_annee_m2"] = _buffer(buffers, "rabais_donnees_stockage_annee_m2", data["n_farm"])
+    out["surface_SdC_annee_m1"] = _buffer(buffers, "surface_SdC_annee_m1", data["n_farm"])
+    out["rabais_donnees_stockage_annee_m1"] = _buffer(buffers, "rabais_donnees_stockage_annee_m1", data["n_farm"])
+    out["surface_SdC_annee_0"] = _buffer(buffers, "surface_SdC_annee_0", data["n_farm"])
+    out["rabais_donnees_stockage_annee_0"] = _buffer(buffers, "rabais_donnees_stockage_annee_0", data["n_farm"])
+    out["surface_SdC_annee_1"] = _buffer(buffers, "surface_SdC_annee_1", data["n_farm"])
+    out["rabais_donnees_stockage_annee_1"] = _buffer(buffers, "rabais_donnees_stockage_annee_1", data["n_farm"])
+    out["surface_SdC_annee_2"] = _buffer(buffers, "surface_SdC_annee_2", data["n_farm"])
+    out["rabais_donnees_stockage_annee_2"] = _buffer(buffers, "rabais_donnees_stockage_annee_2", data["n_farm"])
+    out["surface_SdC_annee_3"] = _buffer(buffers, "surface_SdC_annee_3", data["n_farm"])
+    out["rabais_donnees_stockage_annee_3"] = _buffer(buffers, "rabais_donnees_stockage_annee_3", data["n_farm"])
+    out["surface_SdC_annee_4"] = _buffer(buffers, "surface_SdC_annee_4", data["n_farm"])
+    out["rabais_donnees_stockage_annee_4"] = _buffer(buffers, "rabais_donnees_stockage_annee_4", data["n_farm"])
+    out["nb_annees_rabais_donnees"] = _buffer(buffers, "nb_annees_rabais_donnees", data["n_farm"])
+    out["rabais_incertitude_donnees_stockage"] = _buffer(buffers, "rabais_incertitude_donnees_stockage", data["n_farm"])
+    out["rabais_Reference"] = _buffer(buffers, "rabais_Reference", data["n_farm"])
+    out["rabais_nonPerm"] = _buffer(buffers, "rabais_nonPerm", data["n_farm"])
+    out["rabais_incertitude_donnees_combustibles"] = _buffer(buffers, "rabais_incertitude_donnees_combustibles", data["n_farm"])
+    out["rabais_incertitude_volume_concerne"] = _buffer(buffers, "rabais_incertitude_volume_concerne", data["n_farm"])
+    out["rabais_nonPerm_miscanthus"] = _buffer(buffers, "rabais_nonPerm_miscanthus", data["n_farm"])
+    out["rabais_nda"] = _buffer(buffers, "rabais_nda", data["n_farm"])
+    out["RE_stockage_carbone_sol_apres_rabais"] = _buffer(buffers, "RE_stockage_carbone_sol_apres_rabais", data["n_farm"])
+    out["Surf_GC_t_moins_1"] = _buffer(buffers, "Surf_GC_t_moins_1", data["n_farm"])
+    out["Surf_GC_reference"] = _buffer(buffers, "Surf_GC_reference", data["n_farm"])
+    out["perte_surface_GC_miscanthus"] = _buffer(buffers, "perte_surface_GC_miscanthus", data["n_farm"])
+    out["Surf_cobenefices"] = _buffer(buffers, "Surf_cobenefices", data["n_farm"])
+    out["SdC_presents"] = _buffer(buffers, "SdC_presents", data["n_farm"])
+    out["erosion_obligatoire"] = _buffer(buffers, "erosion_obligatoire", data["n_farm"])
+    out["erosion_calculable"] = _buffer(buffers, "erosion_calculable", data["n_farm"])
+    out["Cobenefice_erosion"] = _buffer(buffers, "Cobenefice_erosion", data["n_farm"])
+    out["Cobenefice_NH3"] = _buffer(buffers, "Cobenefice_NH3", data["n_farm"])
+    out["Cobenefice_nitrate"] = _buffer(buffers, "Cobenefice_nitrate", data["n_farm"])
+    out["IFT_renseigne"] = _buffer(buffers, "IFT_renseigne", data["n_farm"])
+    out["Cobenefice_IFT"] = _buffer(buffers, "Cobenefice_IFT", data["n_farm"])
+    out["irrigue"] = _buffer(buffers, "irrigue", data["n_farm"])
+    out["Cobenefice_eau"] = _buffer(buffers, "Cobenefice_eau", data["n_farm"])
+    out["eau_references_connues"] = _buffer(buffers, "eau_references_connues", data["n_farm"])
+    out["Delta_E_eau_reelle"] = _buffer(buffers, "Delta_E_eau_reelle", data["n_farm"])
+    out["Delta_E_eau_theo"] = _buffer(buffers, "Delta_E_eau_theo", data["n_farm"])
+    out["ratio_eau_calculable"] = _buffer(buffers, "ratio_eau_calculable", data["n_farm"])
+    out["Ratio_empreinte_eau"] = _buffer(buffers, "Ratio_empreinte_eau", data["n_farm"])
+    out["Cobenefice_phosphore"] = _buffer(buffers, "Cobenefice_phosphore", data["n_farm"])
+    out["P2O5_ha_reference_exploitation"] = _buffer(buffers, "P2O5_ha_reference_exploitation", data["n_farm"])
+    out["P2O5_ha_projet_exploitation"] = _buffer(buffers, "P2O5_ha_projet_exploitation", data["n_farm"])
+    out["classe_P_reference"] = _buffer(buffers, "classe_P_reference", data["n_farm"])
+    out["classe_P_projet"] = _buffer(buffers, "classe_P_projet", data["n_farm"])
+    out["E1_atelier_GC"] = _buffer(buffers, "E1_atelier_GC", data["n_farm"])
+    out["E2_outil_certifie"] = _buffer(buffers, "E2_outil_certifie", data["n_farm"])
+    out["E3_conditionnalite_PAC"] = _buffer(buffers, "E3_conditionnalite_PAC", data["n_farm"])
+    out["E4_levier"] = _buffer(buffers, "E4_levier", data["n_farm"])
+    out["E4_renouvellement"] = _buffer(buffers, "E4_renouvellement", data["n_farm"])
+    out["E5_perte_surface"] = _buffer(buffers, "E5_perte_surface", data["n_farm"])
+    out["RE_fertilisation"] = _buffer(buffers, "RE_fertilisation", data["n_project"])
+    out["FE_gaz_naturel"] = _buffer(buffers, "FE_gaz_naturel", data["n_project"])
+    out["RE_stockage_carbone_sol"] = _buffer(buffers, "RE_stockage_carbone_sol", data["n_project"])
+    out["SdC_presents_projet"] = _buffer(buffers, "SdC_presents_projet", data["n_project"])
+    out["erosion_obligatoire_projet"] = _buffer(buffers, "erosion_obligatoire_projet", data["n_project"])
+    out["erosion_calculable_projet"] = _buffer(buffers, "erosion_calculable_projet", data["n_project"])
+    out["Cobenefice_erosion_projet"] = _buffer(buffers, "Cobenefice_erosion_projet", data["n_project"])
+    out["Cobenefice_NH3_projet"] = _buffer(buffers, "Cobenefice_NH3_projet", data["n_project"])
+    out["Cobenefice_nitrate_projet"] = _buffer(buffers, "Cobenefice_nitrate_projet", data["n_project"])
+    out["IFT_renseigne_projet"] = _buffer(buffers, "IFT_renseigne_projet", data["n_project"])
+    out["Cobenefice_IFT_projet"] = _buffer(buffers, "Cobenefice_IFT_projet", data["n_project"])
+    out["irrigue_projet"] = _buffer(buffers, "irrigue_projet", data["n_project"])
+    out["Cobenefice_eau_projet"] = _buffer(buffers, "Cobenefice_eau_projet", data["n_project"])
+    out["Cobenefice_phosphore_projet"] = _buffer(buffers, "Cobenefice_phosphore_projet", data["n_project"])
+    out["Q_net_combustible"] = _buffer(buffers, "Q_net_combustible", data["n_combustible"])
+    out["EGES_combustible_i"] = _buffer(buffers, "EGES_combustible_i", data["n_combustible"])
+    out["Energie_combustible_i"] = _buffer(buffers, "Energie_combustible_i", data["n_combustible"])
+    out["EGES_combustibles_A"] = _buffer(buffers, "EGES_combustibles_A", data["n_farm_year"])
+    out["VR_fourrages"] = _buffer(buffers, "VR_fourrages", data["n_farm_year"])
+    out["Carbu_atelier_BL_theo"] = _buffer(buffers, "Carbu_atelier_BL_theo", data["n_farm_year"])
+    out["Carbu_atelier_BV_theo"] = _buffer(buffers, "Carbu_atelier_BV_theo", data["n_farm_year"])
+    out["Carbu_atelier_cultures_de_vente_theo"] = _buffer(buffers, "Carbu_atelier_cultures_de_vente_theo", data["n_farm_year"])
+    out["annee_ref_generique"] = _buffer(buffers, "annee_ref_generique", data["n_farm_year"])
+    out["methode_B_appliquee"] = _buffer(buffers, "methode_B_appliquee", data["n_farm_year"])
+    out["Allocation_cultures_de_vente"] = _buffer(buffers, "Allocation_cultures_de_vente", data["n_farm_year"])
+    out["Carbu_exploitation"] = _buffer(buffers, "Carbu_exploitation", data["n_farm_year"])
+    out["Carbu_atelier_cultures_de_vente"] = _buffer(buffers, "Carbu_atelier_cultures_de_vente", data["n_farm_year"])
+    out["Carbu_atelier_GC"] = _buffer(buffers, "Carbu_atelier_GC", data["n_farm_year"])
+    out["EGES_combustibles_B"] = _buffer(buffers, "EGES_combustibles_B", data["n_farm_year"])
+    out["Allocation_BL"] = _buffer(buffers, "Allocation_BL", data["n_farm_year"])
+    out["Allocation_BV"] = _buffer(buffers, "Allocation_BV", data["n_farm_year"])
+    out["Carbu_atelier_BL"] = _buffer(buffers, "Carbu_atelier_BL", data["n_farm_year"])
+    out["Carbu_atelier_BV"] = _buffer(buffers, "Carbu_atelier_BV", data["n_farm_year"])
+    out["donnees_combustibles"] = _buffer(buffers, "donnees_combustibles", data["n_farm_year"])
+    out["donnees_combustibles_incoherentes"] = _buffer(buffers, "donnees_combustibles_incoherentes", data["n_farm_year"])
+    out["Energie_combustibles_A"] = _buffer(buffers, "Energie_combustibles_A", data["n_farm_year"])
+    out["Energie_combustibles_B"] = _buffer(buffers, "Energie_combustibles_B", data["n_farm_year"])
+    out["Taux_charge_intervention"] = _buffer(buffers, "Taux_charge_intervention", data["n_intervention"])
+    out["Conso_intervention"] = _buffer(buffers, "Conso_intervention", data["n_intervention"])
+    out["Carburant_intervention"] = _buffer(buffers, "Carburant_intervention", data["n_intervention"])
+    out["EGES_combustibles_engins"] = _buffer(buffers, "EGES_combustibles_engins", data["n_farm_year"])
+    out["Energie_combustibles_C"] = _buffer(buffers, "Energie_combustibles_C", data["n_farm_year"])
+    out["Energie_combustibles"] = _buffer(buffers, "Energie_combustibles", data["n_farm_year"])
+    out["Energie_ha"] = _buffer(buffers, "Energie_ha", data["n_farm_year"])
+    out["EGES_irrigation_systeme"] = _buffer(buffers, "EGES_irrigation_systeme", data["n_irrigation_thermique"])
+    out["EGES_combustibles_irrigation"] = _buffer(buffers, "EGES_combustibles_irrigation", data["n_farm_year"])
+    out["EGES_combustibles_C"] = _buffer(buffers, "EGES_combustibles_C", data["n_farm_year"])
+    out["EGES_combustibles"] = _buffer(buffers, "EGES_combustibles", data["n_farm_year"])
+    out["Intensite_comb_Projet"] = _buffer(buffers, "Intensite_comb_Projet", data["n_farm_year"])
+    out["Intensite_comb_ref"] = _buffer(buffers, "Intensite_comb_ref", data["n_farm"])
+    out["annees_sans_donnees_combustibles"] = _buffer(buffers, "annees_sans_donnees_combustibles", data["n_farm"])
+    out["Intensite_comb_ref_miscanthus"] = _buffer(buffers, "Intensite_comb_ref_miscanthus", data["n_farm"])
+    out["Cobenefice_energie"] = _buffer(buffers, "Cobenefice_energie", data["n_farm"])
+    out["RE_combustibles_annee"] = _buffer(buffers, "RE_combustibles_annee", data["n_farm_year"])
+    out["RE_combustibles_exploitation"] = _buffer(buffers, "RE_combustibles_exploitation", data["n_farm"])
+    out["RE_combustibles_apres_rabais"] = _buffer(buffers, "RE_combustibles_apres_rabais", data["n_farm"])
+    out["RE_combustibles"] = _buffer(buffers, "RE_combustibles", data["n_project"])
+    out["Cobenefice_energie_projet"] = _buffer(buffers, "Cobenefice_energie_projet", data["n_project"])
+    out["EGES_poste"] = _buffer(buffers, "EGES_poste", data["n_annee_poste"])
+    out["EGES_ref_poste"] = _buffer(buffers, "EGES_ref_poste", data["n_poste_ferme"])
+    out["tonnage_ref_poste"] = _buffer(buffers, "tonnage_ref_poste", data["n_poste_ferme"])
+    out["Intensite_ref_poste"] = _buffer(buffers, "Intensite_ref_poste", data["n_poste_ferme"])
+    out["RE_poste_annee"] = _buffer(buffers, "RE_poste_annee", data["n_annee_poste"])
+    out["RE_poste"] = _buffer(buffers, "RE_poste", data["n_poste_ferme"])
+    out["RE_sechage_ferme"] = _buffer(buffers, "RE_sechage_ferme", data["n_farm"])
+    out["RE_stockage_ferme"] = _buffer(buffers, "RE_stockage_ferme", data["n_farm"])
+    out["RE_sechage_stockage_exploitation"] = _buffer(buffers, "RE_sechage_stockage_exploitation", data["n_farm"])
+    out["RE_sechage_stockage"] = _buffer(buffers, "RE_sechage_stockage", data["n_project"])
+    out["H_ref_OS"] = _buffer(buffers, "H_ref_OS", data["n_culture_OS"])
+    out["H_objectif_A30"] = _buffer(buffers, "H_objectif_A30", data["n_culture_OS"])
+    out["Conso_sechage_ref"] = _buffer(buffers, "Conso_sechage_ref", data["n_culture_OS"])
+    out["Conso_sechage_ref_A30"] = _buffer(buffers, "Conso_sechage_ref_A30", data["n_culture_OS"])
+    out["Conso_sechage_Projet"] = _buffer(buffers, "Conso_sechage_Projet", data["n_annee_OS"])
+    out["Conso_sechage_Projet_A30"] = _buffer(buffers, "Conso_sechage_Projet_A30", data["n_annee_OS"])
+    out["RE_sechage_OS_annee"] = _buffer(buffers, "RE_sechage_OS_annee", data["n_annee_OS"])
+    out["RE_sechage_OS_culture"] = _buffer(buffers, "RE_sechage_OS_culture", data["n_culture_OS"])
+    out["RE_sechage_OS_exploitation"] = _buffer(buffers, "RE_sechage_OS_exploitation", data["n_farm"])
+    out["RE_sechage_OS"] = _buffer(buffers, "RE_sechage_OS", data["n_project"])
+    out["RatioMRP"] = _buffer(buffers, "RatioMRP", data["n_culture_MRP"])
+    out["RatioMRP_par_defaut"] = _buffer(buffers, "RatioMRP_par_defaut", data["n_culture_MRP"])
+    out["Production_ref_MRP"] = _buffer(buffers, "Production_ref_MRP", data["n_culture_MRP"])
+    out["Delta_production_MRP"] = _buffer(buffers, "Delta_production_MRP", data["n_annee_MRP"])
+    out["RE_proteines_annee"] = _buffer(buffers, "RE_proteines_annee", data["n_annee_MRP"])
+    out["RE_proteines_culture"] = _buffer(buffers, "RE_proteines_culture", data["n_culture_MRP"])
+    out["RE_proteines_exploitation"] = _buffer(buffers, "RE_proteines_exploitation", data["n_farm"])
+    out["RE_aval_exploitation"] = _buffer(buffers, "RE_aval_exploitation", data["n_farm"])
+    out["RE_aval_apres_rabais"] = _buffer(buffers, "RE_aval_apres_rabais", data["n_farm"])
+    out["RE_proteines"] = _buffer(buffers, "RE_proteines", data["n_project"])
+    out["RE_aval"] = _buffer(buffers, "RE_aval", data["n_project"])
+    out["RE_emissions_miscanthus_annee"] = _buffer(buffers, "RE_emissions_miscanthus_annee", data["n_year"])
+    out["RE_emissions_miscanthus_SdC"] = _buffer(buffers, "RE_emissions_miscanthus_SdC", data["n_system"])
+    out["RE_emissions_miscanthus_exploitation"] = _buffer(buffers, "RE_emissions_miscanthus_exploitation", data["n_farm"])
+    out["RE_emissions_miscanthus"] = _buffer(buffers, "RE_emissions_miscanthus", data["n_project"])
+    out["horizon_miscanthus"] = _buffer(buffers, "horizon_miscanthus", data["n_parcelle_miscanthus"])
+    out["duree_comptabilisation_miscanthus"] = _buffer(buffers, "duree_comptabilisation_miscanthus", data["n_parcelle_miscanthus"])
+    out["RE_stockage_miscanthus_parcelle"] = _buffer(buffers, "RE_stockage_miscanthus_parcelle", data["n_parcelle_miscanthus"])
+    out["E5_maitrise_parcelle"] = _buffer(buffers, "E5_maitrise_parcelle", data["n_parcelle_miscanthus"])
+    out["RE_stockage_carbone_sol_miscanthus_SdC"] = _buffer(buffers, "RE_stockage_carbone_sol_miscanthus_SdC", data["n_system"])
+    out["RE_stockage_carbone_sol_miscanthus_exploitation"] = _buffer(buffers, "RE_stockage_carbone_sol_miscanthus_exploitation", data["n_farm"])
+    out["RE_miscanthus_exploitation"] = _buffer(buffers, "RE_miscanthus_exploitation", data["n_farm"])
+    out["RE_miscanthus_apres_rabais"] = _buffer(buffers, "RE_miscanthus_apres_rabais", data["n_farm"])
+    out["RE_avant_rabais_generaux"] = _buffer(buffers, "RE_avant_rabais_generaux", data["n_farm"])
+    out["RE_certifiable_exploitation"] = _buffer(buffers, "RE_certifiable_exploitation", data["n_farm"])
+    out["RE_emissions_exploitation"] = _buffer(buffers, "RE_emissions_exploitation", data["n_farm"])
+    out["RE_exploitation"] = _buffer(buffers, "RE_exploitation", data["n_farm"])
+    out["E4_bilan_net"] = _buffer(buffers, "E4_bilan_net", data["n_farm"])
+    out["RE_stockage_carbone_sol_miscanthus"] = _buffer(buffers, "RE_stockage_carbone_sol_miscanthus", data["n_project"])
+    out["RE_miscanthus"] = _buffer(buffers, "RE_miscanthus", data["n_project"])
+    out["RE_emissions"] = _buffer(buffers, "RE_emissions", data["n_project"])
+    out["RE"] = _buffer(buffers, "RE", data["n_project"])
+    out["RE_certifiable"] = _buffer(buffers, "RE_certifiable", data["n_project"])
+    out["rabais_global"] = _buffer(buffers, "rabais_global", data["n_project"])
+    calls = _calls(data, out)
     cuts = _blocks(data, default_threads() if threads is None else threads)
     off = _offsets(data, cuts) if len(cuts) > 2 else {e: (0, int(data["n_" + e])) for e in [ROOT] + [t[0] for t in TREE]}
 

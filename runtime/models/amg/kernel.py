@@ -36,10 +36,8 @@ import math
 
 from numba import njit, prange
 
-# Order of the parameter vector `prm` (AmgParams.model_vector()).
-PARAM_ORDER = ("k0", "aT", "cT", "Tref", "aH", "bH", "am", "cm", "apH", "bpH", "aCN", "bCN")
+from .constants import FT_FLOOR, PARAM_ORDER  # noqa: F401  (shared with reference.py without importing Numba)
 
-FT_FLOOR = 1e-6  # fT when T <= 0 (AMG_base step 4.2; notes §1.9; the test uses the unrounded T)
 
 
 @njit(cache=True)

@@ -15,7 +15,17 @@ import numpy as np
 from .inputs import Practices, yearly_inputs
 from .params import AmgParams, load_params
 
-BACKENDS = ("numba", "reference")
+BACKENDS = ("numba", "reference", "auto")
+# `auto`: grids smaller than this many cells run on the NumPy reference (bit-identical, and
+# free of the ~1 s it takes Numba to load even a cached kernel); larger ones on the kernel
+AUTO_NUMBA_CELLS = 200_000
+
+
+def resolve_backend(backend: str, cells: int) -> str:
+    """The backend `auto` stands for on a grid of `cells` (runs x rows); others unchanged."""
+    if backend != "auto":
+        return backend
+    return "numba" if cells >= AUTO_NUMBA_CELLS else "reference"
 
 
 @dataclass
@@ -81,6 +91,7 @@ def run_kernel(C0, CS, soil: SoilColumns, T, W, M, params: AmgParams, backend: s
         if not np.all(np.isfinite(a)):
             raise ValueError(f"grid {name} has a non-finite value")
     prm = params.model_vector()
+    backend = resolve_backend(backend, T.size)
     if backend == "numba":
         from .kernel import simulate_numba
         P, R = T.shape

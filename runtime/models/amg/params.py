@@ -111,8 +111,8 @@ class AmgParams:
 
     def model_vector(self) -> np.ndarray:
         """The mineralisation parameters in the order the kernels read them
-        (kernel.PARAM_ORDER)."""
-        from .kernel import PARAM_ORDER
+        (constants.PARAM_ORDER)."""
+        from .constants import PARAM_ORDER
         return np.array([self.model[n] for n in PARAM_ORDER], dtype=np.float64)
 
 

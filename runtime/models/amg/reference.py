@@ -3,13 +3,16 @@
 Written independently of the Numba kernel from the same sources (`amg-v2-model.md`
 §1.2-1.3, §1.8): whole-column operations over the runs, one Python iteration per row.
 Same row convention and same arguments as `kernel.simulate_numba` (see its docstring);
-the tests require agreement to 1e-9 relative.
+the tests require agreement to the bit: exp and expm1 come from the C library, as in the
+kernel (runtime/numerics/libm.py).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .kernel import FT_FLOOR
+from carbonspec.runtime.numerics.libm import exp, expm1
+
+from .constants import FT_FLOOR
 
 
 def r_round(x, digits: int):
@@ -34,10 +37,10 @@ def simulate_reference(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding: bool
     k0, aT, cT, Tref, aH, bH, am, cm, apH, bpH, aCN, bCN = (float(v) for v in prm)
     rnd = (lambda v, d: r_round(v, d)) if rounding else (lambda v, d: v)
     P, R = T.shape
-    fA = rnd(np.exp(-am * clay), 6)
+    fA = rnd(exp(-am * clay), 6)
     fC = rnd(1.0 / (1.0 + cm * caco3), 6)
-    fpH = rnd(np.exp(-apH * (pH - bpH) ** 2), 6)
-    fCN = rnd(0.8 * np.exp(-aCN * (cn - bCN) ** 2) + 0.2, 6)
+    fpH = rnd(exp(-apH * (pH - bpH) ** 2), 6)
+    fCN = rnd(0.8 * exp(-aCN * (cn - bCN) ** 2) + 0.2, 6)
 
     QC = np.empty((P, R))
     K = np.empty((P, R))
@@ -49,8 +52,8 @@ def simulate_reference(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding: bool
         for r in range(R):
             t = T[:, r]
             tt = rnd(t, 1)
-            fT = np.where(t <= 0.0, FT_FLOOR, rnd(aT / (1.0 + (aT - 1.0) * np.exp(cT * Tref) * np.exp(-cT * tt)), 6))
-            fH = rnd(1.0 / (1.0 + aH * np.exp(-bH * (rnd(W[:, r], 0) / 1000.0))), 6)
+            fT = np.where(t <= 0.0, FT_FLOOR, rnd(aT / (1.0 + (aT - 1.0) * exp(cT * Tref) * exp(-cT * tt)), 6))
+            fH = rnd(1.0 / (1.0 + aH * exp(-bH * (rnd(W[:, r], 0) / 1000.0))), 6)
             k = rnd(k0 * fT * fH * fA * fC * fpH * fCN, 7)
             K[:, r] = k
             if store_factors:
@@ -59,10 +62,10 @@ def simulate_reference(C0, CS, clay, caco3, pH, cn, T, W, M, prm, rounding: bool
             if r == 0:
                 continue
             pos = k > 0.0
-            a = np.where(pos, np.exp(-k), 1.0)
+            a = np.where(pos, exp(-k), 1.0)
             # M / k (1 - exp(-k)) as AMG_base, computed with expm1 (no cancellation for small k,
             # see kernel.py); k -> 0 limit
-            b = np.where(pos, -np.expm1(-k) / k, 1.0)
+            b = np.where(pos, -expm1(-k) / k, 1.0)
             ca = (qc - CS) * a + M[:, r - 1] * b
             if rounding:
                 ca = r_round(ca, 4)
