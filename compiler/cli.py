@@ -67,7 +67,8 @@ def check(spec_dir: Path = typer.Argument(..., help="folder of .cspec files, e.g
     proved = [prove_invariant(model, inv) for inv in model.invariants]
     out.print(f"{model.method.id} v{model.method.version}: {eqs} equations, "
               f"{len(model.of_kind('input'))} inputs, {len(model.of_kind('constant'))} constants, "
-              f"{len(model.of_kind('lookup'))} lookups, {sum(1 for _ in model.choices())} recorded choices — OK "
+              f"{len(model.of_kind('lookup'))} lookups, {sum(1 for _ in model.choices()) + sum(len(d['choices']) for d in model.external_models)} "
+              f"recorded choices — OK "
               f"(spec hash {model.spec_hash})")
     for r in proved:
         state = "proved by SymPy" if r.proved else "not proved symbolically; checked by Hypothesis in the tests"
@@ -428,18 +429,42 @@ def intercrop(file: Path = typer.Argument(..., help="input JSON file, or a folde
                                                    "(examples/quantica/gers-synthetic.json)"),
               fmt: str = typer.Option("json", "--format", help="json, csv (one row per plot and season) or html"),
               output: Optional[Path] = typer.Option(None, "--output", help="write here instead of stdout"),
-              backend: Backend = typer.Option(Backend.numba, "--backend", help="AMG backend: numba or reference")):
+              backend: Backend = typer.Option(Backend.numba, "--backend", help="AMG backend: numba or reference"),
+              dossier: Optional[Path] = typer.Option(None, "--dossier", help="a method's dossier (JSON) to fill "
+                                                     "with the measured cover crops, as its spec declares"),
+              out_dossier: Optional[Path] = typer.Option(None, "--out-dossier", help="where the filled dossier "
+                                                         "goes (with --dossier)"),
+              first_year: Optional[int] = typer.Option(None, "--first-year", help="calendar year of the first "
+                                                       "project year k = 0 (else the input's first_project_year)"),
+              annexes: Optional[Path] = typer.Option(None, "--annexes", help="the dossier method's annex folder")):
     """Cover-crop biomass from satellite LAI series (SAFY fit) and the extra soil carbon it
-    stores (AMG with and without the cover crops), plot by plot (QUANTICA)."""
-    from carbonspec.runtime.intercrop.command import run_command
+    stores (AMG with and without the cover crops), plot by plot (QUANTICA); with --dossier,
+    the measured cover crops written into that dossier (--out-dossier)."""
+    from carbonspec.runtime.intercrop.command import run_command, run_with_dossier
 
     root = project_root()
-    text, summary = run_command(file, fmt, backend.value, root / "annexes" / "amg", root / "annexes" / "safy")
-    err.print(_escape(summary))
+    if (dossier is None) != (out_dossier is None):
+        raise InputError("--out-dossier" if dossier else "--dossier", "--dossier BASE.json and --out-dossier "
+                                                                      "OUT.json go together")
+    if dossier is None:
+        text, summary = run_command(file, fmt, backend.value, root / "annexes" / "amg", root / "annexes" / "safy")
+        err.print(_escape(summary))
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            _write_atomic(output, text.encode("utf-8"))
+        return
+    from carbonspec.runtime.io.output import write_files
+
+    r = run_with_dossier(file, dossier, root, fmt, backend.value, root / "annexes" / "amg", root / "annexes" / "safy",
+                         first_year, annexes)
+    for note in r["notes"]:
+        err.print(_escape(f"note: {note}"))
+    err.print(_escape(r["summary"]))
+    write_files([(out_dossier, r["dossier"].encode("utf-8"))]
+                + ([(output, r["text"].encode("utf-8"))] if output is not None else []), "--out-dossier")
     if output is None:
-        sys.stdout.write(text)
-    else:
-        _write_atomic(output, text.encode("utf-8"))
+        sys.stdout.write(r["text"])
 
 
 @app.command()

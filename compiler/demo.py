@@ -129,6 +129,19 @@ def run_demo(root: Path, out_root: Path, say: Console) -> int:
         write_files([(out_root / "quantica" / (ic.stem + ".html"), html.encode("utf-8")),
                      (out_root / "quantica" / (ic.stem + ".json"), js.encode("utf-8"))])
         extra.append(f"intercrop: {out_root / 'quantica' / (ic.stem + '.html')} — {summary}")
+        base = ic.parent / "dossiers" / ic.name      # the dossier the measured cover crops fill (h16, issue 16)
+        if base.is_file():
+            from carbonspec.runtime.intercrop.command import run_with_dossier
+
+            r = run_with_dossier(ic, base, root, "json", "numba", root / "annexes" / "amg", root / "annexes" / "safy")
+            filled, raw = out_root / "quantica" / f"{ic.stem}.dossier.json", json.loads(r["dossier"])
+            comp = versions[(raw["method"], raw["version"])]
+            flat, values, aset = evaluate(comp, raw, root / "annexes" / raw["method"] / (comp.model.get("annex_set") or f"v{raw['version']}"), "numba", str(filled))
+            doc = results_document(comp, flat, values, aset, "numba")
+            write_files([(filled, r["dossier"].encode("utf-8")),
+                         (out_root / "quantica" / f"{ic.stem}.dossier.results.json", (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")),
+                         (out_root / "quantica" / f"{ic.stem}.dossier.report.html", report_html(build_report(comp, flat, values, doc, filled.name, annexes=aset)).encode("utf-8"))])
+            extra.append(f"intercrop -> dossier: {filled} (+ .results.json, .report.html) — " + "  ".join(f"{n} = {people.number(doc['results'].get(n))}" for n in _headline_items(comp.model, line_items)))
 
     for line in extra:
         say.print(line)

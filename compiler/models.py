@@ -14,8 +14,13 @@ calls the model library registered under the declared name (runtime/models/regis
       bind excluded_by = parcelles_miscanthus "why"         # (a reason, shown in the library's messages)
       supplied by dossier                                   # or the dossier gives the outputs itself
 
+A `choice` (as in an equation, after the description) records a reading of the method the
+binding takes where the text is ambiguous; a bind may also name a table of the spec (a
+correspondence the library reads from the annex set, each row with its source and status).
+
 Checks: every `feeds` target is an input of the spec with the output's unit; the block's
-entity exists; every bound name is a symbol of the spec (or an enum value, for value binds).
+entity exists; every bound name is a symbol of the spec, an enum value, an entity or a table;
+a choice is recorded once.
 Which bind keys a library needs is the library's business (it refuses a declaration that lacks
 one, naming the key), so a new library needs no compiler change.
 """
@@ -53,6 +58,7 @@ class ModelDecl:
     binds: Tuple[Tuple[str, Tuple[str, ...], A.Loc, Optional[str]], ...]
     supplied_by_dossier: bool
     loc: A.Loc
+    choices: Tuple[A.Choice, ...] = ()
 
 
 class ModelSyntax:
@@ -67,7 +73,7 @@ class ModelSyntax:
                          tuple(p for k, p in lines if k == "in"), tuple(p for k, p in lines if k == "out"),
                          next((p for k, p in lines if k == "block"), None),
                          tuple(p for k, p in lines if k == "bind"), any(k == "supplied" for k, _ in lines),
-                         self._loc(meta))
+                         self._loc(meta), tuple(c for c in ch[3:] if isinstance(c, A.Choice)))
 
     @v_args(meta=True)
     def m_input(self, meta, ch):
@@ -131,10 +137,13 @@ def check(model) -> List[dict]:
                 reasons[key] = why
             for n in names:
                 if n not in model.symbols and n not in enum_values and n not in model.entities \
-                        and n not in collections:
+                        and n not in collections and n not in model.tables:
                     err(loc, f"model '{d.name}': bind '{key}' names '{n}', which the spec does not declare",
-                        suggest(n, list(model.symbols) + sorted(enum_values)))
+                        suggest(n, list(model.symbols) + sorted(enum_values) + list(model.tables)))
             binds[key] = list(names)
+        ids = [c.id for c in d.choices]
+        if len(set(ids)) != len(ids):
+            err(d.loc, f"model '{d.name}' records the same choice twice")
         if d.block is not None and d.block.name in model.symbols:
             err(d.block.loc, f"model '{d.name}': the block '{d.block.name}' has the name of a symbol of the spec")
         out.append({"name": d.name, "label": d.label, "version": d.version,
@@ -146,6 +155,9 @@ def check(model) -> List[dict]:
                     "outputs": outputs,
                     "block": {"entity": d.block.entity, "field": d.block.name} if d.block else None,
                     "binds": binds, "reasons": reasons, "supplied_by_dossier": d.supplied_by_dossier,
+                    "choices": [{"id": c.id, "source": {"section": c.source.section, "label": c.source.label,
+                                                        "lines": list(c.source.lines), "text": c.source.line_text()},
+                                 "printed": c.printed, "chosen": c.chosen, "why": c.why} for c in d.choices],
                     "spec": f"{d.loc.file.rsplit('/', 1)[-1]}:{d.loc.line}"})
     if errors:
         raise SpecErrors(errors)

@@ -37,7 +37,9 @@ def test_model_json_lists_every_rabais_with_its_term_rates_and_conditions():
 
 
 def test_model_json_declares_the_soil_model():
-    (m,) = model_json()["external_models"]
+    models = model_json()["external_models"]
+    assert [d["name"] for d in models] == ["amg", "intercrop"]   # the soil model; the measured CI biomass
+    m = models[0]
     assert m["name"] == "amg" and m["version"] == "AMG v2, Clivot et al. 2019"
     assert [(o["name"], o["feeds"], o["unit"]) for o in m["outputs"]] == [
         ("stock_end", "Sfin", "t_C / ha"), ("stock_end_ref", "Sfin_ref", "t_C / ha")]

@@ -141,7 +141,7 @@ def main() -> None:
            "description": "SYNTHETIC data (examples/quantica/build_example.py): weather around approximate "
                           "normals of Auch, LAI simulated by SAFY with known parameters plus noise and cloud gaps. "
                           "Not observations; a demonstration, not a credit.",
-           "farms": [{"id": "EARL-des-Coteaux", "name": "EARL des Coteaux (fictive)",
+           "farms": [{"id": "EARL-des-Coteaux", "name": "EARL des Coteaux (fictive)", "first_project_year": 2023,
                       "systems": [{"id": "SdC-ble-tournesol", "name": "blé - tournesol"},
                                   {"id": "SdC-mais-soja", "name": "maïs - soja"}]}],
            "weather": [{"id": "auch-synthetique", "description": "synthetic daily series around Auch normals",

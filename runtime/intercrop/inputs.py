@@ -61,6 +61,10 @@ class Farm(BaseModel):
     model_config = _STRICT
     id: str = Field(..., min_length=1)
     name: Optional[str] = None
+    first_project_year: Optional[int] = Field(
+        None, ge=1900, le=2200,
+        description="calendar year of the first project year (k = 0) of the farm's dossier, for `--dossier`: the "
+                    "cover crop of campaign c goes to year k = c - first_project_year (the spec's choice)")
     systems: List[System] = Field(..., min_length=1)
 
 

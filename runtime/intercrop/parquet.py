@@ -2,7 +2,7 @@
 one table per entity with id and parent-id columns, read with pyarrow.
 
     meta.json          format, name, synthetic, description
-    farms.parquet      farm_id, name
+    farms.parquet      farm_id, name, first_project_year (optional column)
     systems.parquet    farm_id, system_id, name
     weather.parquet    station_id, date, T_mean, radiation, rainfall, ET0
     plots.parquet      plot_id, rpg_id, farm_id, system_id, area_ha, geometry (GeoJSON text or null),
@@ -29,7 +29,7 @@ from .inputs import IntercropInput, load_document
 
 SOIL = ("clay", "CaCO3", "pH", "CN", "depth", "thickness", "initial_stock")
 TABLES = {
-    "farms": ("farm_id", "name"),
+    "farms": ("farm_id", "name", "first_project_year"),
     "systems": ("farm_id", "system_id", "name"),
     "weather": ("station_id", "date", "T_mean", "radiation", "rainfall", "ET0"),
     "plots": ("plot_id", "rpg_id", "farm_id", "system_id", "area_ha", "geometry", "station_id")
@@ -89,6 +89,8 @@ def read_parquet(folder: Path) -> IntercropInput:
     for i, f in enumerate(t["farms"]):
         where[("farms", i)] = f"farms.parquet row {i}"
         doc["farms"].append({"id": f["farm_id"], "name": f.get("name"),
+                             **({"first_project_year": f["first_project_year"]}
+                                if f.get("first_project_year") is not None else {}),
                              "systems": child("systems", "farm_id", f["farm_id"], ("farms", i, "systems"),
                                               (("id", "system_id"), ("name", "name")))})
     stations: Dict[str, List[int]] = {}
@@ -147,7 +149,7 @@ def write_parquet(doc: IntercropInput, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     rows = {name: [] for name in TABLES}
     for f in doc.farms:
-        rows["farms"].append({"farm_id": f.id, "name": f.name})
+        rows["farms"].append({"farm_id": f.id, "name": f.name, "first_project_year": f.first_project_year})
         for s in f.systems:
             rows["systems"].append({"farm_id": f.id, "system_id": s.id, "name": s.name})
     for st in doc.weather:

@@ -210,11 +210,12 @@ def _season_json(s: Season) -> dict:
 def _aggregate(doc: IntercropInput, plots_out: List[dict], seasons) -> dict:
     """Plot -> cropping system -> farm.  Per system and campaign: area with a declared CI,
     CI biomass area-weighted over that area (what a dossier gives as the system's cover-crop
-    biomass), the main CI type (largest area) and the acquisition mode (the least precise of
-    its plots: remote sensing alone unless every plot was coupled with weighings).  Per system
+    biomass), the main CI type (largest area) and the acquisition mode covering the largest area
+    of those plots (a tie takes remote sensing alone, the less precise; the reading LBC's spec
+    records for its dossiers, 56-biomasse-intercultures.cspec choice Q2).  Per system
     and farm: the summed additional storage of the plots that have an AMG run."""
     camp: Dict[tuple, dict] = defaultdict(lambda: {"area_ci": 0.0, "bw": 0.0, "types": defaultdict(float),
-                                                   "modes": set(), "plots": []})
+                                                   "modes": defaultdict(float), "plots": []})
     for p, s in seasons:
         if s.ci_type is None:
             continue
@@ -222,7 +223,7 @@ def _aggregate(doc: IntercropInput, plots_out: List[dict], seasons) -> dict:
         g["area_ci"] += p.area_ha
         g["bw"] += s.biomass * p.area_ha
         g["types"][s.ci_type] += p.area_ha
-        g["modes"].add(s.mode)
+        g["modes"][s.mode] += p.area_ha
         g["plots"].append(p.id)
     systems: Dict[tuple, dict] = {}
     for f in doc.farms:
@@ -240,7 +241,7 @@ def _aggregate(doc: IntercropInput, plots_out: List[dict], seasons) -> dict:
         systems[(farm, system)]["campaigns"].append({
             "campaign": campaign, "ci_area_ha": g["area_ci"], "ci_type": max(g["types"], key=g["types"].get),
             "biomass_t_DM_ha": g["bw"] / g["area_ci"],
-            "acquisition_mode": "remote_sensing" if "remote_sensing" in g["modes"] else "coupled",
+            "acquisition_mode": max(sorted(g["modes"], key=list(MODES).index), key=g["modes"].get),
             "plots": g["plots"]})
     farms = []
     for f in doc.farms:

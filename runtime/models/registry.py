@@ -14,7 +14,8 @@ from typing import Dict, List, Tuple
 from carbonspec.compiler.errors import InputError
 
 # declared name -> the module that adapts the library to a dossier (has_blocks, apply, schema_option)
-ADAPTERS = {"amg": "carbonspec.runtime.models.amg_bridge"}
+ADAPTERS = {"amg": "carbonspec.runtime.models.amg_bridge",
+            "intercrop": "carbonspec.runtime.models.intercrop_bridge"}   # written by `carbonspec intercrop --dossier`
 
 
 def declarations(model: dict) -> List[dict]:
