@@ -55,21 +55,21 @@ def test_the_reference_results_certify_themselves(ct_dir, tmp_path, capsys):
         html = (report.parent / "audit.html").read_text(encoding="utf-8")
         assert 'id="verdict">CONFORME<' in html
         wb = openpyxl.load_workbook(report.parent / "audit.xlsx")
-        assert wb.sheetnames == ["summary", "items"]
-        summary = {r[0]: r[1] for r in wb["summary"].iter_rows(min_row=2, values_only=True)}
-        assert summary["verdict"] == "CONFORMANT" and summary["spec_hash"] == generated()[0].model["spec_hash"]
-        assert summary["annex_version"] == "2.0-cs.1" and summary["line items NOT conformant"] == 0
-        items = list(wb["items"].iter_rows(min_row=2, values_only=True))
-        assert len(items) == summary["line items compared"] == sum(len(v) for v in
+        assert wb.sheetnames == ["Synthèse", "Postes"]
+        summary = {r[0]: r[1] for r in wb["Synthèse"].iter_rows(min_row=2, values_only=True)}
+        assert summary["verdict"] == "CONFORME" and summary["empreinte de la spec"] == generated()[0].model["spec_hash"]
+        assert summary["version des annexes"] == "2.0-cs.1" and summary["postes non conforme"] == 0
+        items = list(wb["Postes"].iter_rows(min_row=2, values_only=True))
+        assert len(items) == summary["postes comparés"] == sum(len(v) for v in
                                                                    generated()[0].reference["results"].values())
-        assert {r[6] for r in items} == {"conformant", "informative"}
+        assert {r[6] for r in items} == {"conforme", "pour information"}
         # informative: IFT (L3447), the optional phosphorus, co-benefits not mandatory in that case
-        informative = {(r[0], r[1]) for r in items if r[6] == "informative"}
+        informative = {(r[0], r[1]) for r in items if r[6] == "pour information"}
         assert ("nda_only", "Cobenefice_IFT_projet") in informative
         assert ("nda_only", "Cobenefice_phosphore_projet") in informative
         assert ("nda_only", "Cobenefice_eau_projet") in informative  # not irrigated
         assert ("combustibles_C_irrigation", "Cobenefice_eau_projet") not in informative
-        assert not any(r[1].startswith("RE") for r in items if r[6] == "informative")
+        assert not any(r[1].startswith("RE") for r in items if r[6] == "pour information")
 
 
 @pytest.mark.parametrize("factor, conformant", [(1.06, False), (0.94, False), (1.04, True), (0.96, True)])
@@ -83,13 +83,13 @@ def test_one_line_item_off_by_6_percent_fails_and_4_percent_passes(ct_dir, refer
     code, out, _ = run_certify(ct_dir, vendor_file(tmp_path, reference, edit), tmp_path / "r", capsys)
     assert code == (0 if conformant else 1)
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    rows = [r for r in wb["items"].iter_rows(min_row=2, values_only=True) if r[0] == CASE and r[1] == ITEM]
+    rows = [r for r in wb["Postes"].iter_rows(min_row=2, values_only=True) if r[0] == CASE and r[1] == ITEM]
     assert len(rows) == 1
     assert rows[0][3] == pytest.approx(expected, rel=1e-15) and rows[0][4] == pytest.approx(expected * factor, rel=1e-15)
     assert rows[0][5] == pytest.approx(factor - 1, rel=1e-9)
-    assert rows[0][6] == ("conformant" if conformant else "NOT conformant")
-    others = [r for r in wb["items"].iter_rows(min_row=2, values_only=True) if (r[0], r[1]) != (CASE, ITEM)]
-    assert {r[6] for r in others} == {"conformant", "informative"}
+    assert rows[0][6] == ("conforme" if conformant else "non conforme")
+    others = [r for r in wb["Postes"].iter_rows(min_row=2, values_only=True) if (r[0], r[1]) != (CASE, ITEM)]
+    assert {r[6] for r in others} == {"conforme", "pour information"}
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     if not conformant:
         assert f"{CASE} · {ITEM}" in out and "au-delà de ±5%" in out
@@ -126,7 +126,7 @@ def test_missing_case_or_line_item_fails_with_the_reason(ct_dir, reference, tmp_
     assert "stockage_renewal · rabais_global" in out and "le poste 'rabais_global' manque pour ce cas" in out
     assert "sechage_stockage_at_the_farm · RE_sechage_stockage" in out and "aucune valeur reçue" in out
     wb = openpyxl.load_workbook(tmp_path / "m.xlsx")
-    missing = [(r[0], r[1], r[7]) for r in wb["items"].iter_rows(min_row=2, values_only=True) if r[6] == "missing"]
+    missing = [(r[0], r[1], r[7]) for r in wb["Postes"].iter_rows(min_row=2, values_only=True) if r[6] == "manquant"]
     assert len(missing) == len(reference["results"]["nda_only"]) + 2
     html = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert "le cas &#39;nda_only&#39; manque dans les résultats" in html
@@ -212,8 +212,8 @@ def test_a_co_benefit_the_method_does_not_compute_must_be_reported_as_not_comput
     code, out, _ = run_certify(ct_dir, vendor_file(tmp_path, reference, name="ok.json"), tmp_path / "ok", capsys)
     assert code == 0
     wb = openpyxl.load_workbook(tmp_path / "ok.xlsx")
-    row = next(r for r in wb["items"].iter_rows(min_row=2, values_only=True) if (r[0], r[1]) == (case, item))
-    assert row[3] is None and row[4] is None and row[6] == "conformant" and row[10] == "not computed"
+    row = next(r for r in wb["Postes"].iter_rows(min_row=2, values_only=True) if (r[0], r[1]) == (case, item))
+    assert row[3] is None and row[4] is None and row[6] == "conforme" and row[10] == "non calculé"
     assert "non calculé, comme la référence" in row[7]
 
 
@@ -238,14 +238,14 @@ def test_a_mandatory_co_benefit_off_by_6_percent_fails_an_optional_one_is_inform
     code, out, _ = run_certify(ct_dir, vendor_file(tmp_path, reference, edit, "i.json"), tmp_path / "i", capsys)
     assert code == 0, out
     wb = openpyxl.load_workbook(tmp_path / "i.xlsx")
-    rows = {(r[0], r[1]): r for r in wb["items"].iter_rows(min_row=2, values_only=True)}
+    rows = {(r[0], r[1]): r for r in wb["Postes"].iter_rows(min_row=2, values_only=True)}
     beet = rows[("fertilisation_beet_and_potato_residues", "Cobenefice_erosion_projet")]
-    assert beet[6] == "informative" and "non obligatoire dans ce cas" in beet[7] and beet[10] == "not mandatory here"
-    assert rows[("fertilisation_mineral_N_reduction", "Cobenefice_phosphore_projet")][6] == "informative"
+    assert beet[6] == "pour information" and "non obligatoire dans ce cas" in beet[7] and beet[10] == "non obligatoire ici"
+    assert rows[("fertilisation_mineral_N_reduction", "Cobenefice_phosphore_projet")][6] == "pour information"
     ift = rows[("fertilisation_crop_yield_sources", "Cobenefice_IFT_projet")]
-    assert ift[6] == "informative" and "au-delà de ±5%" in ift[7] and "IFT may come from another tool" in ift[9]
+    assert ift[6] == "pour information" and "au-delà de ±5%" in ift[7] and "l'IFT peut venir d'un autre outil" in ift[9]
     missing_ift = rows[("fertilisation_mineral_N_reduction", "Cobenefice_IFT_projet")]
-    assert missing_ift[6] == "informative" and "aucune valeur reçue" in missing_ift[7]
+    assert missing_ift[6] == "pour information" and "aucune valeur reçue" in missing_ift[7]
 
 
 def test_the_report_lists_co_benefit_items_with_their_units(ct_dir, reference, tmp_path, capsys):
@@ -259,7 +259,7 @@ def test_the_report_lists_co_benefit_items_with_their_units(ct_dir, reference, t
         assert f"<td>{unit}</td>" in row, name
     assert "Consommation d&#39;énergie non renouvelable" in table
     wb = openpyxl.load_workbook(tmp_path / "u.xlsx")
-    units = {r[1]: r[2] for r in wb["items"].iter_rows(min_row=2, values_only=True)}
+    units = {r[1]: r[2] for r in wb["Postes"].iter_rows(min_row=2, values_only=True)}
     assert units["Cobenefice_eau_projet"] == "m3 / ha" and units["Cobenefice_phosphore_projet"] == "kg_P2O5 / ha"
 
 

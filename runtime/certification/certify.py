@@ -442,33 +442,35 @@ def report_workbook(ctx: dict):
     ref = ctx["reference"]
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "summary"
-    rows = [["verdict", ctx["verdict"]],
-            ["method", ref["method"]], ["version", ref["version"]], ["spec_hash", ref["spec_hash"]],
-            ["annex_version", ref["annex_version"]], ["annex_hash", ref["annex_hash"]],
-            ["castype", ctx["castype_dir"]], ["results", ctx["results_path"]],
-            ["cases", ctx["n_cases"]], ["line items compared", ctx["n_lines"]]]
-    rows += [[f"line items {k}", v] for k, v in ctx["counts"].items()]
-    rows += [["tolerance", "|received - expected| <= tolerance × max(|expected|, floor), per line item "
-                           "(sheet items: tolerance, floor and basis)"]]
-    rows += [["results file says", f"{k} = {v}"] for k, v in ctx["meta"].items()]
-    rows += [["problem", p] for p in ctx["problems"]]
-    rows += [["not in the cas-type (ignored)", e] for e in ctx["extra"]]
-    ws.append(["key", "value"])
+    ws.title = "Synthèse"
+    fr = lambda v: VERDICT_FR.get(v, v)  # noqa: E731
+    rows = [["verdict", fr(ctx["verdict"])],
+            ["méthode", ref["method"]], ["version", ref["version"]], ["empreinte de la spec", ref["spec_hash"]],
+            ["version des annexes", ref["annex_version"]], ["empreinte des annexes", ref["annex_hash"]],
+            ["cas-type", ctx["castype_dir"]], ["résultats reçus", ctx["results_path"]],
+            ["cas", ctx["n_cases"]], ["postes comparés", ctx["n_lines"]]]
+    rows += [[f"postes {fr(k)}", v] for k, v in ctx["counts"].items()]
+    rows += [["tolérance", "|reçu - attendu| <= tolérance × max(|attendu|, plancher), par poste "
+                           "(feuille Postes : tolérance, plancher et leur fondement)"]]
+    rows += [["le fichier de résultats indique", f"{k} = {v}"] for k, v in ctx["meta"].items()]
+    rows += [["problème", p] for p in ctx["problems"]]
+    rows += [["hors du cas-type (ignoré)", e] for e in ctx["extra"]]
+    ws.append(["clé", "valeur"])
     for r in rows:
         ws.append(r)
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 90
     ws["B2"].font = Font(bold=True, color="006100" if ctx["conformant"] else "9C0006")
-    items = wb.create_sheet("items")
-    items.append(["case", "line_item", "unit", "expected", "received", "deviation", "verdict", "reason",
-                  "judged_against_floor", "tolerance_basis", "cobenefit_status", "tolerance", "floor"])
+    items = wb.create_sheet("Postes")
+    items.append(["cas", "poste", "unité", "attendu", "reçu", "écart", "verdict", "motif",
+                  "jugé sur le plancher", "fondement de la tolérance", "statut du co-bénéfice", "tolérance", "plancher"])
     bad = PatternFill("solid", fgColor="FFC7CE")
+    status_fr = lambda v: ", ".join(STATUS_FR.get(x.strip(), x.strip()) for x in v.split(",")) if v else v  # noqa: E731
     for case, lines in ctx["by_case"].items():
         for l in lines:
-            items.append([l.case, l.item, l.unit, l.expected, l.received, l.deviation, l.verdict, l.reason,
-                          l.floored, ctx["items"][l.item]["basis"], l.status, ctx["items"][l.item]["tolerance"],
-                          ctx["items"][l.item]["floor"]])
+            items.append([l.case, l.item, l.unit, l.expected, l.received, l.deviation, fr(l.verdict), l.reason,
+                          "oui" if l.floored else "non", ctx["items"][l.item]["basis"], status_fr(l.status),
+                          ctx["items"][l.item]["tolerance"], ctx["items"][l.item]["floor"]])
             if l.verdict not in ("conformant", "informative"):
                 for cell in items[items.max_row]:
                     cell.fill = bad
