@@ -206,6 +206,9 @@ def eligibility_table(compiled, flat: Flat, out: Dict[str, np.ndarray], verdict:
     notes = ["Verdict : " + ("ÉLIGIBLE" if verdict["eligible"] else
                              f"NON ÉLIGIBLE — {len(failed)} critère(s) non rempli(s) : "
                              + ", ".join(f"{f['criterion']} ({f['where']})" for f in failed))]
+    if not rows:
+        notes.append("Aucune ligne de ce dossier n'est concernée par ces critères ("
+                     + ", ".join(dict.fromkeys(e["entity"] for e in eligibility_criteria(compiled.model))) + ").")
     return Table("eligibility", _eligibility_title(compiled.model),
                  ["ligne", "critère", "intitulé", "rempli", "justificatifs", "méthode"], rows, notes=notes)
 
