@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 
 # one process (carbonspec demo, compiler/demo.py): every spec under spec/ checked and compiled, every
 # example of examples/<method>/ computed once and written as results, html and xlsx under out/<method>/,
-# the AMG and intercrop examples, then the summary as the last lines
+# the AMG and intercrop examples, then the summary as the last lines.  Warm: unchanged specs are not
+# recompiled (out/.demo-compiled.json) and Numba's kernel cache survives (compiler/build.py)
 demo: $(STAMP)
 	$(BIN)/carbonspec demo
 

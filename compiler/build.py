@@ -35,9 +35,19 @@ def compile_model(model: Model, root: Path, annex_dir: Optional[Path] = None) ->
     return write_folder(out, lambda tmp: _write_all(model, tmp, annex_dir))
 
 
+CACHE_DIR = "__pycache__"  # Python's and Numba's on-disk caches, next to each module (never generated)
+
+
 def write_folder(out: Path, write) -> List[Path]:
     """Build a whole folder with `write(tmp) -> files` in a temporary sibling, then swap it in
-    by renames: killed midway, `out` is still the previous folder, whole (compile, docs)."""
+    by renames: killed midway, `out` is still the previous folder, whole (compile, docs).
+
+    When the build is byte-identical to `out` (same files, same bytes; caches aside), `out` is
+    kept as it is: its kernel.py keeps its mtime, so Numba's on-disk cache (__pycache__, keyed
+    by the source's path, mtime and size) stays valid and a recompile of an unchanged spec
+    costs no JIT compilation.  Otherwise the new folder is swapped in; a module whose bytes did
+    not change carries its old mtime and its own cache files over (`_carry_caches`), a changed
+    one starts without any cache."""
     out = Path(out)
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise InputError(str(out), "is a symbolic link or a file, not a folder: remove it first or choose another --out")
@@ -45,11 +55,62 @@ def write_folder(out: Path, write) -> List[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
     try:
         written = write(tmp)
-        _swap_in(tmp, out)
+        if not (out.is_dir() and same_tree(tmp, out)):
+            if out.is_dir():
+                _carry_caches(out, tmp)
+            _swap_in(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return [out / p.relative_to(tmp) for p in written]
+
+
+def _files(root: Path) -> dict:
+    """relative path -> path of every file under `root`, caches and symbolic links aside."""
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != CACHE_DIR and not os.path.islink(os.path.join(dirpath, d))]
+        for f in filenames:
+            p = Path(dirpath) / f
+            if not p.is_symlink():
+                found[p.relative_to(root).as_posix()] = p
+    return found
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+def same_tree(new: Path, old: Path) -> bool:
+    """True when `old` holds exactly the files of `new`, byte for byte (caches aside)."""
+    a, b = _files(new), _files(old)
+    return a.keys() == b.keys() and all(_same_bytes(a[k], b[k]) for k in a)
+
+
+def _carry_caches(old: Path, new: Path) -> None:
+    """Each .py module of `new` byte-identical to its counterpart in `old` takes the old file's
+    mtime and the old cache files named after it (Python's <stem>.cpython-*.pyc, Numba's
+    <stem>.<function>-<line>.pyXY.nbi/.nbc): the cache of identical source stays valid.  A
+    changed module gets nothing: Numba compiles it afresh, never from a stale cache."""
+    a, b = _files(new), _files(old)
+    for rel, p in a.items():
+        if not rel.endswith(".py") or rel not in b or not _same_bytes(p, b[rel]):
+            continue
+        st = b[rel].stat()
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+        src_cache, dst_cache = b[rel].parent / CACHE_DIR, p.parent / CACHE_DIR
+        if not src_cache.is_dir() or src_cache.is_symlink():
+            continue
+        stem = p.stem + "."
+        for c in src_cache.iterdir():
+            if c.name.startswith(stem) and c.is_file() and not c.is_symlink():
+                dst_cache.mkdir(exist_ok=True)
+                shutil.copy2(c, dst_cache / c.name)
 
 
 def _swap_in(new: Path, out: Path) -> None:

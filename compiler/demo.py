@@ -48,30 +48,35 @@ def run_demo(root: Path, out_root: Path, say: Console) -> int:
     from carbonspec.runtime.reports.xlsx import report_xlsx_bytes
     from carbonspec.runtime.dossier.xlsx import write_template
 
-    from .build import compile_model
-    from .docs.excerpts import refresh
-    from .model import check_spec_dir
-    from .symbolic import prove_invariant
+    from .demo_cache import Record, inputs_key
 
     t0 = time.monotonic()
     versions: Dict[Tuple[str, str], object] = {}
     parents: Dict[Tuple[str, str], str] = {}
+    record = Record(out_root)
+    key = inputs_key(root)
+    done = []  # (spec folder, generated folder, method text, counts) to record at the end
     for spec_dir in spec_folders(root):
-        model = check_spec_dir(spec_dir)
-        refresh(model)
-        proved = sum(1 for inv in model.invariants if prove_invariant(model, inv).proved)
-        method, version = model.method.id, model.method.version
-        annex_dir = root / "annexes" / method / (model.annex_set.name if getattr(model, "annex_set", None)
-                                                 else f"v{version}")
-        files = compile_model(model, root / "generated", annex_dir if annex_dir.is_dir() else None)
-        say.print(f"checked and compiled {method} v{version}: {len(model.order)} equations, "
-                  f"{proved}/{len(model.invariants)} invariants proved by SymPy ({len(files)} files in "
+        entry = record.unchanged(spec_dir, key, root)
+        if entry is None:
+            counts, text = _check_and_compile(root, spec_dir)
+            how = "checked and compiled"
+        else:
+            counts = {k: entry[k] for k in ("method", "version", "equations", "invariants", "proved", "files")}
+            text = Path(entry["method_text"]) if entry.get("method_text") else None
+            how = "unchanged since the last demo (spec, annexes, compiler, generated folder), not recompiled:"
+        method, version = counts["method"], counts["version"]
+        generated = root / "generated" / method / f"v{version}"
+        done.append((spec_dir, generated, text, counts))
+        say.print(f"{how} {method} v{version}: {counts['equations']} equations, "
+                  f"{counts['proved']}/{counts['invariants']} invariants proved by SymPy ({counts['files']} files in "
                   f"generated/{method}/v{version})")
         compiled = load_compiled(compiled_dir(root, method, version))
         versions[(method, version)] = compiled
         if compiled.model.get("parent"):
             parents[(method, version)] = str(compiled.model["parent"].get("version", "")) \
                 if isinstance(compiled.model["parent"], dict) else ""
+        annex_dir = root / "annexes" / method / (compiled.model.get("annex_set") or f"v{version}")
         annexes = load_annexes(annex_dir, compiled.model)
         totals = {s: 0 for s in STATUSES}
         for t in annexes.tables.values():
@@ -81,6 +86,10 @@ def run_demo(root: Path, out_root: Path, say: Console) -> int:
                   + ", ".join(f"{n} {s}" for s, n in totals.items()))
         out_dir = out_root / method
         write_files([(out_dir / f"dossier-template-v{version}.xlsx", _template_bytes(write_template, compiled))])
+    key = inputs_key(root)  # after the compiles (refresh may have rewritten an excerpts file)
+    for spec_dir, generated, text, counts in done:
+        record.remember(spec_dir, key, generated, text, **counts)
+    record.save()
 
     rows = []
     for (method, version), compiled in versions.items():
@@ -153,6 +162,26 @@ def run_demo(root: Path, out_root: Path, say: Console) -> int:
     say.print(f"rapports dans {out_root}/<méthode>/, docs dans generated/<méthode>/v<version>/docs/index.html")
     say.print(f"demo done in {time.monotonic() - t0:.1f} s")
     return 0
+
+
+def _check_and_compile(root: Path, spec_dir: Path):
+    """Check a spec folder (SymPy proves its invariants), refresh its excerpts of the method
+    text and compile it: (counts the demo prints, the method text found or None)."""
+    from .build import compile_model
+    from .docs.excerpts import find_method_text, refresh
+    from .model import check_spec_dir
+    from .symbolic import prove_invariant
+
+    model = check_spec_dir(spec_dir)
+    refresh(model)
+    method, version = model.method.id, model.method.version
+    counts = {"method": method, "version": version, "equations": len(model.order),
+              "invariants": len(model.invariants),
+              "proved": sum(1 for inv in model.invariants if prove_invariant(model, inv).proved)}
+    annex_dir = root / "annexes" / method / (model.annex_set.name if getattr(model, "annex_set", None)
+                                             else f"v{version}")
+    counts["files"] = len(compile_model(model, root / "generated", annex_dir if annex_dir.is_dir() else None))
+    return counts, find_method_text(model)
 
 
 def _headline_items(model: dict, line_items) -> List[str]:

@@ -20,11 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "out" / "screenshots"
 
 
-def _report(dossier: str, out: str) -> Callable[[], None]:
+def _report(dossier: str, out: str, method: str = "lbc_gc", version: str = "2.0") -> Callable[[], None]:
     def make() -> None:
         from carbonspec.compiler.cli import main
 
-        code = main(["run", str(ROOT / dossier), "--method", "lbc_gc", "--version", "2.0",
+        code = main(["run", str(ROOT / dossier), "--method", method, "--version", version,
                      "--format", "html", "--output", str(ROOT / out)])
         if code not in (0, 1):
             raise SystemExit(f"cannot make {out} (exit {code})")
@@ -39,6 +39,10 @@ PAGES: List[tuple] = [
      _report("examples/lbc_gc/yonne-120ha.json", "out/lbc_gc/yonne-120ha-json.report.html")),
     ("report-multi-systemes-charts", "out/lbc_gc/multi-systemes-json.report.html", (1280, 3200),
      _report("examples/lbc_gc/multi-systemes.json", "out/lbc_gc/multi-systemes-json.report.html")),
+    # another method's report: its own verdict (samples to redo), no LBC section (runtime/reports/content.py)
+    ("report-climacert-prelevement-a-refaire", "out/climacert_fm1/prelevement-a-refaire-json.report.html", (1280, 1000),
+     _report("examples/climacert_fm1/prelevement-a-refaire.json",
+             "out/climacert_fm1/prelevement-a-refaire-json.report.html", "climacert_fm1", "2")),
 ]
 
 

@@ -72,9 +72,10 @@ def line_items_chart(compiled, doc: dict) -> Optional[str]:
     from carbonspec.runtime.certification.certify import main_items
 
     items = [i for i in main_items(compiled.model) if i["name"] in doc["results"]]
-    items = [i for i in items if doc["results"][i["name"]] != 0 or i is items[-1]]
     if not items:
         return None
+    unit = items[-1]["unit"]  # one axis, one unit: the headline figure's (a per-ha item is not a bar here)
+    items = [i for i in items if i["unit"] == unit and (doc["results"][i["name"]] != 0 or i is items[-1])]
     plt = _plt()
     names = [i["name"] for i in items][::-1]
     values = [doc["results"][n] for n in names]
@@ -87,8 +88,9 @@ def line_items_chart(compiled, doc: dict) -> Optional[str]:
                     va="center", ha="left" if v >= 0 else "right", fontsize=8)
     ax.axvline(0, color="#555", lw=0.8)
     _fmt_axis(ax, "x")
-    ax.set_xlabel("tonnes équivalent CO2")
-    ax.set_title("Réductions d’émissions par poste (t CO2e)", loc="left", fontsize=10)
+    words = people.unit_words(unit, compiled.model.get("unit_words", {}))
+    ax.set_xlabel(words)
+    ax.set_title(f"Résultats par poste ({items[0]['kind']}, {words})", loc="left", fontsize=10)
     ax.margins(x=0.18)
     return _svg(fig)
 
@@ -104,7 +106,9 @@ def yearly_series(compiled, flat, out) -> List[tuple]:
         if n == 0 or k_name not in flat.data:
             continue
         k = np.asarray(flat.data[k_name]).astype(int)
-        ref_index = model["enums"]["scenario"].index("reference") if "reference" in model["enums"].get("scenario", []) else 0
+        if "reference" not in model["enums"].get("scenario", []):
+            continue  # no reference scenario declared: nothing to set the project against
+        ref_index = model["enums"]["scenario"].index("reference")
         is_ref = np.asarray(flat.data[scen]).astype(int) == ref_index
         eqs = [e for e in model["equations"] if e["entity"] == ent and (e["unit"] or "").replace(" ", "") == "t_CO2e"]
         cand = {e["name"]: e for e in eqs if np.any(out[e["name"]][is_ref] != 0)}
@@ -211,6 +215,8 @@ def waterfall_steps(compiled, flat, out, total: str, figure: str) -> List[Tuple[
 def waterfall_chart(compiled, flat, out, total: Optional[str], figure: Optional[str]) -> Optional[str]:
     if not total or not figure or total == figure or total not in out or figure not in out:
         return None
+    if not rabais_rates(compiled.model):
+        return None  # the spec declares no rabais: no waterfall
     steps = waterfall_steps(compiled, flat, out, total, figure)
     steps = [(n, d) for n, d in steps if abs(d) > 1e-9]
     plt = _plt()
@@ -230,10 +236,10 @@ def waterfall_chart(compiled, flat, out, total: Optional[str], figure: Optional[
     ax.set_xticklabels([re.sub(r"_", "_\u200b", l) for l in labels], rotation=30, ha="right", fontsize=8)
     ax.axhline(0, color="#555", lw=0.8)
     _fmt_axis(ax)
-    ax.set_ylabel("t CO2e")
+    unit = next((e.get("unit") for e in compiled.model["equations"] if e["name"] == figure), "")
+    ax.set_ylabel(people.unit_words(unit, compiled.model.get("unit_words", {})))
     tops = [float(out[total][0]), end] + [0.0]
     lo, hi = min(tops + [level]), max(tops + [level])
     ax.set_ylim(min(0.0, lo * 1.15), hi * 1.15 if hi > 0 else 1.0)  # room for the labels above the bars
-    ax.set_title(f"Des RE ({total}) aux RE certifiables ({figure}) : effet de chaque rabais", loc="left",
-                 fontsize=10, pad=12)
+    ax.set_title(f"De {total} à {figure} : effet de chaque rabais", loc="left", fontsize=10, pad=12)
     return _svg(fig)

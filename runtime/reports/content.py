@@ -48,6 +48,12 @@ class Report:
     banner: Optional[dict] = None                # placeholder annex rows used (placeholders.py)
     charts: List[Any] = field(default_factory=list)  # (anchor, title, inline svg) (charts.py)
     traces: List[Any] = field(default_factory=list)  # (anchor, figure, html fragment) (runtime/trace)
+    verdicts: List[dict] = field(default_factory=list)  # the page-top verdicts (verdict_badges)
+
+    @property
+    def passed(self) -> bool:
+        """Every verdict the method declares is favourable (eligibility and the others)."""
+        return all(v["passed"] for v in self.verdicts)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -76,8 +82,11 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
         cobenefits_table(compiled, flat, out),
         provenance_table(doc, dossier_name),
     ]
-    # a method without a rabais block or co-benefits gets no empty table for them
+    # a section appears when the spec declares content for it: a method without a rabais block,
+    # co-benefits or eligibility criteria gets no empty table for them
     tables = [t for t in tables if t.rows or t.name not in ("rabais", "cobenefits")]
+    if not eligibility_criteria(model):
+        tables = [t for t in tables if t.name != "eligibility"]
     if doc.get("retroactivity"):  # run --notified/--labelled (runtime/versions/run.py)
         from carbonspec.runtime.versions.run import report_rows
 
@@ -86,7 +95,8 @@ def build_report(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict, do
     tables += entity_tables(compiled, flat, out)
     from carbonspec.runtime.reports.extras import add_extras  # banner, its table, charts
 
-    report = Report(title, subtitle, bool(verdict["eligible"]), tables, model=model)
+    report = Report(title, subtitle, bool(verdict["eligible"]), tables, model=model,
+                    verdicts=verdict_badges(model, doc))
     add_extras(report, compiled, flat, out, doc, annexes, charts)
     return report
 
@@ -113,9 +123,13 @@ def summary_table(doc: dict, eqs: Dict[str, dict], model: dict) -> Table:
                  _cite(eqs.get(key, {}).get("source"))] for key, value in doc["results"].items()]
         return Table("summary", "Synthèse", ["indicateur", "valeur", "unité", "description", "méthode"], rows,
                      notes=["Valeurs de l'entité racine du dossier, dans les unités de la méthode."])
-    notes = ["Résultats du Projet déclarés par la méthode, dans l'unité indiquée."]
+    notes = ["Résultats déclarés par la méthode, dans l'unité indiquée."]
     if not doc["eligibility"]["eligible"]:
         notes.append("NON ÉLIGIBLE : voir la feuille eligibility (les résultats sont complets).")
+    for v in doc.get("verdicts") or []:
+        if not v["passed"]:
+            notes.append(f"{v['title']} : {v['says'].upper()} — voir la feuille {v['verdict']} "
+                         "(les résultats sont complets).")
     return Table("summary", "Synthèse des résultats", ["poste", "valeur", "unité", "description", "méthode"], rows, notes=notes)
 
 
@@ -149,13 +163,41 @@ def path_key(path: str):
 
 
 # -------------------------------------------------------------- eligibility --
+def eligibility_criteria(model: dict) -> List[dict]:
+    """The equations of the spec's eligibility criteria (a `criterion` of no other verdict)."""
+    return [e for e in model["equations"] if e.get("criterion") and not e["criterion"].get("verdict")]
+
+
+def verdict_badges(model: dict, doc: dict) -> List[dict]:
+    """The verdicts the page opens on, as the method declares them: eligibility when the spec has
+    eligibility criteria, then each of its other verdicts (e.g. accept the samples or redo them)
+    with the words the spec gives for passed and failed.  Each: name, title, says, passed."""
+    badges = []
+    if eligibility_criteria(model):
+        ok = bool(doc["eligibility"]["eligible"])
+        badges.append({"name": "eligibility", "title": "Éligibilité", "passed": ok,
+                       "says": "Éligible" if ok else "Non éligible"})
+    for v in doc.get("verdicts") or []:
+        badges.append({"name": v["verdict"], "title": v["title"], "passed": bool(v["passed"]), "says": v["says"]})
+    return badges
+
+
+def _eligibility_title(model: dict) -> str:
+    """'Éligibilité' with where the method states its criteria: the section and label most of
+    its criteria cite (e.g. '3, Tableau 5')."""
+    from collections import Counter
+
+    cites = Counter(", ".join(x for x in ((e.get("source") or {}).get("section"), (e.get("source") or {}).get("label")) if x)
+                    for e in eligibility_criteria(model))
+    cite = next((c for c, _ in cites.most_common() if c), "")
+    return f"Éligibilité ({cite})" if cite else "Éligibilité"
+
+
 def eligibility_table(compiled, flat: Flat, out: Dict[str, np.ndarray], verdict: dict) -> Table:
     """Every criterion on every row it applies to: met or failed, with its evidence."""
     rows = []
-    for eq in compiled.model["equations"]:
-        crit = eq.get("criterion")
-        if not crit or crit.get("verdict"):  # criteria of another verdict: verdict_tables()
-            continue
+    for eq in eligibility_criteria(compiled.model):
+        crit = eq["criterion"]
         for r, path in enumerate(flat.paths[eq["entity"]]):
             met = bool(out[eq["name"]][r] >= 0.5)
             rows.append([path, eq["name"], crit["title"] or eq["name"], "oui" if met else "NON",
@@ -164,7 +206,10 @@ def eligibility_table(compiled, flat: Flat, out: Dict[str, np.ndarray], verdict:
     notes = ["Verdict : " + ("ÉLIGIBLE" if verdict["eligible"] else
                              f"NON ÉLIGIBLE — {len(failed)} critère(s) non rempli(s) : "
                              + ", ".join(f"{f['criterion']} ({f['where']})" for f in failed))]
-    return Table("eligibility", "Éligibilité (3, Tableau 5)",
+    if not rows:
+        notes.append("Aucune ligne de ce dossier n'est concernée par ces critères ("
+                     + ", ".join(dict.fromkeys(e["entity"] for e in eligibility_criteria(compiled.model))) + ").")
+    return Table("eligibility", _eligibility_title(compiled.model),
                  ["ligne", "critère", "intitulé", "rempli", "justificatifs", "méthode"], rows, notes=notes)
 
 

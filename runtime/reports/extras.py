@@ -23,9 +23,10 @@ def add_extras(report, compiled, flat, out, doc: dict, annexes=None, charts: boo
 
         annexes = load_annexes(Path(doc["annexes"]["directory"]), compiled.model)
     figure, rows = placeholders.rank_placeholders(compiled, flat, annexes)
+    unit = figure_unit_words(compiled.model, figure)
     if rows:
         base = float(out[figure][0]) if figure else None
-        report.banner = {"figure": figure, "value": base, "count": len(rows),
+        report.banner = {"figure": figure, "value": base, "count": len(rows), "unit": unit,
                          "tables": sorted({r.table for r in rows}),
                          "top": [(r.label, r.delta, r.where, _short(r.source)) for r in rows[:TOP]]}
         summary = report.tables[0]
@@ -33,7 +34,7 @@ def add_extras(report, compiled, flat, out, doc: dict, annexes=None, charts: boo
                                 f"calcul : résultat de démonstration, pas un crédit (feuille provisoires).")
         report.tables.insert(1, Table(
             "provisoires", "Lignes d'annexe provisoires utilisées",
-            ["ligne d'annexe", "fichier", "source", f"effet sur {figure} de ±10 % (t CO2e)"],
+            ["ligne d'annexe", "fichier", "source", f"effet sur {figure} de ±10 % ({unit})"],
             [[r.label, r.where, r.source, r.delta] for r in rows],
             notes=[f"{len(rows)} lignes d'annexe marquées « placeholder » (valeur provisoire, non officielle) ont servi "
                    f"au calcul ; classées par l'effet sur {figure} d'une variation de ±10 % de la ligne "
@@ -43,18 +44,27 @@ def add_extras(report, compiled, flat, out, doc: dict, annexes=None, charts: boo
         return
     from carbonspec.runtime.certification.certify import main_items
 
-    re_items = [i["name"] for i in main_items(compiled.model)]
-    total = re_items[-2] if len(re_items) >= 2 else None
+    items = main_items(compiled.model)
+    total = items[-2]["name"] if len(items) >= 2 else None
+    group = items[0]["kind"] if items else ""
     for anchor, title, make in (
-            ("graphique-postes", "Réductions d'émissions par poste",
+            ("graphique-postes", f"Résultats par poste ({group})",
              lambda: charts_mod.line_items_chart(compiled, doc)),
             ("graphique-annees", "Référence et Projet, année par année",
              lambda: charts_mod.yearly_chart(compiled, flat, out)),
-            ("graphique-rabais", "Des RE aux RE certifiables : les rabais",
+            ("graphique-rabais", f"De {total} à {figure} : les rabais",
              lambda: charts_mod.waterfall_chart(compiled, flat, out, total, figure))):
         svg = make()
         if svg:
             report.charts.append((anchor, title, svg))
+
+
+def figure_unit_words(model: dict, figure) -> str:
+    """The unit of the headline figure in words (e.g. 'tonnes équivalent CO2'), from the spec."""
+    from carbonspec.runtime.reports import people
+
+    eq = next((e for e in model["equations"] if e["name"] == figure), None)
+    return people.unit_words((eq or {}).get("unit"), model.get("unit_words", {})) if eq else ""
 
 
 TRACE_NODES = 150  # per embedded trace: the first levels are what a reader unfolds; the CLI gives the rest

@@ -85,7 +85,7 @@ def headline(report: Report) -> Optional[Tuple[str, str, str]]:
     b = report.banner
     if not b or b.get("value") is None:
         return None
-    return b["figure"], people.number(b["value"]), "tonnes équivalent CO2"
+    return b["figure"], people.number(b["value"]), b.get("unit", "")
 
 
 def report_html(report: Report) -> str:

@@ -34,8 +34,12 @@ def summary_table(compiled, doc: dict, placeholders_used: Optional[int] = None) 
         text = people.percent(v) if rate else people.number(v)
         style = "bold" if i is last_re[0] else None
         t.add_row(i["name"], text, "" if rate else people.unit_words(i["unit"], words), style=style)
-    verdict = doc["eligibility"]
-    t.caption = ("éligible" if verdict["eligible"] else f"NON ÉLIGIBLE ({len(verdict['failed'])} critère(s))")
+    from carbonspec.runtime.reports.content import verdict_badges
+
+    t.caption = " · ".join(
+        (v["says"] if v["passed"] else f"{v['says'].upper()} ({v['title']})") if v["name"] != "eligibility" else
+        ("éligible" if v["passed"] else f"NON ÉLIGIBLE ({len(doc['eligibility']['failed'])} critère(s))")
+        for v in verdict_badges(model, doc))
     if placeholders_used:
         t.caption += f" · {placeholders_used} ligne(s) d'annexe provisoire(s) utilisée(s) : résultat de démonstration"
     t.caption_justify = "left"
