@@ -55,7 +55,8 @@ def test_climacert_report_has_no_section_it_does_not_declare(tmp_path, name):
     elig = html.split('<section id="eligibility">')[1].split("</section>")[0]
     assert "Verdict : ÉLIGIBLE" in elig                                 # its criterion, said even without rows
     _, xlsx = _run(tmp_path, EXAMPLES / name, CC, "xlsx")
-    assert "cobenefits" not in openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+    sheets = openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+    assert "cobenefits" not in sheets and "Co-bénéfices" not in sheets and "Rabais" not in sheets
 
 
 def test_samples_to_redo_is_not_a_green_eligible(tmp_path):
@@ -97,3 +98,24 @@ def test_lbc_report_keeps_its_sections_and_green_verdict(tmp_path):
         assert f'id="{anchor}"' in html
     assert "Éligibilité (3, Tableau 5)" in html                     # where its criteria are (§3, Tableau 5)
     assert "RE_certifiable = 167,8 tonnes équivalent CO2 n'est pas un crédit" in html
+
+
+def test_climacert_xlsx_chart_has_one_unit_and_no_lbc_title(tmp_path):
+    """The workbook's bar chart, like the html one, draws only the main items in the headline
+    figure's unit: ClimaCert's « potentiel » group mixes t CO2e/an and t CO2e/(ha·an), so
+    S_min_moyen_ha (per ha) is left out and the chart reads a copy of the two other rows."""
+    import zipfile
+
+    _, xlsx = _run(tmp_path, EXAMPLES / "grandes-cultures.json", CC, "xlsx")
+    sheets = openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+    assert "Co-bénéfices" not in sheets and "Rabais" not in sheets
+    with zipfile.ZipFile(xlsx) as z:
+        charts = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 1
+    chart = charts[0]
+    assert "Réductions" not in chart and "potentiel" in chart
+    refs = re.findall(r"<(?:c:)?f>([^<]+)</(?:c:)?f>", chart)
+    assert refs and all("$O$" in r or "$P$" in r for r in refs)  # the copied block, two rows
+    ws = openpyxl.load_workbook(xlsx)["Synthèse"]
+    copied = [ws.cell(r, 15).value for r in range(1, ws.max_row + 1) if ws.cell(r, 15).value]
+    assert copied[1:] == ["S_tot_exploitation", "S_min_exploitation"]

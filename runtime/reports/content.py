@@ -125,7 +125,7 @@ def summary_table(doc: dict, eqs: Dict[str, dict], model: dict) -> Table:
                      notes=["Valeurs de l'entité racine du dossier, dans les unités de la méthode."])
     notes = ["Résultats déclarés par la méthode, dans l'unité indiquée."]
     if not doc["eligibility"]["eligible"]:
-        notes.append("NON ÉLIGIBLE : voir la feuille eligibility (les résultats sont complets).")
+        notes.append("NON ÉLIGIBLE : voir la feuille ou la section Éligibilité (les résultats sont complets).")
     for v in doc.get("verdicts") or []:
         if not v["passed"]:
             notes.append(f"{v['title']} : {v['says'].upper()} — voir la feuille {v['verdict']} "
@@ -238,10 +238,10 @@ def verdict_tables(compiled, flat: Flat, out: Dict[str, np.ndarray], doc: dict) 
 
 # ---------------------------------------------------------------- co-benefits --
 def cobenefits_table(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Table:
-    """Section 7 indicators as the engine reports them (`engine.cobenefits`): each value is
-    already the change of Équation 32 (projet - référence), so 'amélioré' is Tableau 20's
-    sign test (< 0 for every quantified impact, < 1 for the Équation 35 ratio); an indicator
-    the dossier does not allow to compute is shown as such, never as improved."""
+    """The co-benefit indicators as the engine reports them (`engine.cobenefits`): each value
+    is the indicator as the spec defines it, 'amélioré' the spec's own test of its sign; an
+    indicator the dossier does not allow to compute is shown as such, never as improved.
+    What each value means is cited per row (column 'méthode': equation, section, lines)."""
     from carbonspec.runtime.engine.core import cobenefits
     header = ["ligne", "symbole", "co-bénéfice", "évolution", "unité", "amélioré si", "amélioré", "obligatoire",
               "calculé", "méthode"]
@@ -251,11 +251,11 @@ def cobenefits_table(compiled, flat: Flat, out: Dict[str, np.ndarray]) -> Table:
                      c["improved_if"], ("oui" if c["improved"] else "non") if c["computed"] else "—",
                      "oui" if c["mandatory"] else "non (optionnel)",
                      "oui" if c["computed"] else "NON : données manquantes", c["source"]])
-    notes = ["Évolution = moyenne des années de Projet - moyenne des années de référence (Équation 32) ; "
-             "Projet collectif : moyenne des exploitations pondérée par leur surface (L2647)."]
+    notes = ["Évolution : la valeur de l'indicateur telle que la méthode la définit ; la colonne « méthode » "
+             "cite son équation, sa section et ses lignes."]
     if not rows:
         notes = ["Aucun co-bénéfice n'est calculé par cette version de la spec."]
-    return Table("cobenefits", "Co-bénéfices (7)", header, rows, notes=notes)
+    return Table("cobenefits", "Co-bénéfices", header, rows, notes=notes)
 
 
 # ----------------------------------------------------------------- provenance --

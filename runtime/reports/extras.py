@@ -31,7 +31,7 @@ def add_extras(report, compiled, flat, out, doc: dict, annexes=None, charts: boo
                          "top": [(r.label, r.delta, r.where, _short(r.source)) for r in rows[:TOP]]}
         summary = report.tables[0]
         summary.notes.insert(0, f"ATTENTION : {len(rows)} ligne(s) d'annexe provisoire(s) (placeholder) ont servi au "
-                                f"calcul : résultat de démonstration, pas un crédit (feuille provisoires).")
+                                f"calcul : résultat de démonstration, pas un crédit (feuille ou section Provisoires).")
         report.tables.insert(1, Table(
             "provisoires", "Lignes d'annexe provisoires utilisées",
             ["ligne d'annexe", "fichier", "source", f"effet sur {figure} de ±10 % ({unit})"],

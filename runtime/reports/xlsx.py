@@ -119,27 +119,45 @@ def _number_formats(ws, t, first_data: int, model) -> None:
 
 
 def _chart(wb, report: Report, summary_sheet) -> None:
-    """A native bar chart of the t CO2e line items, on the summary sheet, from its cells."""
+    """A native bar chart of the main line items in the headline figure's unit (one axis, one
+    unit: as charts.line_items_chart), on the summary sheet, from its cells."""
     from openpyxl.chart import BarChart, Reference
 
     if not report.model or summary_sheet not in wb.sheetnames:
         return
     from carbonspec.runtime.certification.certify import main_items
 
+    from . import people
+
+    items = main_items(report.model)
+    if not items:
+        return
+    unit = items[-1]["unit"]
+    names = {i["name"] for i in items if i["unit"] == unit}
     t = report.table("summary")
-    names = {i["name"] for i in main_items(report.model)}
     rows = [n for n, row in enumerate(t.rows) if row[0] in names]
     if not rows:
         return
     ws = wb[summary_sheet]
     first = header_row(t) + 1
-    lo, hi = first + rows[0], first + rows[-1]  # the line items come first in the summary, contiguous
+    if rows == list(range(rows[0], rows[-1] + 1)):
+        lo, hi, cat_col, val_col = first + rows[0], first + rows[-1], 1, 2
+    else:  # not one run of rows: the chart reads a copy of its rows beside the table
+        cat_col, val_col = 15, 16
+        ws.cell(header_row(t), cat_col, "graphique : poste")
+        ws.cell(header_row(t), val_col, "valeur")
+        for j, r in enumerate(rows):
+            ws.cell(header_row(t) + 1 + j, cat_col, t.rows[r][0])
+            ws.cell(header_row(t) + 1 + j, val_col, t.rows[r][1])
+        lo, hi = header_row(t) + 1, header_row(t) + len(rows)
+    words = people.unit_words(unit, report.model.get("unit_words", {}))
     chart = BarChart()
     chart.type = "bar"
-    chart.title = "Réductions d'émissions par poste (t CO2e)"
-    chart.y_axis.title = "tonnes équivalent CO2"
-    chart.add_data(Reference(ws, min_col=2, min_row=lo, max_row=hi), titles_from_data=False)
-    chart.set_categories(Reference(ws, min_col=1, min_row=lo, max_row=hi))
+    chart.title = f"Résultats par poste ({items[0]['kind']}, {words})" if words else \
+        f"Résultats par poste ({items[0]['kind']})"
+    chart.y_axis.title = words or None
+    chart.add_data(Reference(ws, min_col=val_col, min_row=lo, max_row=hi), titles_from_data=False)
+    chart.set_categories(Reference(ws, min_col=cat_col, min_row=lo, max_row=hi))
     chart.legend = None
     chart.height, chart.width = 9 + 0.4 * len(rows), 18
     ws.add_chart(chart, f"G{header_row(t)}")
