@@ -36,11 +36,31 @@ def apply_models(model: dict, raw: dict, where: str, backend: str) -> Tuple[dict
     provenance per block path)."""
     provenance: Dict[str, dict] = {}
     for decl in declarations(model):
+        if decl["name"] not in ADAPTERS:
+            adapter(decl)  # the located error: an unknown library is never skipped silently
+        block = decl.get("block")
+        if not block or not _has_key(raw, block["field"]):
+            continue  # no row gives the block: the library is not even imported (a `run` stays fast)
         lib = adapter(decl)
         if lib.has_blocks(raw, lib.binding(decl, model)):
             raw, prov = lib.apply(raw, decl, model, where, backend)
             provenance.update(prov)
     return raw, provenance
+
+
+def _has_key(raw, key: str) -> bool:
+    """Whether any object of the dossier has the field `key`: the cheap test before the adapter's
+    own (which also checks that the block sits on the right entity)."""
+    stack = [raw]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, dict):
+            if key in obj:
+                return True
+            stack.extend(obj.values())
+        elif isinstance(obj, list):
+            stack.extend(obj)
+    return False
 
 
 def schema_with_models(model: dict, schema: dict) -> dict:
