@@ -345,6 +345,9 @@ def run_file(path: Path, fmt: str = "json", backend: str = "numba", rounding: bo
     """What `carbonspec amg` does: (text for stdout, one-line summary for stderr)."""
     params = load_params(table_dir)
     doc = read_input(Path(path))
+    from .model import resolve_backend
+
+    backend = resolve_backend(backend, sum(len(p.years) for p in doc.plots))  # the one that runs, in the output
     results = run_document(doc, params, str(path), backend, rounding)
     meta = {"model": "AMG v2 (Clivot et al. 2019), AMG_base semantics", "backend": backend,
             "rounding": "AMG_base (R round)" if rounding else "none",
