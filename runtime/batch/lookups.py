@@ -14,6 +14,7 @@ import numpy as np
 from carbonspec.compiler.errors import InputError
 from carbonspec.runtime.dossier.reader import Flat
 from carbonspec.runtime.engine.core import _first_present
+from carbonspec.runtime.engine.rows import ancestor_rows
 from carbonspec.runtime.engine.tables import Table
 
 from .columns import Coded
@@ -24,12 +25,7 @@ def _gather(flat: Flat, parents: Dict[str, str], coded: Dict[str, Coded], src_en
     col = coded[name]
     if src_entity == ent:
         return col
-    idx = np.arange(flat.data["n_" + ent])
-    e = ent
-    while e != src_entity:
-        idx = flat.data[f"idx_{e}_{parents[e]}"][idx]
-        e = parents[e]
-    return col.take(idx)
+    return col.take(ancestor_rows(flat.data, parents, ent, src_entity))
 
 
 def resolve_lookups(model: dict, flat: Flat, coded: Dict[str, Coded], tables: Dict[str, Table]) -> None:

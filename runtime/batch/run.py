@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from carbonspec.compiler.errors import InputError
+from carbonspec.runtime.engine.rows import ancestor_rows
 
 from . import schema as S
 from .columns import build_flat
@@ -209,12 +210,7 @@ def eligible(model: dict, flat, out: Dict[str, np.ndarray]) -> np.ndarray:
     for eq in model["equations"]:
         if not eq.get("criterion"):
             continue
-        ent = eq["entity"]
-        r = np.flatnonzero(out[eq["name"]] < 0.5)
-        while ent != root:
-            r = flat.data[f"idx_{ent}_{parent[ent]}"][r]
-            ent = parent[ent]
-        ok[r] = False
+        ok[ancestor_rows(flat.data, parent, eq["entity"], root, np.flatnonzero(out[eq["name"]] < 0.5))] = False
     return ok
 
 

@@ -22,6 +22,7 @@ from carbonspec.compiler.errors import InputError
 
 from carbonspec.runtime.dossier.reader import DossierSchema, Flat
 from carbonspec.runtime.engine.reference import ReferenceBackend
+from carbonspec.runtime.engine.rows import ancestor_rows
 from carbonspec.runtime.engine.tables import AnnexSet, Table
 
 
@@ -130,12 +131,7 @@ def _gather_raw(flat: Flat, parents, src_entity: str, ent: str, name: str) -> Li
     values = flat.raw[src_entity][name]
     if src_entity == ent:
         return values
-    idx = np.arange(flat.data["n_" + ent])
-    e = ent
-    while e != src_entity:
-        idx = flat.data[f"idx_{e}_{parents[e]}"][idx]
-        e = parents[e]
-    return [values[i] for i in idx]
+    return [values[i] for i in ancestor_rows(flat.data, parents, ent, src_entity)]
 
 
 def _note_fallback(lk, table: Table, alts_per_col, choices, found: tuple, r: int, flat: Flat, ent: str) -> None:

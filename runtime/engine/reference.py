@@ -11,6 +11,7 @@ from typing import Dict
 
 import numpy as np
 
+from carbonspec.runtime.engine.rows import ancestor_rows
 from carbonspec.runtime.numerics import libm
 
 
@@ -36,13 +37,7 @@ class ReferenceBackend:
 
     def _gather(self, arr: np.ndarray, ctx: str, target: str, values) -> np.ndarray:
         """Value of an ancestor's column for every row of `ctx`."""
-        idx = np.arange(values["n_" + ctx])
-        ent = ctx
-        while ent != target:
-            parent = self.parent[ent]
-            idx = values[f"idx_{ent}_{parent}"][idx]
-            ent = parent
-        return arr[idx]
+        return arr[ancestor_rows(values, self.parent, ctx, target)]
 
     def eval(self, n: dict, ctx: str, values):
         kind = n["node"]
